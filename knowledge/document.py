@@ -1,0 +1,45 @@
+"""Immutable views of what the index searches and what a search returns.
+
+The index and the reply composer work on these plain values rather than ORM rows so that a
+search never touches the database and a reloaded index can be swapped in atomically.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # "faq" | "item"
+    id: int
+    title: str  # FAQ question or item title
+    body: str  # FAQ answer or item body
+    url: str | None = None
+    similar: tuple[str, ...] = ()  # FAQ 相似问法
+    keywords: tuple[str, ...] = ()  # item 关键词
+    category: str | None = None
+    published: datetime.date | None = None  # 发布日期
+    doc_number: str | None = None  # 文号
+    index_number: str | None = None  # 索引号
+    publisher: str | None = None  # 发布机构
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc: Document
+    score: float
+    matched: tuple[str, ...]  # query terms that matched this doc
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    terms: tuple[str, ...]  # the analysed query terms
+    hits: tuple[Hit, ...]  # best first
+    answered: bool  # the answered-or-not-found decision
