@@ -1,0 +1,62 @@
+"""The HTTP side of 政务公开问答: citizens over WeChat, staff on the command line and browser.
+
+`create_app()` is the application factory (`flask --app app run`, gunicorn "app:app").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from bot.config import Settings
+from bot.runtime import EXTENSION_KEY, Runtime
+from bot.state import make_store
+from knowledge.base import KnowledgeBase, shared_processor
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app from `env` (default: the process environment).
+
+    Tests pass a complete `env` mapping so that a developer's shell variables never leak in.
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    env = dict(os.environ if env is None else env)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env(Path(app.instance_path), env)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
+
+    db = Store(settings.database_url)
+    db.migrate()
+    if settings.load_sample_kb:
+        from knowledge.sample import load_sample_if_empty
+
+        load_sample_if_empty(db)
+    # jieba's dictionary loads here, at start-up, not on the first citizen's request.
+    processor = shared_processor()
+    kb = KnowledgeBase(
+        db, processor, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval
+    )
+    kb.load()
+    app.extensions[EXTENSION_KEY] = Runtime(
+        settings=settings,
+        db=db,
+        state=make_store(settings.redis_url, timeout=settings.redis_timeout),
+        kb=kb,
+    )
+
+    from bot import cli
+
+    cli.register(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict, int]:
+        return {"status": "ok", "kb_version": kb.version, "documents": kb.size}, 200
+
+    return app

@@ -1,0 +1,166 @@
+"""Every setting of the bot, read from environment variables in this one place.
+
+Defaults are chosen so that `flask --app app run` works on a fresh machine (SQLite under
+`instance/`, in-process state store, bundled sample knowledge base). The README's
+configuration table lists the same names; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot work with; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float | None) -> float | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _pairs(raw: str) -> dict[str, str]:
+    """Parse `KEY=value;KEY2=value2` (used for menu EventKeys → topics)."""
+    pairs: dict[str, str] = {}
+    for part in raw.replace("\n", ";").split(";"):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip() and value.strip():
+                pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """A random secret kept in `instance/`, so restarts keep pseudonyms and sessions stable."""
+    path = instance_path / name
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        value = secrets.token_hex(32)
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
+        return value
+
+
+@dataclass(frozen=True)
+class Township:
+    """Who answers, and where citizens can ask when the bot cannot: all shown in replies."""
+
+    name: str = "金贵镇人民政府"
+    short_name: str = "金贵镇"
+    phone: str = ""
+    address: str = ""
+    office_hours: str = "工作日 上午9:00—12:00，下午13:30—17:30"
+    disclosure_channels: str = "贺兰县人民政府门户网站“依申请公开”栏目、本公众号，或到镇政府当面提交书面申请"
+    staff_contact: str = ""
+    portal_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    redis_timeout: float
+    wechat_token: str
+    wechat_appid: str
+    wechat_aes_key: str
+    wechat_max_skew: int
+    max_body_bytes: int
+    reply_deadline: float
+    load_sample_kb: bool
+    session_ttl: int
+    rate_limit_per_minute: int
+    user_hash_secret: str
+    log_retention_days: int
+    answer_threshold: float | None
+    kb_reload_interval: float
+    menu_topics: dict[str, str] = field(default_factory=dict)
+    township: Township = field(default_factory=Township)
+
+    @property
+    def safe_mode_enabled(self) -> bool:
+        return bool(self.wechat_aes_key)
+
+    @classmethod
+    def from_env(cls, instance_path: Path, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        instance_path = Path(instance_path)
+        aes_key = env.get("WECHAT_AES_KEY", "").strip()
+        if aes_key and len(aes_key) != 43:
+            raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console")
+        token = env.get("WECHAT_TOKEN", "").strip()
+        if not token:
+            token = "zwgk-dev-token"
+            log.warning("WECHAT_TOKEN is not set: using the development token %r", token)
+        default_db = f"sqlite:///{(instance_path / 'zwgk.sqlite3').as_posix()}"
+        township = Township(
+            name=env.get("TOWNSHIP_NAME", Township.name),
+            short_name=env.get("TOWNSHIP_SHORT_NAME", Township.short_name),
+            phone=env.get("TOWNSHIP_PHONE", Township.phone),
+            address=env.get("TOWNSHIP_ADDRESS", Township.address),
+            office_hours=env.get("TOWNSHIP_OFFICE_HOURS", Township.office_hours),
+            disclosure_channels=env.get("TOWNSHIP_DISCLOSURE_CHANNELS", Township.disclosure_channels),
+            staff_contact=env.get("TOWNSHIP_STAFF_CONTACT", Township.staff_contact),
+            portal_url=env.get("TOWNSHIP_PORTAL_URL", Township.portal_url),
+        )
+        return cls(
+            instance_path=instance_path,
+            secret_key=env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
+            database_url=env.get("DATABASE_URL", "").strip() or default_db,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            redis_timeout=_float(env, "REDIS_TIMEOUT", 0.5) or 0.5,
+            wechat_token=token,
+            wechat_appid=env.get("WECHAT_APPID", "").strip(),
+            wechat_aes_key=aes_key,
+            wechat_max_skew=_int(env, "WECHAT_MAX_SKEW", 300),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            reply_deadline=_float(env, "REPLY_DEADLINE", 4.5) or 4.5,
+            load_sample_kb=_bool(env, "LOAD_SAMPLE_KB", True),
+            session_ttl=_int(env, "SESSION_TTL", 1800, minimum=60),
+            rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
+            user_hash_secret=env.get("USER_HASH_SECRET") or _instance_secret(instance_path, "user_hash_secret"),
+            log_retention_days=_int(env, "LOG_RETENTION_DAYS", 365, minimum=1),
+            answer_threshold=_float(env, "ANSWER_THRESHOLD", None),
+            kb_reload_interval=_float(env, "KB_RELOAD_INTERVAL", 5.0) or 5.0,
+            menu_topics=_pairs(env.get("WECHAT_MENU_TOPICS", "")),
+            township=township,
+        )

@@ -1,0 +1,30 @@
+"""The long-lived objects one worker process needs, built once by the application factory.
+
+Blueprints and CLI commands reach them through `get_runtime()` instead of module globals, so
+tests can build several independent apps in one process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from bot.config import Settings
+from bot.state import ResilientStore
+from knowledge.base import KnowledgeBase
+from knowledge.store import Store
+
+EXTENSION_KEY = "zwgk"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Store
+    state: ResilientStore
+    kb: KnowledgeBase
+
+
+def get_runtime(app: Flask | None = None) -> Runtime:
+    return (app or current_app).extensions[EXTENSION_KEY]

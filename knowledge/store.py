@@ -1,0 +1,174 @@
+"""The database behind the knowledge base: SQLite by default, PostgreSQL in production.
+
+The schema is created and upgraded by the application itself (`Store.migrate`), so a township
+never runs SQL by hand. Every change to FAQ entries or items bumps a version number, which
+each worker process compares with the one its index was built from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+from collections.abc import Callable, Iterator
+
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.document import Document
+from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+KB_VERSION_KEY = "kb_version"
+
+# Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
+# newest schema for a new database; these only alter databases made by older releases.
+MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the webhook read while an import writes; busy_timeout waits instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """Owns the engine and session factory; the only place that knows the database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        kwargs: dict = {"echo": echo, "future": True}
+        if url.startswith("postgresql"):
+            kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 3})
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self) -> None:
+        """Create missing tables and run pending upgrades; safe to call at every start."""
+        Base.metadata.create_all(self.engine)
+        with self.session() as session:
+            row = session.get(Meta, "schema_version")
+            current = int(row.value) if row else SCHEMA_VERSION
+            for version in range(current, SCHEMA_VERSION):
+                log.info("upgrading schema from version %d", version)
+                MIGRATIONS[version](session)
+            session.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    def table_names(self) -> list[str]:
+        return inspect(self.engine).get_table_names()
+
+    # -- knowledge-base version ------------------------------------------------------------
+
+    def kb_version(self) -> int:
+        with self.session() as session:
+            row = session.get(Meta, KB_VERSION_KEY)
+            return int(row.value) if row else 0
+
+    def bump_kb_version(self, session: Session) -> None:
+        """Call inside the same transaction as the edit, so readers never see one without the other."""
+        row = session.get(Meta, KB_VERSION_KEY, with_for_update=True)
+        if row is None:
+            session.add(Meta(key=KB_VERSION_KEY, value="1"))
+        else:
+            row.value = str(int(row.value) + 1)
+
+    def is_empty(self) -> bool:
+        with self.session() as session:
+            has_faq = session.execute(select(FaqEntry.id).limit(1)).first()
+            has_item = session.execute(select(DisclosureItem.id).limit(1)).first()
+            return not has_faq and not has_item
+
+    # -- reading for the index ---------------------------------------------------------------
+
+    def load_documents(self) -> list[Document]:
+        """Every enabled FAQ entry and every item, as immutable values for the index."""
+        docs: list[Document] = []
+        with self.session() as session:
+            for faq in session.scalars(select(FaqEntry).where(FaqEntry.enabled.is_(True))):
+                docs.append(faq_document(faq))
+            for item in session.scalars(select(DisclosureItem)):
+                docs.append(item_document(item))
+        return docs
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+
+def faq_document(faq: FaqEntry) -> Document:
+    return Document(
+        kind="faq",
+        id=faq.id,
+        title=faq.question,
+        body=faq.answer,
+        url=faq.url or None,
+        similar=tuple(faq.similar),
+        category=faq.category or None,
+    )
+
+
+def item_document(item: DisclosureItem) -> Document:
+    published = item.published
+    if isinstance(published, datetime.datetime):
+        published = published.date()
+    return Document(
+        kind="item",
+        id=item.id,
+        title=item.title,
+        body=item.body or "",
+        url=item.url or None,
+        keywords=tuple(item.keyword_list),
+        category=item.category or None,
+        published=published,
+        doc_number=item.doc_number or None,
+        index_number=item.index_number or None,
+        publisher=item.publisher or None,
+    )
+
+
+class DbSegmentCache:
+    """Segmentation cache in the database, read in bulk before a rebuild and written after it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loaded: dict[str, list[str]] = {}
+        self._new: dict[str, list[str]] = {}
+
+    def preload(self) -> None:
+        with self.store.session() as session:
+            for row in session.scalars(select(SegmentCache)):
+                self._loaded[row.text_hash] = row.tokens.split("\t") if row.tokens else []
+
+    def get(self, text_hash: str) -> list[str] | None:
+        found = self._loaded.get(text_hash)
+        return found if found is not None else self._new.get(text_hash)
+
+    def put(self, text_hash: str, tokens: list[str]) -> None:
+        if text_hash not in self._loaded:
+            self._new[text_hash] = tokens
+
+    def flush(self) -> None:
+        if not self._new:
+            return
+        with self.store.session() as session:
+            session.add_all(SegmentCache(text_hash=h, tokens="\t".join(t)) for h, t in self._new.items())
+        self._loaded.update(self._new)
+        self._new.clear()

@@ -1,0 +1,100 @@
+"""Shared fixtures: real Redis and PostgreSQL connections, and apps on throwaway instances.
+
+A test that needs Redis or PostgreSQL and cannot reach it fails with a message saying so; it
+never skips. `.ci/run` starts both services when they are not already running.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy
+from flask import Flask
+
+from bot import create_app
+from bot.runtime import Runtime, get_runtime
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TOKEN = "test-token"
+AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+APPID = "wx5823bf96d3bd56c7"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server (.ci/run does)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, removed afterwards, so tests never see each other's keys."""
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the real PostgreSQL `test` database, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc}); start it (.ci/run does)")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def base_env(instance: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        "WECHAT_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite3'}",
+        "LOAD_SAMPLE_KB": "0",
+        "SECRET_KEY": "test-secret",
+        "USER_HASH_SECRET": "test-user-hash-secret",
+        "KB_RELOAD_INTERVAL": "0.01",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Flask]:
+    """Build an app on a throwaway instance folder; keyword arguments are environment variables."""
+
+    def factory(**env: str) -> Flask:
+        instance = tmp_path / "instance"
+        instance.mkdir(exist_ok=True)
+        app = create_app(base_env(instance, **env), instance_path=str(instance))
+        app.config["TESTING"] = True
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def runtime(app: Flask) -> Runtime:
+    return get_runtime(app)
