@@ -1,0 +1,86 @@
+"""Every sentence a citizen reads, in one place, so wording is reviewed and changed here only.
+
+Written for a phone screen: short lines, polite 您, no jargon beyond the official names of
+things. Placeholders in braces are filled by `bot.compose`; a line whose value the township has
+not configured is left out there rather than shown empty or invented.
+"""
+
+from __future__ import annotations
+
+# -- the webhook's own fallbacks ------------------------------------------------------------------
+
+BUSY = "系统正忙，请稍后再发一次您的问题。"
+INTERNAL_ERROR = "抱歉，系统出了点问题，请稍后再试。"
+
+# -- welcome and help -----------------------------------------------------------------------------
+
+HELP_INTRO = "您好！这里是{name}政务公开问答。"
+HELP_USAGE = (
+    "直接发送文字或语音提问即可，例如政策、办事材料、公示公告等。\n"
+    "· 找到多条结果时，回复序号查看详情\n"
+    "· 回复“更多”查看下一页\n"
+    "· 回复“人工”获取人工咨询方式\n"
+    "· 回复“帮助”再次查看本说明"
+)
+HELP_EXAMPLES = "大家最近在问："
+HELP_EXAMPLE_LINE = "· {topic}"
+
+# -- staff contact --------------------------------------------------------------------------------
+
+STAFF_INTRO = "如需人工咨询，可通过以下方式联系我们："
+STAFF_CONTACT = "联系方式：{value}"
+STAFF_NONE = "请在办公时间到{name}咨询。"
+
+# -- contact lines shared by "人工" and "not found" (left out when not configured) ------------
+
+LINE_PHONE = "电话：{value}"
+LINE_ADDRESS = "地址：{value}"
+LINE_HOURS = "办公时间：{value}"
+LINE_PORTAL = "网站：{value}"
+
+# -- answers --------------------------------------------------------------------------------------
+
+FAQ_HEADING = "【{title}】"
+ITEM_HEADING = "【{title}】"
+ITEM_PUBLISHED = "发布日期：{value}"
+ITEM_DOC_NUMBER = "文号：{value}"
+ITEM_PUBLISHER = "发布机构：{value}"
+ITEM_NO_SUMMARY = "详细内容请查看原文。"
+DETAIL_LINK = "详情：{url}"
+FEEDBACK_HINT = "（回复“满意”或“不满意”，帮助我们改进）"
+
+# -- numbered choices -----------------------------------------------------------------------------
+
+CHOICES_INTRO = "为您找到以下相关内容："
+CHOICES_PAGE_INTRO = "相关内容（第{first}—{last}条，共{total}条）："
+CHOICE_LINE = "{number}. {title}"
+CHOICE_DATE = "（{date}）"
+CHOICES_PICK = "回复序号查看详情"
+CHOICES_MORE = "，回复“更多”查看下一页"
+CHOICES_END = "。"
+CHOICES_NO_MORE = "以上已是全部结果。回复序号查看详情，或换个说法重新提问。"
+CHOICE_OUT_OF_RANGE = "请回复 1—{total} 之间的序号查看详情。"
+CHOICES_EXPIRED = "之前的结果列表已过期，请重新发送您的问题。"
+CHOICE_GONE = "这条内容已更新或撤下，请重新发送您的问题。"
+
+# -- not found ------------------------------------------------------------------------------------
+
+NOT_FOUND = "抱歉，没有找到与您的问题相符的已公开信息。"
+NOT_FOUND_REQUEST = "如需了解未公开的政府信息，可以申请“依申请公开”："
+NOT_FOUND_CHANNELS = "申请渠道：{value}"
+NOT_FOUND_REPHRASE = "也可以换个说法，用更简短的关键词再问一次。"
+RELATED_TOPICS = "大家还在问："
+
+# -- other turns ----------------------------------------------------------------------------------
+
+EMPTY_QUESTION = "请用文字告诉我您想了解什么，例如某项政策、办事材料或公示公告。"
+VOICE_UNRECOGNISED = "抱歉，没能听清您的语音，请改用文字发送问题。"
+UNSUPPORTED = "抱歉，我暂时只能回答文字或语音提问。请直接发送您想了解的问题，回复“帮助”查看使用说明。"
+RATE_LIMITED = "您发送得有点快，请稍等一分钟再提问。"
+THANKS_REPLY = "不客气！还有其他问题，随时发给我。"
+
+FEEDBACK_SATISFIED = "感谢您的评价！还有其他问题，随时发给我。"
+FEEDBACK_UNSATISFIED = "感谢您的反馈，我们会改进答复内容。"
+FEEDBACK_UNSATISFIED_HELP = "如需进一步帮助，可回复“人工”获取联系方式。"
+FEEDBACK_ALREADY = "您的评价已收到，谢谢！"
+FEEDBACK_NOTHING = "感谢您的反馈！请先提问，收到答复后再回复“满意”或“不满意”进行评价。"
