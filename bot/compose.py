@@ -1,0 +1,185 @@
+"""Turning answers into replies that fit WeChat: byte budgets, links, layouts.
+
+The sentences come from `bot.wording`; this module only arranges them, fills in the township's
+details (leaving out what is not configured) and keeps every reply within WeChat's 2,048-byte
+limit by cutting at a sentence end while the link and the feedback hint stay intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import wording
+from bot.config import Township
+from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply, fit_text
+from knowledge.document import Document
+
+PAGE_SIZE = 5
+CHOICE_TITLE_CHARS = 36  # one or two lines on a phone
+NEWS_TITLE_BYTES = 192  # WeChat shows about two lines of a card title
+NEWS_DESCRIPTION_BYTES = 600  # a card shows a few lines; the rest is behind the link
+ITEM_SUMMARY_CHARS_TEXT = 300
+ITEM_SUMMARY_CHARS_NEWS = 120
+HELP_TOPICS = 5
+RELATED_TOPICS = 3
+
+
+def text_reply(text: str, tail: str = "") -> TextReply:
+    """A text reply within the byte budget, cut at a sentence end with `tail` kept whole."""
+    return TextReply(fit_text(text, TEXT_LIMIT_BYTES, keep_tail=tail))
+
+
+def utf8_size(reply: TextReply | NewsReply) -> int:
+    """Bytes WeChat counts for a reply (all text fields of a card together)."""
+    if isinstance(reply, TextReply):
+        return len((reply.content + reply.tail).encode("utf-8"))
+    return len((reply.title + reply.description + reply.url + reply.pic_url).encode("utf-8"))
+
+
+def _lines(*lines: str | None) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _filled(template: str, value: str | None) -> str | None:
+    """A template line with its value, or nothing when the township left the setting empty."""
+    value = (value or "").strip()
+    return template.format(value=value) if value else None
+
+
+def _clip(text: str, chars: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def _contact_lines(township: Township) -> list[str | None]:
+    return [
+        _filled(wording.LINE_ADDRESS, township.address),
+        _filled(wording.LINE_PHONE, township.phone),
+        _filled(wording.LINE_HOURS, township.office_hours),
+    ]
+
+
+def _topic_lines(title: str, topics: Sequence[str], limit: int) -> str | None:
+    shown = [t for t in dict.fromkeys(t.strip() for t in topics) if t][:limit]
+    if not shown:
+        return None
+    return _lines(title, *(wording.HELP_EXAMPLE_LINE.format(topic=_clip(t, CHOICE_TITLE_CHARS)) for t in shown))
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def help_reply(township: Township, topics: Sequence[str]) -> TextReply:
+    """What the bot can do, with the current hot topics as examples (also the welcome)."""
+    text = "\n\n".join(
+        part
+        for part in (
+            wording.HELP_INTRO.format(name=township.short_name or township.name),
+            wording.HELP_USAGE,
+            _topic_lines(wording.HELP_EXAMPLES, topics, HELP_TOPICS),
+        )
+        if part
+    )
+    return text_reply(text)
+
+
+def staff_reply(township: Township) -> TextReply:
+    """How to reach a person; only configured details are shown."""
+    details = [_filled(wording.STAFF_CONTACT, township.staff_contact), *_contact_lines(township)]
+    details.append(_filled(wording.LINE_PORTAL, township.portal_url))
+    if not any(details[:3]):  # no contact, address or phone: say where to go instead
+        details.insert(0, wording.STAFF_NONE.format(name=township.name))
+    return text_reply(_lines(wording.STAFF_INTRO, *details))
+
+
+# -- answers ---------------------------------------------------------------------------------------
+
+
+def _tail(url: str | None, hint: bool) -> str:
+    parts = []
+    if url:
+        parts.append("\n" + wording.DETAIL_LINK.format(url=url))
+    if hint:
+        parts.append("\n" + wording.FEEDBACK_HINT)
+    return "".join(parts)
+
+
+def faq_answer(doc: Document, *, hint: bool = True) -> TextReply:
+    """The staff-written answer under the question it answers, trimmed at a sentence end.
+
+    The question is shown as a heading because the matched entry may be worded differently
+    from what the citizen asked: they see at once which question this answers.
+    """
+    text = _lines(wording.FAQ_HEADING.format(title=_clip(doc.title, 120)), doc.body.strip())
+    return text_reply(text, _tail(doc.url, hint))
+
+
+def _item_meta(doc: Document) -> list[str | None]:
+    return [
+        _filled(wording.ITEM_PUBLISHED, doc.published.isoformat() if doc.published else None),
+        _filled(wording.ITEM_DOC_NUMBER, doc.doc_number),
+    ]
+
+
+def _is_web_link(url: str | None) -> bool:
+    return bool(url) and url.startswith(("http://", "https://"))  # type: ignore[union-attr]
+
+
+def wants_card(doc: Document) -> bool:
+    """An item with a web link reads better as a card: the citizen taps through to the original."""
+    return doc.kind == "item" and _is_web_link(doc.url) and len(doc.url.encode("utf-8")) <= 1024  # type: ignore[union-attr]
+
+
+def item_summary_chars(doc: Document) -> int:
+    return ITEM_SUMMARY_CHARS_NEWS if wants_card(doc) else ITEM_SUMMARY_CHARS_TEXT
+
+
+def item_answer(doc: Document, summary: str, *, hint: bool = True) -> TextReply | NewsReply:
+    """A disclosure item: title, 发布日期 and 文号 when known, the extractive summary, the link."""
+    summary = summary.strip()
+    if wants_card(doc):
+        assert doc.url is not None
+        title = fit_text(" ".join(doc.title.split()), NEWS_TITLE_BYTES)
+        budget = min(NEWS_DESCRIPTION_BYTES, TEXT_LIMIT_BYTES - len((title + doc.url).encode("utf-8")))
+        description = fit_text(_lines(" ".join(m for m in _item_meta(doc) if m), summary), budget)
+        return NewsReply(title=title, description=description, url=doc.url)
+    body = summary or (wording.ITEM_NO_SUMMARY if doc.url else "")
+    text = _lines(wording.ITEM_HEADING.format(title=_clip(doc.title, 120)), *_item_meta(doc), body)
+    return text_reply(text, _tail(doc.url, hint))
+
+
+# -- lists -----------------------------------------------------------------------------------------
+
+
+def choices_reply(rows: Sequence[tuple[int, Document]], *, page: int, total: int) -> TextReply:
+    """One page of a numbered list; numbers run on across pages so "7" always means one entry."""
+    first = page * PAGE_SIZE + 1
+    last = min(first + PAGE_SIZE - 1, total)
+    intro = wording.CHOICES_PAGE_INTRO.format(first=first, last=last, total=total) if page else wording.CHOICES_INTRO
+    lines = []
+    for number, doc in rows:
+        title = _clip(doc.title, CHOICE_TITLE_CHARS)
+        if doc.kind == "item" and doc.published:
+            title += wording.CHOICE_DATE.format(date=doc.published.isoformat())
+        lines.append(wording.CHOICE_LINE.format(number=number, title=title))
+    footer = wording.CHOICES_PICK + (wording.CHOICES_MORE if last < total else "") + wording.CHOICES_END
+    return text_reply(_lines(intro, *lines), "\n" + footer)
+
+
+# -- not found -------------------------------------------------------------------------------------
+
+
+def not_found_reply(township: Township, related: Sequence[str]) -> TextReply:
+    """An honest "not published", how to ask through 依申请公开, and a few related hot topics."""
+    request_lines = _lines(
+        wording.NOT_FOUND_REQUEST,
+        _filled(wording.NOT_FOUND_CHANNELS, township.disclosure_channels),
+        *_contact_lines(township),
+        _filled(wording.LINE_PORTAL, township.portal_url),
+    )
+    parts = [
+        _lines(wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
+        request_lines,
+        _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
+    ]
+    return text_reply("\n\n".join(p for p in parts if p))

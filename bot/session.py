@@ -1,0 +1,84 @@
+"""A citizen's conversation memory: the last list of choices, the current topic, the last answer.
+
+Kept in the state store (Redis in production) under the citizen's pseudonym, never the OpenID,
+and expiring `session_ttl` seconds after the last message. Everything in it can be lost at any
+moment (expiry, Redis outage): the conversation then behaves as for a new citizen, and a
+numbered reply is told that its list has expired instead of being answered from nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.state import StateStore
+
+SESSION_PREFIX = "session:"
+RATE_PREFIX = "rate:"
+RATE_WINDOW = 60  # seconds; the limit is per minute
+
+
+@dataclass
+class Choices:
+    """A numbered list shown to the citizen: document keys in shown order, and the page shown."""
+
+    query: str  # the (follow-up-expanded) query the list answers, for summaries of a choice
+    keys: list[str]
+    page: int = 0
+    message_key: str | None = None  # the question that produced the list, for feedback
+
+
+@dataclass
+class Session:
+    topic: str | None = None  # the query whose key terms a short follow-up is read with
+    choices: Choices | None = None
+    answered: str | None = None  # message key of the last answered question (for 满意/不满意)
+    rated: bool = False  # that answer has been rated already
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Session:
+        """Read what the store holds; anything unreadable counts as no session at all."""
+        if not isinstance(data, dict):
+            return cls()
+        choices = data.get("choices")
+        try:
+            parsed = Choices(**choices) if isinstance(choices, dict) else None
+        except TypeError:
+            parsed = None
+        topic, answered = data.get("topic"), data.get("answered")
+        return cls(
+            topic=topic if isinstance(topic, str) else None,
+            choices=parsed,
+            answered=answered if isinstance(answered, str) else None,
+            rated=bool(data.get("rated")),
+        )
+
+
+class Sessions:
+    """Loads and saves sessions and counts messages per minute, keyed by pseudonym."""
+
+    def __init__(self, state: StateStore, ttl: int) -> None:
+        self.state = state
+        self.ttl = ttl
+
+    def load(self, user: str) -> Session:
+        return Session.from_json(self.state.get_json(SESSION_PREFIX + user))
+
+    def save(self, user: str, session: Session) -> None:
+        """Write the session back; every save restarts its time to live (expiry after silence)."""
+        self.state.set_json(SESSION_PREFIX + user, session.to_json(), self.ttl)
+
+    def clear(self, user: str) -> None:
+        self.state.delete(SESSION_PREFIX + user)
+
+    def allow(self, user: str, per_minute: int) -> bool:
+        """Count this message; False once the citizen sent more than `per_minute` in the window.
+
+        A store outage reads as 0, so an outage never locks citizens out. 0 disables the limit.
+        """
+        if per_minute <= 0:
+            return True
+        return self.state.incr(RATE_PREFIX + user, RATE_WINDOW) <= per_minute

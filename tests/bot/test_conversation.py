@@ -1,0 +1,497 @@
+"""The conversation: every message kind, lists and choices, follow-ups, feedback, sessions.
+
+The knowledge base is real (built from rows this file inserts); sessions run on the real
+Redis and on the in-process store alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import itertools
+
+import pytest
+from flask import Flask
+
+from bot import wording
+from bot.config import Township
+from bot.conversation import Conversation, command_form, parse_choice
+from bot.runtime import Runtime, get_runtime
+from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore
+from bot.turn import Turn
+from bot.wechat.messages import Message
+from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply
+from knowledge.models import DisclosureItem, FaqEntry
+
+ITEM_URL = "https://www.helan.gov.cn/xxgk/fp/2018.html"
+TOWNSHIP = Township(
+    name="金贵镇人民政府",
+    short_name="金贵镇",
+    phone="0951-8000000",
+    address="金贵镇政府一楼便民服务中心",
+    office_hours="工作日 9:00—17:30",
+    disclosure_channels="门户网站“依申请公开”栏目",
+    staff_contact="民生服务中心 王老师",
+)
+HOT = ["高龄津贴怎么申领", "低保标准每月多少钱", "残疾人补贴"]
+
+# Seven entries on 低保 (a list of more than one page), and unrelated ones so that 低保 is a
+# specific term in this small corpus.
+DIBAO = [
+    ("城乡低保怎么申请？", "由申请人向户籍所在地村委会提出书面申请，经镇民政办审核、县民政局审批。"),
+    ("低保申请需要什么材料？", "需提供户口簿、身份证和家庭收入证明。"),
+    ("低保标准每月多少钱？", "2024年农村标准为每人每月560元。"),
+    ("低保在哪里办理？", "到镇便民服务中心民政窗口办理。"),
+    ("低保审批要多久？", "自受理之日起30个工作日内办结。"),
+    ("低保金什么时候发放？", "每月10日前发放到户。"),
+    ("低保家庭可以享受哪些救助？", "可享受医疗救助、教育救助和住房救助。"),
+]
+OTHER = [
+    ("高龄津贴怎么申领？", "年满80周岁的老人持身份证到村委会登记申领。"),
+    ("残疾人两项补贴的申请条件是什么？", "持有第二代残疾人证的困难残疾人可以申请。"),
+    ("耕地地力保护补贴什么时候发？", "每年6月底前通过一卡通发放。"),
+    ("农村危房改造补助标准？", "按房屋鉴定等级给予补助。"),
+    ("宅基地申请流程？", "向村集体经济组织提出申请，经村民会议讨论后公示。"),
+    ("城乡居民养老保险怎么缴费？", "可通过银行代扣或手机缴费。"),
+    ("临时救助的对象有哪些？", "因火灾、交通事故等意外事件导致基本生活暂时困难的家庭。"),
+    ("退役军人优待证如何办理？", "携带退役证件到镇退役军人服务站申请。"),
+    ("计划生育家庭奖励扶助标准？", "每人每年960元。"),
+    ("村务公开的内容有哪些？", "包括财务收支、集体资产和惠农补贴发放情况。"),
+    ("新生儿落户需要什么？", "携带出生医学证明和父母户口簿到派出所办理。"),
+    ("结婚登记在哪里办？", "到县民政局婚姻登记处办理。"),
+]
+POVERTY_BODY = (
+    "2018年，我镇扎实推进脱贫攻坚工作。"
+    "目前全镇共有建档立卡贫困户1329人。"
+    "2018年累计投入扶贫资金300万元，用于贫困户生活、教育及医疗补助。"
+    "硬化扶贫产业项目道路3.2公里。"
+    "全年发放宣传手册8000余份。"
+)
+
+
+def add_knowledge(runtime: Runtime) -> None:
+    with runtime.db.session() as session:
+        for n, (question, answer) in enumerate(DIBAO + OTHER):
+            url = "https://www.helan.gov.cn/faq/dibao.html" if n == 0 else None
+            session.add(FaqEntry(question=question, question_key=question, answer=answer, url=url))
+        session.add(
+            DisclosureItem(
+                title="金贵镇2018年扶贫工作情况",
+                body=POVERTY_BODY,
+                url=ITEM_URL,
+                published=datetime.date(2018, 12, 10),
+                doc_number="金政发〔2018〕293号",
+            )
+        )
+        session.add(DisclosureItem(title="关于秸秆禁烧的通告", body="全镇范围内禁止露天焚烧秸秆。违者依法处罚。"))
+        runtime.db.bump_kb_version(session)
+    runtime.kb.maybe_reload(wait=True)
+
+
+@pytest.fixture
+def kb_runtime(app: Flask) -> Runtime:
+    runtime = get_runtime(app)
+    add_knowledge(runtime)
+    return runtime
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> StateStore:
+    if request.param == "memory":
+        return ResilientStore(MemoryStore())
+    url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+    return ResilientStore(RedisStore(url, prefix=prefix))
+
+
+def build(runtime: Runtime, store: StateStore, **overrides) -> Conversation:
+    settings = dataclasses.replace(
+        runtime.settings,
+        township=TOWNSHIP,
+        menu_topics={"MENU_DIBAO": "低保", "MENU_POVERTY": "扶贫资金"},
+        **overrides,
+    )
+    return Conversation(runtime.kb, store, settings, hot_topics=lambda: list(HOT))
+
+
+@pytest.fixture
+def conv(kb_runtime: Runtime, store: StateStore) -> Conversation:
+    return build(kb_runtime, store)
+
+
+_ids = itertools.count(1)
+
+
+def text(content: str, user: str = "openid-a") -> Message:
+    return Message(to_user="gh_1", from_user=user, create_time=1700000000, msg_type="text",
+                   msg_id=str(next(_ids)), content=content)
+
+
+def message(msg_type: str, user: str = "openid-a", **fields: str) -> Message:
+    return Message(to_user="gh_1", from_user=user, create_time=1700000000 + next(_ids), msg_type=msg_type,
+                   msg_id=str(next(_ids)), **fields)
+
+
+def event(name: str, key: str | None = None, user: str = "openid-a") -> Message:
+    return Message(to_user="gh_1", from_user=user, create_time=1700000000 + next(_ids), msg_type="event",
+                   event=name, event_key=key)
+
+
+def content(turn: Turn) -> str:
+    assert isinstance(turn.reply, TextReply), turn
+    return turn.reply.content
+
+
+def titles(turn: Turn) -> list[str]:
+    return [line.split(". ", 1)[1] for line in content(turn).splitlines() if ". " in line and line[0].isdigit()]
+
+
+# -- the scripted dialogue -----------------------------------------------------------------------
+
+
+def test_dialogue_script(conv: Conversation) -> None:
+    listed = conv.respond(first := text("低保"))
+    assert listed.kind == "choices" and len(titles(listed)) == 5
+    assert "回复序号查看详情" in content(listed) and "更多" in content(listed)
+
+    second = titles(listed)[1]
+    chosen = conv.respond(text("2"))
+    assert chosen.kind == "answer_faq" and content(chosen).startswith(f"【{second}】")
+
+    more = conv.respond(text("更多"))
+    assert more.kind == "choices" and content(more).splitlines()[1].startswith("6. ")
+
+    follow = conv.respond(asked := text("需要什么材料"))
+    assert follow.kind == "answer_faq" and "户口簿、身份证和家庭收入证明" in content(follow)
+
+    fresh = conv.respond(text("高龄津贴怎么申领"))
+    assert "年满80周岁" in content(fresh)
+
+    missing = conv.respond(text("宠物狗疫苗接种"))
+    assert missing.kind == "not_found" and missing.answered is False
+
+    conv.respond(asked := text("低保申请需要什么材料"))
+    rated = conv.respond(text("满意"))
+    assert rated.feedback == (asked.dedupe_key, "satisfied")
+    assert first.dedupe_key != asked.dedupe_key
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+def test_clear_question_gets_the_faq_answer_with_link(conv: Conversation) -> None:
+    turn = conv.respond(text("城乡低保怎么申请"))
+    assert turn.kind == "answer_faq" and "详情：https://www.helan.gov.cn/faq/dibao.html" in content(turn)
+
+
+def test_answer_turn_carries_question_and_result_for_the_log(conv: Conversation) -> None:
+    turn = conv.respond(text("高龄津贴怎么申领？"))
+    assert turn.question == "高龄津贴怎么申领？" and turn.result is not None and turn.answered
+
+
+def test_item_with_link_is_a_card_quoting_the_matching_sentence(conv: Conversation) -> None:
+    turn = conv.respond(text("扶贫资金投入了多少"))
+    assert isinstance(turn.reply, NewsReply) and turn.reply.url == ITEM_URL
+    assert "2018年累计投入扶贫资金300万元" in turn.reply.description
+    assert "发布日期：2018-12-10" in turn.reply.description and "金政发〔2018〕293号" in turn.reply.description
+
+
+def test_item_without_link_is_a_text_answer(conv: Conversation) -> None:
+    turn = conv.respond(text("秸秆禁烧"))
+    assert turn.kind == "answer_item" and content(turn).startswith("【关于秸秆禁烧的通告】")
+
+
+def test_long_answer_fits_the_byte_limit(kb_runtime: Runtime, store: StateStore) -> None:
+    with kb_runtime.db.session() as session:
+        session.add(FaqEntry(question="扬尘治理有什么要求？", question_key="扬尘治理有什么要求？",
+                             answer="施工工地必须落实围挡、覆盖、洒水等防尘措施。" * 200, url="https://x.gov.cn/a"))
+        kb_runtime.db.bump_kb_version(session)
+    kb_runtime.kb.maybe_reload(wait=True)
+    turn = build(kb_runtime, store).respond(text("扬尘治理有什么要求"))
+    assert len(content(turn).encode("utf-8")) <= TEXT_LIMIT_BYTES and "详情：https://x.gov.cn/a" in content(turn)
+
+
+# -- lists and choices ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reply", ["2", "２", "第2个", "二", "第二条", " 2。"])
+def test_second_choice_in_any_spelling(conv: Conversation, reply: str) -> None:
+    second = titles(conv.respond(text("低保")))[1]
+    assert content(conv.respond(text(reply))).startswith(f"【{second}】")
+
+
+def test_number_on_the_second_page_picks_from_the_whole_list(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    page = conv.respond(text("下一页"))
+    sixth = titles(page)[0]
+    assert content(conv.respond(text("6"))).startswith(f"【{sixth}】")
+
+
+def test_more_after_the_last_page_says_so(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    conv.respond(text("更多"))
+    assert conv.respond(text("更多")).kind == "choices_end"
+
+
+def test_out_of_range_number_asks_for_a_valid_one(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    assert content(conv.respond(text("99"))).startswith("请回复 1—")
+
+
+def test_choice_turn_is_not_logged_as_a_question(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    assert conv.respond(text("1")).question is None
+
+
+def test_number_without_a_list_says_it_expired(conv: Conversation) -> None:
+    assert content(conv.respond(text("2"))) == wording.CHOICES_EXPIRED
+
+
+def test_list_expires_with_the_session(kb_runtime: Runtime) -> None:
+    clock = Clock()
+    conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)))
+    conv.respond(text("低保"))
+    clock.now += kb_runtime.settings.session_ttl + 1
+    assert content(conv.respond(text("2"))) == wording.CHOICES_EXPIRED
+
+
+def test_session_lives_while_the_citizen_keeps_talking(kb_runtime: Runtime) -> None:
+    clock = Clock()
+    conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)))
+    conv.respond(text("低保"))
+    for _ in range(3):
+        clock.now += kb_runtime.settings.session_ttl - 10
+        assert conv.respond(text("1")).kind == "answer_faq"
+
+
+def test_two_citizens_never_share_a_list(conv: Conversation) -> None:
+    conv.respond(text("低保", user="openid-a"))
+    assert content(conv.respond(text("2", user="openid-b"))) == wording.CHOICES_EXPIRED
+    conv.respond(text("高龄津贴怎么申领", user="openid-b"))
+    assert conv.respond(text("2", user="openid-a")).kind == "answer_faq"
+
+
+def test_sessions_are_keyed_by_pseudonym_not_openid(kb_runtime: Runtime) -> None:
+    memory = MemoryStore()
+    conv = build(kb_runtime, ResilientStore(memory))
+    conv.respond(text("低保", user="oPENID-visible"))
+    assert memory._data and not any("oPENID-visible" in key for key in memory._data)
+
+
+# -- Redis down ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def down_conv(kb_runtime: Runtime) -> Conversation:
+    return build(kb_runtime, ResilientStore(RedisStore("redis://127.0.0.1:1/0", timeout=0.05)))
+
+
+def test_redis_down_still_answers(down_conv: Conversation) -> None:
+    assert "年满80周岁" in content(down_conv.respond(text("高龄津贴怎么申领")))
+
+
+def test_redis_down_number_says_list_expired(down_conv: Conversation) -> None:
+    assert down_conv.respond(text("低保")).kind == "choices"
+    assert content(down_conv.respond(text("2"))) == wording.CHOICES_EXPIRED
+
+
+# -- follow-ups ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [("需要什么材料", "户口簿"), ("在哪里办", "民政窗口"), ("多少钱", "560元"), ("要多久", "30个工作日")],
+)
+def test_short_follow_up_is_read_with_the_previous_topic(conv: Conversation, follow_up: str, expected: str) -> None:
+    conv.respond(text("低保"))
+    assert expected in content(conv.respond(text(follow_up)))
+
+
+def test_follow_up_after_a_chosen_answer_keeps_the_topic(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    conv.respond(text("1"))
+    assert "户口簿" in content(conv.respond(text("需要什么材料？")))
+
+
+def test_question_with_its_own_topic_starts_afresh(conv: Conversation) -> None:
+    conv.respond(text("低保"))
+    turn = conv.respond(text("新生儿落户需要什么材料"))
+    assert "出生医学证明" in content(turn)
+
+
+def test_follow_up_without_a_topic_is_searched_as_it_is(conv: Conversation) -> None:
+    turn = conv.respond(text("需要什么材料"))
+    assert turn.question == "需要什么材料" and turn.result is not None and turn.result.query == "需要什么材料"
+
+
+# -- not found -----------------------------------------------------------------------------------
+
+
+def test_not_found_is_honest_and_explains_how_to_ask(conv: Conversation) -> None:
+    body = content(conv.respond(text("宠物狗疫苗接种")))
+    assert body.startswith(wording.NOT_FOUND)
+    for detail in ("依申请公开", "门户网站“依申请公开”栏目", "0951-8000000", "便民服务中心", "9:00—17:30"):
+        assert detail in body
+
+
+def test_not_found_offers_hot_topics(conv: Conversation) -> None:
+    body = content(conv.respond(text("宠物狗疫苗接种")))
+    assert "大家还在问" in body and "· 高龄津贴怎么申领" in body
+
+
+def test_not_found_survives_a_failing_hot_topic_source(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store)
+    conv.hot_topics = lambda: 1 / 0
+    assert conv.respond(text("宠物狗疫苗接种")).kind == "not_found"
+
+
+# -- feedback ------------------------------------------------------------------------------------
+
+
+def test_unsatisfied_feedback_points_to_staff(conv: Conversation) -> None:
+    conv.respond(asked := text("高龄津贴怎么申领"))
+    turn = conv.respond(text("不满意"))
+    assert turn.feedback == (asked.dedupe_key, "unsatisfied") and "人工" in content(turn)
+
+
+def test_feedback_on_a_chosen_answer_names_the_listed_question(conv: Conversation) -> None:
+    conv.respond(asked := text("低保"))
+    conv.respond(text("3"))
+    assert conv.respond(text("满意")).feedback == (asked.dedupe_key, "satisfied")
+
+
+def test_feedback_counts_once_per_answer(conv: Conversation) -> None:
+    conv.respond(text("高龄津贴怎么申领"))
+    conv.respond(text("满意"))
+    assert conv.respond(text("满意")).feedback is None
+
+
+def test_feedback_without_an_answer_records_nothing(conv: Conversation) -> None:
+    turn = conv.respond(text("满意"))
+    assert turn.feedback is None and content(turn) == wording.FEEDBACK_NOTHING
+
+
+# -- commands and message kinds ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["帮助", "菜单", "?", "？", "帮助！"])
+def test_help_lists_what_the_bot_does_and_hot_topics(conv: Conversation, command: str) -> None:
+    turn = conv.respond(text(command))
+    assert turn.kind == "help" and "回复序号" in content(turn) and "· 高龄津贴怎么申领" in content(turn)
+
+
+@pytest.mark.parametrize("command", ["人工", "转人工"])
+def test_staff_command_gives_contact_details(conv: Conversation, command: str) -> None:
+    assert "民生服务中心 王老师" in content(conv.respond(text(command)))
+
+
+@pytest.mark.parametrize("key", [None, "qrscene_123123"])
+def test_subscribe_gets_the_help_text_as_welcome(conv: Conversation, key: str | None) -> None:
+    turn = conv.respond(event("subscribe", key))
+    assert turn.kind == "welcome" and content(turn) == content(conv.respond(text("帮助")))
+
+
+def test_menu_click_answers_its_topic(conv: Conversation) -> None:
+    turn = conv.respond(event("CLICK", "MENU_POVERTY"))
+    assert isinstance(turn.reply, NewsReply) and turn.question == "扶贫资金"
+
+
+def test_unknown_menu_click_gets_help(conv: Conversation) -> None:
+    assert conv.respond(event("CLICK", "NOT_CONFIGURED")).kind == "help"
+
+
+QUIET_EVENTS = ["unsubscribe", "VIEW", "TEMPLATESENDJOBFINISH", "LOCATION", "SCAN", "kf_create_session"]
+
+
+@pytest.mark.parametrize("name", QUIET_EVENTS)
+def test_other_events_get_no_reply(conv: Conversation, name: str) -> None:
+    assert conv.respond(event(name, "x")).reply is None
+
+
+def test_recognised_voice_is_answered_as_text(conv: Conversation) -> None:
+    turn = conv.respond(message("voice", recognition="高龄津贴怎么申领。"))
+    assert "年满80周岁" in content(turn)
+
+
+def test_unrecognised_voice_asks_for_text(conv: Conversation) -> None:
+    assert content(conv.respond(message("voice", recognition=""))) == wording.VOICE_UNRECOGNISED
+
+
+@pytest.mark.parametrize("msg_type", ["image", "video", "shortvideo", "location", "link", "file", ""])
+def test_other_message_kinds_say_what_the_bot_can_do(conv: Conversation, msg_type: str) -> None:
+    assert content(conv.respond(message(msg_type))) == wording.UNSUPPORTED
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n", "😀😀", "。。。", "!!!", "……", "的"])
+def test_empty_or_symbol_only_questions_get_a_prompt(conv: Conversation, question: str) -> None:
+    turn = conv.respond(text(question))
+    assert content(turn) == wording.EMPTY_QUESTION and turn.result is None
+
+
+def test_missing_content_gets_a_prompt(conv: Conversation) -> None:
+    assert conv.respond(message("text")).kind == "empty"
+
+
+# -- rate limit ----------------------------------------------------------------------------------
+
+
+def test_rate_limit_answers_politely_past_the_limit(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store, rate_limit_per_minute=3)
+    kinds = [conv.respond(text("高龄津贴怎么申领")).kind for _ in range(4)]
+    assert kinds == ["answer_faq"] * 3 + ["rate_limited"]
+
+
+def test_rate_limit_is_per_citizen(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store, rate_limit_per_minute=1)
+    conv.respond(text("高龄津贴怎么申领", user="openid-a"))
+    assert conv.respond(text("高龄津贴怎么申领", user="openid-b")).kind == "answer_faq"
+
+
+def test_rate_limit_zero_disables_it(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store, rate_limit_per_minute=0)
+    assert all(conv.respond(text("秸秆禁烧")).kind == "answer_item" for _ in range(30))
+
+
+def test_rate_limit_window_reopens_after_a_minute(kb_runtime: Runtime) -> None:
+    clock = Clock()
+    conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)), rate_limit_per_minute=1)
+    conv.respond(text("秸秆禁烧"))
+    clock.now += 61
+    assert conv.respond(text("秸秆禁烧")).kind == "answer_item"
+
+
+# -- parsing helpers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        *[("2", 2), ("12", 12), ("十", 10), ("十二", 12), ("二十", 20), ("第3条", 3), ("两", 2)],
+        *[("123", None), ("二五", None), ("2号楼", None)],
+    ],
+)
+def test_choice_numbers(raw: str, number: int | None) -> None:
+    assert parse_choice(command_form(raw)) == number
+
+
+def test_question_marks_alone_are_the_help_command() -> None:
+    assert command_form("？？") == "?"
+
+
+def test_every_reply_kind_fits(conv: Conversation) -> None:
+    turns = [conv.respond(m) for m in (
+        text("低保"), text("更多"), text("2"), text("宠物狗疫苗接种"), text("帮助"), text("人工"),
+        text("扶贫资金投入了多少"), message("image"), event("subscribe"), text("满意"),
+    )]
+    for turn in turns:
+        reply = turn.reply
+        assert reply is not None
+        fields = (reply.content,) if isinstance(reply, TextReply) else (reply.title, reply.description, reply.url)
+        assert len("".join(fields).encode("utf-8")) <= TEXT_LIMIT_BYTES
