@@ -1,0 +1,411 @@
+"""Import FAQ entries and disclosure items from the files staff actually have.
+
+JSONL, CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 from Excel's "Unicode text"),
+XLSX and portal page text. Column headers may be Chinese or English with common aliases; each
+row becomes an FAQ entry (question + answer) or a disclosure item (title + body or url).
+
+Reading and writing are separate steps: every file is read first — an unreadable, undecodable,
+corrupt or empty file contributes nothing and is reported once — then all rows are written
+through `KbEditor` in one transaction with one version bump. A bad row is reported with its
+file, row number (as Excel shows it, or the line of a JSONL file) and a Chinese reason, and the
+other rows still import.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from knowledge.editor import Change, EditError, FaqData, ItemData, KbEditor, normalize_item
+from knowledge.models import DisclosureItem, FaqEntry
+from knowledge.portal import PortalParseError, parse_portal_text
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+# Normalised header → field. Headers are compared after NFKC, lower-casing and dropping
+# spaces, punctuation and anything in brackets, so "问题（必填）" and "Question:" both match.
+_ALIASES = {
+    "question": "问题 用户问题 常见问题 标准问题 提问 咨询问题 问 question q faq",
+    "answer": "答案 回答 答复 回复 知识库答案 标准答案 答 answer a reply",
+    "similar": "相似问题 相似问法 相似问 其他问法 同义问法 similar similarquestions",
+    "category": "分类 类别 所属分类 主题分类 部门 处理单位 责任单位 category department",
+    "url": "链接 网址 原文链接 url link",
+    "title": "标题 名称 信息名称 文件名称 title",
+    "body": "正文 内容 正文内容 全文 body content text",
+    "published": "发布日期 发布时间 日期 成文日期 date published",
+    "index_number": "索引号 indexnumber",
+    "doc_number": "文号 发文字号 docnumber",
+    "publisher": "发布机构 发文机关 publisher",
+    "keywords": "关键词 关键字 主题词 keywords",
+    "disclosure_period": "公开时限 disclosureperiod",
+    "enabled": "启用 是否启用 enabled",
+    "type": "类型 条目类型 type kind",
+}
+_FIELD_BY_HEADER = {alias: name for name, aliases in _ALIASES.items() for alias in aliases.split()}
+_FAQ_TYPES = {"faq", "问答", "常见问题"}
+_ITEM_TYPES = {"item", "信息", "公开信息", "政府信息"}
+_TRUE = {"1", "true", "yes", "y", "是", "启用", "开启", "有效"}
+_FALSE = {"0", "false", "no", "n", "否", "停用", "禁用", "关闭", "无效"}
+_SHEET_HINT = re.compile(r"问答|faq|常见问题|知识", re.IGNORECASE)
+
+Record = dict[str, object]  # canonical field name → raw value
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    row: int | None  # None: the whole file could not be imported
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}：{self.reason}" if self.row is None else f"{self.file} 第 {self.row} 行：{self.reason}"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. which sheet of a workbook was read
+
+    @property
+    def failed_files(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is None]
+
+    @property
+    def bad_rows(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is not None]
+
+    def summary(self) -> str:
+        text = f"导入完成：新增 {self.created} 条，更新 {self.updated} 条，未变 {self.unchanged} 条"
+        if self.bad_rows:
+            text += f"，{len(self.bad_rows)} 行有错未导入"
+        if self.failed_files:
+            text += f"，{len(self.failed_files)} 个文件无法读取"
+        return text + "。"
+
+
+class FileError(Exception):
+    """A whole file cannot be imported; the message is the Chinese reason."""
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def _header_key(header: object) -> str:
+    text = unicodedata.normalize("NFKC", str(header or "")).lower()
+    text = re.sub(r"[(\[【].*?[)\]】]", "", text)
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _header_map(headers: Sequence[object]) -> dict[int, str]:
+    """Column index → field, first column wins when two headers mean the same field."""
+    mapping: dict[int, str] = {}
+    for i, header in enumerate(headers):
+        name = _FIELD_BY_HEADER.get(_header_key(header))
+        if name and name not in mapping.values():
+            mapping[i] = name
+    return mapping
+
+
+def _usable(mapping: dict[int, str]) -> bool:
+    fields = set(mapping.values())
+    return bool(fields & {"question", "title"}) and bool(fields & {"answer", "body", "url"})
+
+
+_NO_HEADER = "找不到可识别的表头：需要“问题”和“答案”两列，或“标题”和“正文”（或“链接”）两列"
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool | datetime.date):
+        return value
+    return str(value)
+
+
+def _table(rows: Iterable[Sequence[object]]) -> list[tuple[int, Record]]:
+    """Find the header among the first rows and turn the rows below it into records."""
+    mapping: dict[int, str] | None = None
+    seen: list[str] = []
+    records: list[tuple[int, Record]] = []
+    for number, row in enumerate(rows, start=1):
+        if mapping is None:
+            candidate = _header_map(row)
+            if _usable(candidate):
+                mapping = candidate
+            elif number > 10:
+                break
+            elif any(c not in (None, "") for c in row) and not seen:
+                seen = [str(c) for c in row if c not in (None, "")]
+            continue
+        if all(c in (None, "") or str(c).strip() == "" for c in row):
+            continue
+        records.append((number, {name: _cell(row[i] if i < len(row) else None) for i, name in mapping.items()}))
+    if mapping is None:
+        raise FileError(_NO_HEADER + (f"；第一行是：{'、'.join(seen[:8])}" if seen else ""))
+    if not records:
+        raise FileError("文件中没有数据行")
+    return records
+
+
+def _decode(raw: bytes) -> str:
+    """Bytes → text, trying what Chinese offices save: UTF-8 (with or without BOM), GB18030, UTF-16."""
+    if not raw.strip():
+        raise FileError("文件是空的")
+    if raw.startswith(b"PK\x03\x04"):
+        raise FileError("这是 Excel 或压缩文件，不是文本文件：Excel 表格请使用 .xlsx 扩展名")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    elif b"\x00" in raw[:4096]:
+        raise FileError("这不是文本文件（含有二进制内容），无法读取")
+    else:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise FileError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码")
+    controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    if controls > max(2, len(text[:20000]) // 200):
+        raise FileError("这不是文本文件（含有大量不可显示的字符），无法读取")
+    return text
+
+
+def _read_csv(raw: bytes, suffix: str) -> list[tuple[int, Record]]:
+    text = _decode(raw)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = "\t" if suffix == ".tsv" else max((",", "\t", ";", "；"), key=first.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileError(f"CSV 格式有误：{exc}") from None
+    return _table(rows)
+
+
+def _read_jsonl(raw: bytes) -> tuple[list[tuple[int, Record]], list[RowError]]:
+    text = _decode(raw)
+    records: list[tuple[int, Record]] = []
+    bad: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((number, f"不是有效的 JSON（第 {exc.colno} 个字符附近）"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((number, "每行应是一个 JSON 对象（{…}）"))
+            continue
+        records.append((number, _json_record(obj)))
+    if not records:
+        raise FileError("文件中没有有效的 JSON 行" + (f"（第 {bad[0][0]} 行：{bad[0][1]}）" if bad else ""))
+    return records, [RowError("", n, reason) for n, reason in bad]
+
+
+def _json_record(obj: dict) -> Record:
+    record: Record = {}
+    for key, value in obj.items():
+        name = _FIELD_BY_HEADER.get(_header_key(key))
+        if name and name not in record:
+            record[name] = value if isinstance(value, list | bool) else _cell(value)
+    return record
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[tuple[int, Record]], list[str]]:
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of error for a damaged file
+        log.info("cannot open %s: %r", path, exc)
+        raise FileError("无法打开这个 Excel 文件：文件可能已损坏，或不是 .xlsx 格式") from None
+    try:
+        names = workbook.sheetnames
+        if sheet is not None:
+            if sheet not in names:
+                raise FileError(f"找不到工作表“{sheet}”，此文件的工作表有：{'、'.join(names)}")
+            return _table(workbook[sheet].iter_rows(values_only=True)), [f"已读取工作表“{sheet}”"]
+        candidates = []
+        for position, name in enumerate(names):
+            head = list(workbook[name].iter_rows(max_row=10, values_only=True))
+            if any(_usable(_header_map(row)) for row in head):
+                rows = workbook[name].max_row or 0
+                candidates.append((not _SHEET_HINT.search(name), -rows, position, name))
+        if not candidates:
+            raise FileError(f"{_NO_HEADER}（已查看工作表：{'、'.join(names)}）")
+        chosen = min(candidates)[3]
+        note = f"已读取工作表“{chosen}”"
+        others = [c[3] for c in sorted(candidates) if c[3] != chosen]
+        if others:
+            note += f"；另有可导入的工作表：{'、'.join(others)}（可用 --sheet 指定）"
+        return _table(workbook[chosen].iter_rows(values_only=True)), [note]
+    except FileError:
+        raise
+    except Exception as exc:
+        log.info("cannot read %s: %r", path, exc)
+        raise FileError("读取 Excel 文件时出错：文件可能已损坏") from None
+    finally:
+        workbook.close()
+
+
+def read_file(
+    path: str | Path, *, sheet: str | None = None, url: str | None = None
+) -> tuple[list[tuple[int, Record]], list[RowError], list[str]]:
+    """(records with their row numbers, rows that could not be read, notes); raises `FileError`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise FileError("这是一个文件夹，不是文件" if path.is_dir() else "文件不存在")
+    if suffix == ".xls":
+        raise FileError("不支持旧版 .xls 文件：请在 Excel 中“另存为” .xlsx 后再导入")
+    try:
+        if suffix in {".xlsx", ".xlsm"}:
+            records, notes = _read_xlsx(path, sheet)
+            return records, [], notes
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileError(f"无法读取文件：{exc.strerror or exc}") from None
+    if suffix in {".jsonl", ".ndjson"}:
+        records, bad = _read_jsonl(raw)
+        return records, bad, []
+    if suffix in {".csv", ".tsv"}:
+        return _read_csv(raw, suffix), [], []
+    if suffix in {".txt", ".text"}:
+        try:
+            item = parse_portal_text(_decode(raw), url=url)
+        except PortalParseError as exc:
+            raise FileError(str(exc)) from None
+        return [(1, {"type": "item", **{k: v for k, v in vars(item).items() if v is not None}})], [], []
+    raise FileError(f"不支持 {suffix or '无扩展名的'} 文件：请使用 .xlsx、.csv、.jsonl 或门户网页文本 .txt")
+
+
+# -- turning records into edits -------------------------------------------------------------------
+
+def _text(record: Record, name: str) -> str:
+    value = record.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def _enabled(value: object) -> bool | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return value if isinstance(value, bool) else None
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise EditError(f"“启用”一栏应填 是 或 否，而不是“{text[:10]}”")
+
+
+def record_to_data(record: Record) -> FaqData | ItemData:
+    """Decide whether a row is an FAQ entry or an item, and map its fields; raises `EditError`."""
+    kind = _text(record, "type").lower()
+    if kind and kind not in _FAQ_TYPES | _ITEM_TYPES:
+        raise EditError(f"类型“{kind[:10]}”无法识别：应为“问答”或“信息”")
+    question, answer, title = _text(record, "question"), _text(record, "answer"), _text(record, "title")
+    is_faq = kind in _FAQ_TYPES or (not kind and bool(question or answer))
+    if is_faq:
+        if not (question or title):
+            raise EditError("缺少问题")
+        return FaqData(
+            question=question or title,
+            answer=answer or _text(record, "body"),
+            similar=record.get("similar"),  # type: ignore[arg-type]
+            url=record.get("url"),  # type: ignore[arg-type]
+            category=record.get("category"),  # type: ignore[arg-type]
+            enabled=_enabled(record.get("enabled")),
+        )
+    if not (title or question):
+        raise EditError("缺少问题或标题")
+    return ItemData(
+        title=title or question,
+        **{k: record.get(k) for k in ("body", "url", "index_number", "doc_number", "published", "publisher",
+                                     "category", "keywords", "disclosure_period")},  # type: ignore[arg-type]
+    )
+
+
+def _duplicate(data: FaqData | ItemData, where: str) -> str:
+    if isinstance(data, FaqData):
+        return f"问题与{where}相同（同一问题只能有一个答案），此行未导入"
+    return f"与{where}是同一条信息（链接、索引号或标题相同），此行未导入"
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    sheet: str | None = None,
+    url: str | None = None,
+    editor: str | None = None,
+) -> ImportResult:
+    """Import every file in one transaction; see the module docstring for what is reported."""
+    result = ImportResult()
+    loaded: list[tuple[str, list[tuple[int, Record]]]] = []
+    for path in paths:
+        name = Path(path).name
+        try:
+            records, bad, notes = read_file(path, sheet=sheet, url=url)
+        except FileError as exc:
+            result.errors.append(RowError(name, None, str(exc)))
+            continue
+        result.errors.extend(RowError(name, e.row, e.reason) for e in bad)
+        result.notes.extend(f"{name}：{note}" for note in notes)
+        loaded.append((name, records))
+    if not loaded:
+        return result
+    touched: dict[int, str] = {}  # id() of a row written by this import → where
+    with KbEditor(store, editor=editor).batch() as batch:
+        for name, records in loaded:
+            for number, record in records:
+                where = f"{name} 第 {number} 行" if len(loaded) > 1 else f"第 {number} 行"
+                try:
+                    data = record_to_data(record)
+                    if isinstance(data, FaqData):
+                        existing = batch.find_faq(data.question)
+                    else:
+                        existing = batch.find_item(normalize_item(data))
+                    if existing is not None and id(existing) in touched:
+                        raise EditError(_duplicate(data, touched[id(existing)]))
+                    saved = batch.save_faq(data) if isinstance(data, FaqData) else batch.save_item(data)
+                except EditError as exc:
+                    result.errors.append(RowError(name, number, str(exc)))
+                    continue
+                touched[id(saved.row)] = where
+                if saved.change is Change.CREATED:
+                    result.created += 1
+                elif saved.change is Change.UPDATED:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+    result.errors.sort(key=lambda e: (e.file, e.row or 0))
+    return result
+
+
+def export_records(store: Store) -> Iterator[dict[str, object]]:
+    """Every item and FAQ entry as the JSON objects `import_paths` reads back: a lossless round trip."""
+    with store.session() as session:
+        for item in session.scalars(select(DisclosureItem).order_by(DisclosureItem.id)):
+            record = {"type": "item", "title": item.title, "body": item.body, "url": item.url,
+                      "index_number": item.index_number, "doc_number": item.doc_number,
+                      "published": item.published.isoformat() if item.published else None,
+                      "publisher": item.publisher, "category": item.category, "keywords": item.keywords,
+                      "disclosure_period": item.disclosure_period}
+            yield {k: v for k, v in record.items() if v is not None}
+        for faq in session.scalars(select(FaqEntry).order_by(FaqEntry.id)):
+            record = {"type": "faq", "question": faq.question, "similar": faq.similar, "answer": faq.answer,
+                      "url": faq.url, "category": faq.category, "enabled": faq.enabled}
+            yield {k: v for k, v in record.items() if v is not None}

@@ -1,0 +1,55 @@
+"""The bundled sample knowledge base, so a fresh install answers questions out of the box.
+
+The files under `knowledge/data/sample/` are sample content (see the README there) that a
+township replaces with its own. They go through the ordinary importer, so the sample is
+validated exactly like staff data and is recorded with the editor name `SAMPLE_EDITOR`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+
+from knowledge.importers import ImportResult, import_paths
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+SAMPLE_DIR = Path(__file__).parent / "data" / "sample"
+SAMPLE_FILES = ("items.jsonl", "faq.jsonl")
+SAMPLE_EDITOR = "示例数据"
+
+
+def sample_paths() -> list[Path]:
+    return [SAMPLE_DIR / name for name in SAMPLE_FILES]
+
+
+def load_sample(store: Store) -> ImportResult:
+    """Import the sample files (upserting, so running it twice changes nothing)."""
+    result = import_paths(store, sample_paths(), editor=SAMPLE_EDITOR)
+    for error in result.errors:  # the bundled files are tested; this only guards against edits
+        log.error("sample knowledge base: %s", error)
+    return result
+
+
+def load_sample_if_empty(store: Store) -> bool:
+    """Load the sample on the very first start; True if it was loaded by this call.
+
+    "First start" means no FAQ entry, no item, and a knowledge-base version of 0: a database
+    that staff emptied on purpose has a higher version and stays empty. Several workers may
+    start at once; the loser of that race gets a constraint or lock error, sees the winner's
+    rows and carries on.
+    """
+    if not store.is_empty() or store.kb_version() != 0:
+        return False
+    try:
+        result = load_sample(store)
+    except DBAPIError:
+        if store.is_empty():
+            raise
+        log.info("sample knowledge base was loaded by another process")
+        return False
+    log.info("loaded the sample knowledge base: %s", result.summary())
+    return result.created > 0
