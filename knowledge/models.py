@@ -122,7 +122,7 @@ class QuestionLog(Base):
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     reply_kind: Mapped[str] = mapped_column(String(20), default="")
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
-    feedback: Mapped[str | None] = mapped_column(String(10))  # "satisfied" | "unsatisfied"
+    feedback: Mapped[str | None] = mapped_column(String(12))  # "satisfied" | "unsatisfied" (11 chars)
     channel: Mapped[str] = mapped_column(String(20), default="wechat")
 
     __table_args__ = (

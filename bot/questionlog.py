@@ -1,0 +1,412 @@
+"""The question log: what citizens asked, as the policy office reads it.
+
+Every logged row is pseudonymised and masked *before* it leaves this module — in the
+database, in the spool file and in log messages alike — so no later step can leak an OpenID
+or a phone number. WeChat's message key contains the OpenID too, so it is hashed as well.
+
+Logging must never slow or break a reply. `record` only builds the row (pure CPU, no I/O)
+and hands it to a writer thread; the thread writes in small batches. When the database is
+down or locked, the row goes to an append-only JSONL spool under the instance folder and is
+replayed, in order, on the next successful write or by `flask report flush-spool`. Inserts
+are idempotent on the (hashed) message key, so a replay that is interrupted and repeated
+never duplicates a row.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import fcntl
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from bot.privacy import mask_personal_data, pseudonymise, safe_terms
+from knowledge.document import SearchResult
+from knowledge.models import QuestionLog as LogRow
+from knowledge.models import utcnow
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_VALUES = ("satisfied", "unsatisfied")
+MAX_QUESTION_CHARS = 1000
+TOP_HITS = 3
+SPOOL_NAME = "questionlog.jsonl"
+REJECTED_NAME = "questionlog.rejected.jsonl"
+HOT_TOPICS_TTL = 60.0
+BATCH = 500
+
+_open_logs: weakref.WeakSet[QuestionLog] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open_logs() -> None:
+    """On a clean shutdown, write (or spool) what is still queued."""
+    for question_log in list(_open_logs):
+        question_log.close()
+
+
+def to_utc_naive(moment: datetime.datetime | None) -> datetime.datetime:
+    """Naive UTC, as every timestamp in the database (see knowledge.models.utcnow)."""
+    if moment is None:
+        return utcnow()
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    return moment
+
+
+class _Spool:
+    """Append-only JSONL of pending operations, shared by every process of one instance."""
+
+    def __init__(self, directory: Path, name: str = SPOOL_NAME) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / name
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "questionlog.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def append(self, ops: list[dict[str, Any]]) -> None:
+        lines = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in ops)
+        with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
+            spool.write(lines)
+            spool.flush()
+            os.fsync(spool.fileno())
+
+    def pending(self) -> bool:
+        return self.path.exists() or any(self.directory.glob("questionlog.*.replaying"))
+
+    def claim(self) -> list[tuple[Path, Any]]:
+        """Take the spool (and any left by a crashed replayer) for replay; each stays flock'ed."""
+        claimed: list[tuple[Path, Any]] = []
+        if not self.directory.exists():
+            return claimed
+        with self._locked():
+            if self.path.exists():
+                target = self.directory / f"questionlog.{os.getpid()}.{uuid.uuid4().hex[:8]}.replaying"
+                self.path.rename(target)
+            for path in sorted(self.directory.glob("questionlog.*.replaying")):
+                handle = open(path, encoding="utf-8")  # noqa: SIM115 - held until the replay ends
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # another process is replaying it right now
+                    handle.close()
+                    continue
+                claimed.append((path, handle))
+        return claimed
+
+
+class QuestionLog:
+    """Records questions and feedback; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        store: Store,
+        secret: str,
+        spool_dir: Path,
+        *,
+        background: bool = True,
+        retry_after: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.secret = secret
+        self.spool = _Spool(spool_dir)
+        self.background = background
+        self.retry_after = retry_after
+        self._down_until = 0.0
+        self._write_lock = threading.Lock()
+        self._queue: queue.Queue[dict[str, Any]] | None = None
+        self._thread_pid = 0
+        self._start_lock = threading.Lock()
+        self._hot_cache: dict[tuple[int, int], tuple[float, list[str]]] = {}
+        _open_logs.add(self)
+
+    # -- the write path ---------------------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        openid: str,
+        message_key: str | None,
+        question: str,
+        result: SearchResult | None,
+        answered: bool,
+        reply_kind: str,
+        latency_ms: float,
+        asked_at: datetime.datetime | None = None,
+    ) -> None:
+        """Log one question. Never raises and never waits for the database."""
+        try:
+            row = self.build_row(openid, message_key, question, result, answered, reply_kind, latency_ms, asked_at)
+            self._submit({"op": "insert", "row": row})
+        except Exception:
+            log.exception("question log: could not record a question")
+
+    def record_feedback(self, message_key: str, value: str) -> None:
+        """Attach 满意/不满意 to the logged question with this (raw) message key."""
+        if value not in FEEDBACK_VALUES:
+            raise ValueError(f"feedback must be one of {FEEDBACK_VALUES}, not {value!r}")
+        try:
+            self._submit({"op": "feedback", "key": self._key(message_key), "value": value})
+        except Exception:
+            log.exception("question log: could not record feedback")
+
+    def _key(self, message_key: str) -> str:
+        return pseudonymise(message_key, self.secret)
+
+    def build_row(self, openid: str, message_key: str | None, question: str, result: SearchResult | None,
+                  answered: bool, reply_kind: str, latency_ms: float,
+                  asked_at: datetime.datetime | None = None) -> dict[str, Any]:
+        """The row exactly as stored (and spooled): JSON-ready, pseudonymised and masked."""
+        masked = mask_personal_data(question.strip())[:MAX_QUESTION_CHARS]
+        hits = list(result.hits[:TOP_HITS]) if result else []
+        top = hits[0].doc if hits else None
+        key = message_key or f"local:{uuid.uuid4().hex}"  # a key of its own keeps replays idempotent
+        return {
+            "asked_at": to_utc_naive(asked_at).isoformat(),
+            "user_hash": pseudonymise(openid, self.secret),
+            "message_key": self._key(key),
+            "question": masked,
+            "terms": " ".join(safe_terms(result.terms, masked)) if result else "",
+            "hits_json": json.dumps(
+                [{"kind": h.doc.kind, "id": h.doc.id, "title": h.doc.title, "score": round(h.score, 4)}
+                 for h in hits], ensure_ascii=False),
+            "top_kind": top.kind if top else None,
+            "top_id": top.id if top else None,
+            "top_title": top.title[:1000] if top else None,
+            "top_category": top.category[:200] if top and top.category else None,
+            "top_score": round(hits[0].score, 4) if hits else None,
+            "answered": bool(answered),
+            "reply_kind": (reply_kind or "")[:20],
+            "latency_ms": round(float(latency_ms), 1),
+        }
+
+    def _submit(self, op: dict[str, Any]) -> None:
+        if not self.background:
+            self._write([op])
+            return
+        q = self._ensure_worker()
+        try:
+            q.put_nowait(op)
+        except queue.Full:  # the database has been slow for a while: keep the row, not the reply, waiting
+            self.spool.append([op])
+
+    def _ensure_worker(self) -> queue.Queue[dict[str, Any]]:
+        # Started lazily and again after a fork: gunicorn workers do not inherit threads.
+        with self._start_lock:
+            if self._queue is None or self._thread_pid != os.getpid():
+                self._queue = queue.Queue(maxsize=10_000)
+                self._thread_pid = os.getpid()
+                threading.Thread(target=self._run, args=(self._queue,), name="question-log", daemon=True).start()
+            return self._queue
+
+    def _run(self, q: queue.Queue[dict[str, Any]]) -> None:
+        while True:
+            ops = [q.get()]
+            while len(ops) < BATCH:
+                try:
+                    ops.append(q.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(ops)
+            except Exception:  # even the spool failed (disk full?): say so, keep the thread alive
+                log.exception("question log: %d operation(s) lost", len(ops))
+            finally:
+                for _ in ops:
+                    q.task_done()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every submitted row is written or spooled (tests, shutdown); True if done."""
+        q = self._queue
+        if q is None or self._thread_pid != os.getpid():
+            return True
+        deadline = time.monotonic() + timeout
+        with q.all_tasks_done:
+            while q.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not q.all_tasks_done.wait(remaining):
+                    return False
+        return True
+
+    def close(self) -> None:
+        self.flush(timeout=5.0)
+
+    def _write(self, ops: list[dict[str, Any]]) -> None:
+        """Replay the spool if it is pending, then apply `ops`; spool them if the database fails.
+
+        The spool goes first so that operations reach the database in the order they happened
+        (feedback after the question it rates).
+        """
+        with self._write_lock:
+            if time.monotonic() >= self._down_until and self.spool.pending():
+                try:
+                    self._replay()
+                except Exception:
+                    log.exception("question log: spool replay failed; will retry on the next write")
+            if time.monotonic() < self._down_until:
+                self.spool.append(ops)
+                return
+            try:
+                self._apply(ops)
+            except Exception as exc:
+                self._down_until = time.monotonic() + self.retry_after
+                log.error("question log: database write failed (%s); %d row(s) spooled to %s",
+                          mask_personal_data(str(exc).splitlines()[0][:300]), len(ops), self.spool.path)
+                self.spool.append(ops)
+
+    def _apply(self, ops: list[dict[str, Any]]) -> None:
+        with self.store.session() as session:
+            rows = [dict(op["row"]) for op in ops if op["op"] == "insert"]
+            for row in rows:
+                row["asked_at"] = datetime.datetime.fromisoformat(row["asked_at"])
+            if rows:
+                self._insert_ignoring_duplicates(session, rows)
+            for op in ops:
+                if op["op"] == "feedback":
+                    session.execute(
+                        update(LogRow).where(LogRow.message_key == op["key"]).values(feedback=op["value"])
+                    )
+
+    def _insert_ignoring_duplicates(self, session: Any, rows: list[dict[str, Any]]) -> None:
+        # INSERT … ON CONFLICT (message_key) DO NOTHING: a retried or re-replayed row is no error.
+        if self.store.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        session.execute(dialect_insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
+
+    # -- the spool --------------------------------------------------------------------------
+
+    def flush_spool(self) -> int:
+        """Replay spooled operations into the database now; returns how many were applied."""
+        with self._write_lock:
+            return self._replay()
+
+    def _replay(self) -> int:
+        applied = 0
+        for path, handle in self.spool.claim():
+            try:
+                ops = []
+                for number, line in enumerate(handle, 1):
+                    try:
+                        ops.append(json.loads(line))
+                    except ValueError:  # a line cut short by a crash mid-append
+                        log.warning("question log: skipping unreadable spool line %d of %s", number, path.name)
+                done, ok = self._apply_all(ops)
+                applied += ok
+                if done < len(ops):
+                    self.spool.append(ops[done:])  # rejected ones are not in ops[done:]: see _apply_all
+                    self._down_until = time.monotonic() + self.retry_after
+                    log.error("question log: spool replay stopped; %d op(s) kept", len(ops) - done)
+                path.unlink()
+            finally:
+                handle.close()
+        if applied:
+            log.info("question log: replayed %d spooled operation(s)", applied)
+        return applied
+
+    def _apply_all(self, ops: list[dict[str, Any]]) -> tuple[int, int]:
+        """Apply ops in batches; returns (ops dealt with before the database went away, ops applied).
+
+        A batch the database *refuses* (not a connection problem: a value the schema rejects)
+        is retried one operation at a time and the refused ones are set aside in
+        `questionlog.rejected.jsonl`, so that one bad row never blocks the spool forever.
+        """
+        done = applied = 0
+        while done < len(ops):
+            batch = ops[done:done + BATCH]
+            try:
+                self._apply(batch)
+                done += len(batch)
+                applied += len(batch)
+                continue
+            except Exception as exc:
+                if self._transient(exc):
+                    return done, applied
+            for op in batch:
+                try:
+                    self._apply([op])
+                    applied += 1
+                except Exception as exc:
+                    if self._transient(exc):
+                        return done, applied
+                    log.error("question log: database refused a spooled %s (%s); kept in %s", op.get("op"),
+                              mask_personal_data(str(exc).splitlines()[0][:300]), REJECTED_NAME)
+                    _Spool(self.spool.directory, REJECTED_NAME).append([op])
+                done += 1
+        return done, applied
+
+    def _transient(self, exc: Exception) -> bool:
+        """A lost connection or a lock (try again later), as opposed to data the database refuses."""
+        if isinstance(exc, OperationalError | InterfaceError | OSError) or getattr(exc, "connection_invalidated", 0):
+            return True
+        try:
+            self.store.ping()
+        except Exception:
+            return True
+        return False
+
+    # -- reads for the bot ------------------------------------------------------------------
+
+    def hot_topics(self, days: int = 30, limit: int = 3) -> list[str]:
+        """Titles of the most-asked answered entries lately, for help and not-found replies.
+
+        Cached for a minute per process: it sits on the reply path. A failed read keeps the
+        last good answer (or none) for another minute instead of retrying on every message.
+        """
+        now = time.monotonic()
+        cached = self._hot_cache.get((days, limit))
+        if cached and cached[0] > now:
+            return list(cached[1])
+        titles = cached[1] if cached else []
+        try:
+            since = utcnow() - datetime.timedelta(days=days)
+            count = func.count()
+            stmt = (
+                select(func.max(LogRow.top_title), count)
+                .where(LogRow.answered.is_(True), LogRow.asked_at >= since, LogRow.top_id.is_not(None))
+                .group_by(LogRow.top_kind, LogRow.top_id)
+                .order_by(count.desc(), func.max(LogRow.top_title))
+                .limit(limit)
+            )
+            with self.store.session() as session:
+                titles = [title for title, _ in session.execute(stmt) if title]
+        except Exception as exc:
+            log.warning("question log: hot topics unavailable (%s)", mask_personal_data(str(exc).splitlines()[0][:200]))
+        self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, titles)
+        return list(titles)
+
+
+def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
+    """Delete questions older than the retention period; returns how many (would be) deleted."""
+    cutoff = to_utc_naive(now) - datetime.timedelta(days=older_than_days)
+    with store.session() as session:
+        if dry_run:
+            return session.scalar(select(func.count()).select_from(LogRow).where(LogRow.asked_at < cutoff)) or 0
+        return session.execute(delete(LogRow).where(LogRow.asked_at < cutoff)).rowcount or 0
+
+
+def from_settings(store: Store, settings: Any, *, background: bool = True) -> QuestionLog:
+    """The question log of an app: spool under the instance folder, pseudonyms keyed by its secret."""
+    return QuestionLog(store, settings.user_hash_secret, Path(settings.instance_path) / "spool",
+                       background=background)
