@@ -4,10 +4,14 @@ The conversation reads the message kind, then for text (and recognised voice) tr
 commands (帮助, 人工, 满意 …), a numbered choice or 更多 from the session's list, and finally a
 question. Questions are searched in the knowledge base and answered in one of three ways:
 
-* **one answer** — the top hit clearly stands out (see `good_hits`);
+* **one answer** — one hit clearly stands out;
 * **a numbered list** — several hits score close to the top one, so the citizen picks;
-* **not found** — the search says no published item matches: we say so, and how to ask
-  through 依申请公开; a low-confidence guess is never dressed up as an answer.
+* **not found** — no published item matches: we say so, and how to ask through 依申请公开;
+  a low-confidence guess is never dressed up as an answer.
+
+"Several good" hits are those scoring at least `GOOD_RATIO` (70 %) of the top hit; which of
+them are shown, and when the search's own refusal still allows a list, is decided in
+`Conversation._offer`.
 
 Short follow-ups ("需要什么材料", "在哪里办") are read together with the previous topic; see
 `is_follow_up`. Session state is best-effort (`bot.session`): without it the bot still answers.
@@ -104,6 +108,8 @@ def good_hits(hits: tuple[Hit, ...]) -> list[Hit]:
     """The hits worth offering: those scoring at least GOOD_RATIO of the top hit, best first."""
     if not hits:
         return []
+    if hits[0].score <= 0:  # no scale to compare against: only the top hit is offered
+        return [hits[0]]
     floor = hits[0].score * GOOD_RATIO
     return [h for h in hits if h.score >= floor]
 
@@ -208,22 +214,45 @@ class Conversation:
         result = self.kb.search(query, limit=SEARCH_LIMIT)
         if follow_up:
             result = self._within_topic(result, session.topic or "")
-        good = good_hits(result.hits) if result.answered else []
+        offered = self._offer(result, terms, follow_up)
         session.choices = None
-        session.topic = session.topic if follow_up else (question if good else None)
-        if not good:
+        session.topic = session.topic if follow_up else (question if offered else None)
+        if not offered:
             session.answered = None
-            related = self._related(terms)
-            reply = compose.not_found_reply(self.township, related)
+            reply = compose.not_found_reply(self.township, self._related(terms))
             return Turn(reply, kind="not_found", question=question, result=result, answered=False)
-        if len(good) == 1 or self._asked_verbatim(terms, good[0].doc):
+        if len(offered) == 1 or self._asked_verbatim(terms, offered[0].doc):
             self._remember_answer(session, message.dedupe_key)
-            reply, kind = self._answer(good[0].doc, result.terms)
+            reply, kind = self._answer(offered[0].doc, result.terms)
             return Turn(reply, kind=kind, question=question, result=result, answered=True)
-        session.choices = Choices(query=query, keys=[h.doc.key for h in good], message_key=message.dedupe_key)
+        session.choices = Choices(query=query, keys=[h.doc.key for h in offered], message_key=message.dedupe_key)
         session.answered = None
-        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(good))
+        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(offered))
         return Turn(reply, kind="choices", question=question, result=result, answered=True)
+
+    @staticmethod
+    def _offer(result: SearchResult, terms: list[str], follow_up: bool) -> list[Hit]:
+        """The hits to show: none (not found), one (the answer) or several (a numbered list).
+
+        * The search answered: its good hits (`good_hits`).
+        * It did not, on a fresh question: the search also refuses when close neighbours
+          leave no margin — exactly when a list is the right reply. So a list is offered
+          when at least two good hits each contain every content word of the question
+          (the words beyond FOLLOW_UP_WORDS); anything less is "not found", never a guess.
+        * It did not, on a follow-up: the query is the topic plus the follow-up, so every
+          hit on the topic is a close neighbour and the margin is small by construction.
+          The hits are already limited to the topic (`_within_topic`); the good ones are
+          offered when the best contains a word of the follow-up itself (材料, 多少钱 …),
+          else no published text answers the follow-up.
+        """
+        good = good_hits(result.hits)
+        if not good or result.answered:
+            return good
+        if follow_up:
+            return good if not terms or set(terms).intersection(good[0].matched) else []
+        content = {t for t in terms if t not in FOLLOW_UP_WORDS}
+        covering = [h for h in good if content and content <= set(h.matched)]
+        return covering if len(covering) >= 2 else []
 
     def _within_topic(self, result: SearchResult, topic: str) -> SearchResult:
         """A follow-up is about the topic: drop hits that match only the follow-up words.
@@ -235,7 +264,7 @@ class Conversation:
         if not topic_terms:
             return result
         hits = tuple(h for h in result.hits if topic_terms.intersection(h.matched))
-        return dataclasses.replace(result, hits=hits, answered=result.answered and bool(hits))
+        return dataclasses.replace(result, hits=hits, answered=result.answered and hits[:1] == result.hits[:1])
 
     def _asked_verbatim(self, terms: list[str], doc: Document) -> bool:
         """The citizen typed an FAQ question (or one of its 相似问法) as staff wrote it: answer it."""

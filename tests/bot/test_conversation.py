@@ -16,6 +16,7 @@ from flask import Flask
 from bot import wording
 from bot.config import Township
 from bot.conversation import Conversation, command_form, parse_choice
+from bot.privacy import pseudonymise
 from bot.runtime import Runtime, get_runtime
 from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore
 from bot.turn import Turn
@@ -276,6 +277,11 @@ def test_two_citizens_never_share_a_list(conv: Conversation) -> None:
     assert content(conv.respond(text("2", user="openid-b"))) == wording.CHOICES_EXPIRED
     conv.respond(text("高龄津贴怎么申领", user="openid-b"))
     assert conv.respond(text("2", user="openid-a")).kind == "answer_faq"
+
+
+def test_unreadable_session_counts_as_none(conv: Conversation) -> None:
+    conv.sessions.state.set(f"session:{pseudonymise('openid-a', conv.settings.user_hash_secret)}", "{oops", 60)
+    assert content(conv.respond(text("2"))) == wording.CHOICES_EXPIRED
 
 
 def test_sessions_are_keyed_by_pseudonym_not_openid(kb_runtime: Runtime) -> None:
