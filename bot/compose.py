@@ -121,13 +121,10 @@ def _item_meta(doc: Document) -> list[str | None]:
     ]
 
 
-def _is_web_link(url: str | None) -> bool:
-    return bool(url) and url.startswith(("http://", "https://"))  # type: ignore[union-attr]
-
-
 def wants_card(doc: Document) -> bool:
     """An item with a web link reads better as a card: the citizen taps through to the original."""
-    return doc.kind == "item" and _is_web_link(doc.url) and len(doc.url.encode("utf-8")) <= 1024  # type: ignore[union-attr]
+    url = doc.url or ""
+    return doc.kind == "item" and url.startswith(("http://", "https://")) and len(url.encode("utf-8")) <= 1024
 
 
 def item_summary_chars(doc: Document) -> int:
