@@ -51,7 +51,7 @@ _ALIASES = {
     "keywords": "关键词 关键字 主题词 keywords",
     "disclosure_period": "公开时限 disclosureperiod",
     "enabled": "启用 是否启用 enabled",
-    "type": "类型 条目类型 type kind",
+    "type": "条目类型 type kind",  # not 类型: staff use that for a topic
 }
 _FIELD_BY_HEADER = {alias: name for name, aliases in _ALIASES.items() for alias in aliases.split()}
 _FAQ_TYPES = {"faq", "问答", "常见问题"}

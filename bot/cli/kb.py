@@ -1,7 +1,99 @@
-"""Placeholder until the command group is written."""
+"""`flask kb …`: import, inspect and export the knowledge base from the command line.
 
+Imports go through `knowledge.importers` and so through the one write path (`KbEditor`): the
+version bump they make is what tells every running worker to reload its index within seconds.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from bot.runtime import get_runtime
+from knowledge.importers import export_records, import_paths
+from knowledge.models import DisclosureItem, FaqEntry
+
+kb_group = AppGroup("kb", help="知识库：导入、统计、导出。")
+
+
+def _default_editor() -> str:
+    try:
+        return f"命令行:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "命令行"
+
+
+@kb_group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--sheet", help="Excel 文件要导入的工作表名称（默认自动选择有“问题/答案”表头的工作表）。")
+@click.option("--url", help="门户网页文本对应的网址（只能和一个 .txt 文件一起使用）。")
+@click.option("--editor", help="记录为编辑人的名字（默认是当前系统用户）。")
+def import_command(paths: tuple[Path, ...], sheet: str | None, url: str | None, editor: str | None) -> None:
+    """导入问答或公开信息：.xlsx、.csv、.jsonl，或门户网页文本 .txt。"""
+    if url and len(paths) != 1:
+        raise click.UsageError("--url 只能和一个文件一起使用")
+    runtime = get_runtime()
+    result = import_paths(runtime.db, paths, sheet=sheet, url=url, editor=editor or _default_editor())
+    for note in result.notes:
+        click.echo(note)
+    for error in result.errors:
+        click.echo(f"  × {error}")
+    click.echo(result.summary())
+    if result.created or result.updated:
+        click.echo(f"知识库版本已更新为 {runtime.db.kb_version()}，正在运行的服务会在几秒内自动载入。")
+    if result.failed_files:
+        click.get_current_context().exit(1)
+
+
+@kb_group.command("stats")
+def stats_command() -> None:
+    """显示知识库中问答和公开信息的数量。"""
+    runtime = get_runtime()
+    with runtime.db.session() as session:
+        faq_total = session.scalar(select(func.count(FaqEntry.id))) or 0
+        faq_enabled = session.scalar(select(func.count(FaqEntry.id)).where(FaqEntry.enabled.is_(True))) or 0
+        items = session.scalar(select(func.count(DisclosureItem.id))) or 0
+        categories = session.execute(
+            select(FaqEntry.category, func.count(FaqEntry.id)).group_by(FaqEntry.category)
+            .order_by(func.count(FaqEntry.id).desc()).limit(10)
+        ).all()
+        stamps = [session.scalar(select(func.max(model.updated_at))) for model in (FaqEntry, DisclosureItem)]
+        latest = max((s for s in stamps if s is not None), default=None)
+    click.echo(f"问答：{faq_total} 条（启用 {faq_enabled} 条，停用 {faq_total - faq_enabled} 条）")
+    click.echo(f"公开信息：{items} 条")
+    click.echo(f"知识库版本：{runtime.db.kb_version()}")
+    if latest:
+        click.echo(f"最近修改：{latest:%Y-%m-%d %H:%M}（UTC）")
+    if categories:
+        click.echo("问答分类：" + "，".join(f"{name or '未分类'} {count}" for name, count in categories))
+
+
+@kb_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
+              help="导出格式（可用 kb import 重新导入）。")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入的文件（默认输出到屏幕）。")
+def export_command(fmt: str, output: Path | None) -> None:
+    """导出全部问答和公开信息，可用 kb import 原样导回。"""
+    runtime = get_runtime()
+    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in export_records(runtime.db))
+    if output is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    count = 0
+    with output.open("w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line)
+            count += 1
+    click.echo(f"已导出 {count} 条到 {output}")
 
 
 def register(app: Flask) -> None:
-    return None
+    app.cli.add_command(kb_group)
