@@ -1,0 +1,335 @@
+"""Retrieval quality and the answered-or-not-found decision on the development set.
+
+    python -m bench.quality [--shared DIR] [--calibrate]
+
+Reads ``../shared`` (the FAQ bank and 170 citizen-style questions, each with the bank row
+that answers it; rows with the same question or answer count as correct too) and prints, for
+the project and — in the same run — the naive baseline (global jieba + rank-bm25 over
+question+answer): hit@1, hit@3 and MRR@10. Then the decision: how often the bot says "not
+found" when the answer was removed from the bank (abstention, higher is better), how often it
+says so although the answer is there (false abstention), and how often it answers wrongly.
+
+``--calibrate`` also asks every question once more with its own answer removed and fits the
+decision weights and threshold that `knowledge.search` hard-codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge import search
+from knowledge.document import Document
+from knowledge.importers import import_paths
+from knowledge.index import DEFAULT_WEIGHTS, FieldedIndex, MemorySegmentationCache
+from knowledge.search import Assessment, Searcher
+from knowledge.store import Store
+from knowledge.text import TextProcessor
+
+BANK = "datasets/msgabench_govqa_2081.jsonl"
+DEV = "eval/dev_queries.jsonl"
+ABSTENTION_SAMPLE = 50
+ABSTENTION_SEED = 20240601
+TARGETS = {"hit@1": 0.75, "hit@3": 0.90, "abstention": 0.80}
+
+
+def default_shared() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def require_shared(shared: Path, *relative: str) -> None:
+    """Exit with a clear message when the reference data is not there."""
+    missing = [r for r in relative if not (shared / r).is_file()]
+    if missing:
+        sys.exit(
+            f"bench: reference data missing under {shared}: {', '.join(missing)}\n"
+            "It lives in the shared folder beside the repository (../shared); "
+            "point to it with --shared DIR."
+        )
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_documents(bank: Path) -> list[Document]:
+    """The FAQ bank as the bot would hold it: imported by `knowledge.importers` into a
+    throwaway SQLite database and loaded back from the store.
+
+    The importer drops rows whose question repeats an earlier one (one answer per question),
+    so the project indexes a few entries fewer than the raw file; gold answers are matched by
+    question/answer text, never by id.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/kb.db")
+        store.migrate()
+        import_paths(store, [bank])
+        documents = store.load_documents()
+        store.engine.dispose()
+    return documents
+
+
+def _same_text(text: str) -> str:
+    """Text as compared for gold answers: the importer tidies whitespace and width."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@dataclass
+class DevSet:
+    rows: list[dict]  # the raw bank, for the baseline
+    documents: list[Document]  # the imported bank, for the project
+    queries: list[str]
+    gold_rows: list[frozenset[int]]  # bank lines that answer each query
+    gold: list[frozenset[str]]  # document keys that answer each query
+
+    @classmethod
+    def load(cls, shared: Path) -> DevSet:
+        rows = read_jsonl(shared / BANK)
+        documents = load_documents(shared / BANK)
+        row_index: dict[tuple[str, str], set[int]] = {}
+        doc_index: dict[tuple[str, str], set[str]] = {}
+        for i, row in enumerate(rows):
+            row_index.setdefault(("q", _same_text(row["question"])), set()).add(i)
+            row_index.setdefault(("a", _same_text(row["answer"])), set()).add(i)
+        for doc in documents:
+            doc_index.setdefault(("q", _same_text(doc.title)), set()).add(doc.key)
+            doc_index.setdefault(("a", _same_text(doc.body)), set()).add(doc.key)
+        queries, gold_rows, gold = [], [], []
+        for item in read_jsonl(shared / DEV):
+            row = rows[item["row"]]
+            q, a = ("q", _same_text(row["question"])), ("a", _same_text(row["answer"]))
+            queries.append(item["query"])
+            gold_rows.append(frozenset(row_index[q] | row_index[a]))
+            gold.append(frozenset(doc_index.get(q, set()) | doc_index.get(a, set())))
+        return cls(rows, documents, queries, gold_rows, gold)
+
+    def without(self, keys: set[str]) -> list[Document]:
+        return [d for d in self.documents if d.key not in keys]
+
+
+def ranking_metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """hit@1, hit@3 and MRR@10 from the 1-based rank of the first correct hit."""
+    n = len(ranks)
+    return {
+        "hit@1": sum(r == 1 for r in ranks) / n,
+        "hit@3": sum(r is not None and r <= 3 for r in ranks) / n,
+        "mrr@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def first_correct(ids: Sequence[int | str], gold: frozenset) -> int | None:
+    return next((k + 1 for k, i in enumerate(ids[:10]) if i in gold), None)
+
+
+def baseline_ranks(dev: DevSet) -> list[int | None]:
+    """The naive baseline: global jieba.lcut + rank-bm25 over question + answer."""
+    import jieba
+    from rank_bm25 import BM25Okapi
+
+    bm25 = BM25Okapi([jieba.lcut(f"{row['question']} {row['answer']}") for row in dev.rows])
+    ranks = []
+    for query, gold in zip(dev.queries, dev.gold_rows, strict=True):
+        order = np.argsort(-bm25.get_scores(jieba.lcut(query)), kind="stable")[:10]
+        ranks.append(first_correct(order.tolist(), gold))
+    return ranks
+
+
+@dataclass
+class Run:
+    ranks: list[int | None]
+    answered: list[bool]
+    correct_top: list[bool]
+    assessments: list[Assessment]
+
+
+def ask_all(searcher: Searcher, queries: Sequence[str], gold: Sequence[frozenset[str]]) -> Run:
+    run = Run([], [], [], [])
+    for query, answers in zip(queries, gold, strict=True):
+        result, assessment = searcher.assess(query, limit=10)
+        ids = [h.doc.key for h in result.hits]
+        run.ranks.append(first_correct(ids, answers))
+        run.answered.append(result.answered)
+        run.correct_top.append(bool(ids) and ids[0] in answers)
+        run.assessments.append(assessment)
+    return run
+
+
+class Project:
+    """The project's pipeline over (a subset of) the bank, sharing one segmentation cache."""
+
+    def __init__(self, processor: TextProcessor) -> None:
+        self.processor = processor
+        self.cache = MemorySegmentationCache()
+
+    def searcher(
+        self, documents: Sequence[Document], weights: dict | None = None, threshold: float | None = None
+    ) -> Searcher:
+        index = FieldedIndex(documents, self.processor, cache=self.cache, weights=weights)
+        return Searcher(index, self.processor, threshold)
+
+
+def fmt(metrics: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+
+
+def abstention_sample(dev: DevSet) -> list[int]:
+    return sorted(random.Random(ABSTENTION_SEED).sample(range(len(dev.queries)), ABSTENTION_SAMPLE))
+
+
+def leave_gold_out(project: Project, dev: DevSet, which: Sequence[int], together: bool) -> list[Assessment | bool]:
+    """Ask questions `which` with their answers removed from the bank.
+
+    together=True removes all their answers at once and re-indexes once (the reported
+    abstention figure); False removes each question's own answers only (calibration data).
+    Returns the answered flags (together) or the assessments (one by one).
+    """
+    if together:
+        removed = set().union(*(dev.gold[i] for i in which))
+        searcher = project.searcher(dev.without(removed))
+        return [searcher.search(dev.queries[i]).answered for i in which]
+    return [project.searcher(dev.without(set(dev.gold[i]))).assess(dev.queries[i])[1] for i in which]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
+    """Plain gradient-descent logistic regression; returns weights with the bias last."""
+    xb = np.c_[x, np.ones(len(x))]
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        w -= 0.5 * (xb.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
+    return w
+
+
+def features(a: Assessment) -> list[float]:
+    return [a.strength, a.margin, a.title_coverage]
+
+
+def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
+    print("\nCalibration: every question again with its own answers removed …")
+    started = time.perf_counter()
+    negatives = leave_gold_out(project, dev, range(len(dev.queries)), together=False)
+    pos = np.array([features(a) for a in normal.assessments])
+    neg = np.array([features(a) for a in negatives])  # type: ignore[arg-type]
+    correct = np.array(normal.correct_top)
+    x = np.r_[pos, neg]
+    y = np.r_[correct.astype(float), np.zeros(len(neg))]
+    w = fit_logistic(x, y)
+
+    def confidence(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(np.c_[f, np.ones(len(f))] @ weights)))
+
+    cp, cn = confidence(pos, w), confidence(neg, w)
+    threshold = float(np.quantile(cn, 0.80, method="higher"))
+    print(
+        f"  ({time.perf_counter() - started:.0f} s) weights strength {w[0]:.2f}, "
+        f"margin {w[1]:.2f}, title_coverage {w[2]:.2f}, bias {w[3]:.2f}; "
+        f"threshold for 80 % abstention {threshold:.3f}"
+    )
+    print(
+        f"  in sample: abstention {(cn < threshold).mean():.3f}, false abstention "
+        f"{(cp < threshold).mean():.3f}, wrong answers {((cp >= threshold) & ~correct).mean():.3f}"
+    )
+    # 5-fold cross-validation by question, so the figures are not only in-sample.
+    folds = np.random.default_rng(0).permutation(len(pos)) % 5
+    cv_pos, cv_neg = np.zeros(len(pos)), np.zeros(len(neg))
+    for k in range(5):
+        train = folds != k
+        wk = fit_logistic(np.r_[pos[train], neg[train]], np.r_[correct[train].astype(float), np.zeros(train.sum())])
+        cv_pos[~train], cv_neg[~train] = confidence(pos[~train], wk), confidence(neg[~train], wk)
+    th = float(np.quantile(cv_neg, 0.80, method="higher"))
+    print(
+        f"  5-fold CV at 80 % abstention: false abstention {(cv_pos < th).mean():.3f}, "
+        f"wrong answers {((cv_pos >= th) & ~correct).mean():.3f}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--shared", type=Path, default=default_shared(), help="the shared reference folder (default: ../shared)"
+    )
+    parser.add_argument(
+        "--calibrate", action="store_true", help="also fit the decision weights and threshold (≈1-2 min)"
+    )
+    args = parser.parse_args(argv)
+    require_shared(args.shared, BANK, DEV)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+    dev = DevSet.load(args.shared)
+    print(
+        f"Bank {len(dev.rows)} rows ({len(dev.documents)} after import: repeated questions are"
+        f" refused), {len(dev.queries)} dev questions ({args.shared})"
+    )
+
+    started = time.perf_counter()
+    base = ranking_metrics(baseline_ranks(dev))
+    print(f"\nbaseline (jieba + rank-bm25 over question+answer)  {fmt(base)}   [{time.perf_counter() - started:.1f} s]")
+
+    started = time.perf_counter()
+    project = Project(TextProcessor())
+    searcher = project.searcher(dev.documents)
+    normal = ask_all(searcher, dev.queries, dev.gold)
+    ours = ranking_metrics(normal.ranks)
+    print(f"project (lexicon + fielded BM25)                   {fmt(ours)}   [{time.perf_counter() - started:.1f} s]")
+
+    print("\nField weights (text words / title chars / body chars), same pipeline:")
+    for weights in (
+        {"text": 1.0, "title_chars": 0.0, "body_chars": 0.0},
+        {"text": 1.0, "title_chars": 1.0, "body_chars": 0.0},
+        dict(DEFAULT_WEIGHTS),
+    ):
+        run = ask_all(project.searcher(dev.documents, weights), dev.queries, dev.gold)
+        label = " / ".join(f"{weights[k]:g}" for k in ("text", "title_chars", "body_chars"))
+        marker = "  (default)" if weights == dict(DEFAULT_WEIGHTS) else ""
+        print(f"  {label:<16} {fmt(ranking_metrics(run.ranks))}{marker}")
+
+    n = len(dev.queries)
+    sample = abstention_sample(dev)
+    answered_removed = leave_gold_out(project, dev, sample, together=True)
+    abstention = 1 - sum(answered_removed) / len(sample)
+    false_abstention = sum(not a for a in normal.answered) / n
+    wrong = sum(a and not c for a, c in zip(normal.answered, normal.correct_top, strict=True))
+    right = sum(a and c for a, c in zip(normal.answered, normal.correct_top, strict=True))
+    print(
+        f"\nAnswered-or-not-found decision: answer when sigmoid({search.W_STRENGTH:g}*strength"
+        f" + {search.W_MARGIN:g}*margin + {search.W_TITLE:g}*title_coverage {search.BIAS:+g})"
+        f" >= {searcher.threshold:g}"
+    )
+    print(
+        "  strength = top score / attainable score, margin = lead over the best different"
+        " answer, title_coverage = idf share of the top title's characters in the question"
+    )
+    print(
+        f"  abstention (answers of {len(sample)} questions removed, seed {ABSTENTION_SEED}): "
+        f"{abstention:.3f} said not found"
+    )
+    print(f"  false abstention (answer present, said not found):   {false_abstention:.3f}")
+    print(f"  answered and right: {right / n:.3f}   answered but wrong: {wrong / n:.3f}")
+
+    print("\nTargets:")
+    for name, value in (("hit@1", ours["hit@1"]), ("hit@3", ours["hit@3"]), ("abstention", abstention)):
+        verdict = "met" if value >= TARGETS[name] else "NOT met"
+        print(f"  {name:<11} {value:.3f}  target >= {TARGETS[name]:.2f}  {verdict}")
+
+    if args.calibrate:
+        calibrate(project, dev, normal)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Text normalisation and segmentation shared by indexing and querying.
+
+Documents and citizens' questions go through the very same `TextProcessor.analyze`, so any
+mapping applied here (traditional → simplified, lay wording → official term) is applied to both
+sides and the index never has to know about it.
+
+The lexicon is three staff-editable files (see the comment header of each):
+
+* ``userdict.txt`` — words jieba must keep whole (government and local terms);
+* ``synonyms.txt`` — groups of variants mapped onto one canonical, official term;
+* ``stopwords.txt`` — function words dropped from both documents and questions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import multiprocessing
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import jieba
+import opencc
+
+DEFAULT_LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
+
+# Bump whenever the analysis algorithm changes in a way that changes terms for the same
+# lexicon: it is part of `lexicon_version`, so segmentation caches are invalidated too.
+ANALYZER_VERSION = "3"
+
+_LEXICON_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
+_WHITESPACE = re.compile(r"\s+")
+# jieba's own block patterns: runs it segments with the dictionary, and single ASCII
+# letters/digits that it glues back together.
+_HAN_BLOCK = jieba.re_han_default
+_ASCII_ALNUM = jieba.re_eng
+_MISSING = object()
+# A term must contain at least one letter, digit or CJK ideograph; this drops punctuation,
+# symbols and emoji in one test.
+_WORDLIKE = re.compile(r"[^\W_]")
+# OpenCC splits on these before matching phrases, so a piece without a convertible character
+# converts to itself; we split the same way to skip the (slow, pure Python) conversion.
+_OPENCC_SPLIT = re.compile(
+    r"(\s+|-|,|\.|\?|!|\*|　|，|。|、|；|：|？|！|…|“|”|‘|’|『|』|「|」|﹁|﹂|—|－|（|）|《|》|〈|〉"
+    r"|～|．|／|＼|︒|︑|︔|︓|︿|﹀|︹|︺|︙|︐|［|﹇|］|﹈|︕|︖|︰|︳|︴|︽|︾|︵|︶|｛|︷|｝|︸|﹃|﹄"
+    r"|【|︻|】|︼)"
+)
+
+
+def _content_lines(path: Path) -> Iterator[list[str]]:
+    """Yield the whitespace-separated fields of each non-blank, non-comment line."""
+    if not path.exists():
+        return
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            yield line.split()
+
+
+class _Simplifier:
+    """Traditional → simplified conversion that only pays OpenCC's cost where needed.
+
+    OpenCC's pure-Python converter costs about 2 µs per character, which would dominate
+    indexing; almost all of our text is already simplified. We precompute the characters
+    that can change under t2s (directly, or as the changed part of a phrase rule) and only
+    convert the separator-delimited pieces containing one of them — the result is identical
+    to converting everything.
+    """
+
+    def __init__(self) -> None:
+        self._cc = opencc.OpenCC("t2s")
+        dictionaries = list(_flatten(self._cc._dict_chain_data))
+        triggers: set[str] = set()
+        for _max_len, _min_len, mapping in dictionaries:
+            for key, value in mapping.items():
+                if len(key) == 1 and value.split(" ")[0] != key:
+                    triggers.add(key)
+        for _max_len, _min_len, mapping in dictionaries:
+            for key, value in mapping.items():
+                if len(key) > 1 and key != value and triggers.isdisjoint(key):
+                    triggers.update(k for k, v in zip(key, value, strict=False) if k != v)
+        self._triggers = frozenset(triggers)
+
+    def __call__(self, text: str) -> str:
+        if self._triggers.isdisjoint(text):
+            return text
+        pieces = _OPENCC_SPLIT.split(text)
+        for i in range(0, len(pieces), 2):
+            if not self._triggers.isdisjoint(pieces[i]):
+                pieces[i] = self._cc.convert(pieces[i])
+        return "".join(pieces)
+
+
+def _flatten(chain: object) -> Iterator[tuple[int, int, dict[str, str]]]:
+    if isinstance(chain, list):
+        for item in chain:
+            yield from _flatten(item)
+    else:
+        yield chain  # type: ignore[misc]
+
+
+_simplifier_lock = threading.Lock()
+_simplifier: _Simplifier | None = None
+
+
+def _get_simplifier() -> _Simplifier:
+    """One converter per process: its dictionaries are read-only and take ~0.3 s to load."""
+    global _simplifier
+    with _simplifier_lock:
+        if _simplifier is None:
+            _simplifier = _Simplifier()
+        return _simplifier
+
+
+class TextProcessor:
+    """Normalise, segment and canonicalise Chinese text into index/query terms.
+
+    Construction does all the slow work (jieba's prefix dictionary, the user dictionary,
+    OpenCC's tables), so build one at application start-up and share it; `analyze` is then
+    thread-safe and reads no files.
+
+    Synonyms are *replaced* by their canonical term, on both the document and the query side,
+    rather than expanded at query time: a document saying 低保 and one saying 最低生活保障 then
+    share one term with one idf, a question does not grow longer (and score higher) for using
+    lay wording, and the matched terms shown to users are the official ones.
+    """
+
+    def __init__(self, lexicon_dir: str | Path | None = None) -> None:
+        self.lexicon_dir = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
+        self._simplify = _get_simplifier()
+        self.lexicon_version = self._hash_lexicon()
+
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        self.stopwords = frozenset(
+            self.normalize(word) for fields in _content_lines(self.lexicon_dir / "stopwords.txt") for word in fields
+        )
+        for fields in _content_lines(self.lexicon_dir / "userdict.txt"):
+            word = self.normalize(fields[0])
+            freq = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+            self._add_word(word, freq)
+
+        # Synonym sources and targets must be single tokens, or the mapping would never see
+        # them; targets are added first so that a variant containing a target stays whole.
+        groups = [
+            [self.normalize(w) for w in fields]
+            for fields in _content_lines(self.lexicon_dir / "synonyms.txt")
+            if len(fields) > 1
+        ]
+        for group in groups:
+            self._add_word(group[0], None)
+        self.synonyms: dict[str, str] = {}
+        for canonical, *variants in groups:
+            for variant in variants:
+                self._add_word(variant, None)
+                self.synonyms[variant] = canonical
+
+        # jieba's prefix dictionary as one lookup for `_cut_block`: every dictionary word and
+        # word prefix → the word's log-probability, or None for a prefix that is no word.
+        log_total = math.log(self._tokenizer.total)
+        self._dag = {w: (math.log(f) - log_total if f else None) for w, f in self._tokenizer.FREQ.items()}
+        self._log_unknown = -log_total
+
+    def _add_word(self, word: str, freq: int | None) -> None:
+        if not word or " " in word:
+            return
+        if freq is None:
+            freq = self._tokenizer.suggest_freq(word, False)
+        self._tokenizer.add_word(word, max(freq, 1))
+
+    def _hash_lexicon(self) -> str:
+        digest = hashlib.sha1(f"analyzer:{ANALYZER_VERSION}".encode())
+        for name in _LEXICON_FILES:
+            path = self.lexicon_dir / name
+            digest.update(b"\x00" + name.encode() + b"\x00")
+            if path.exists():
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def normalize(self, text: str) -> str:
+        """Fold the many ways of typing the same thing into one.
+
+        NFKC turns full-width letters, digits and punctuation (common from Chinese IMEs) into
+        ASCII; t2s maps traditional characters; lower-casing makes ETC/etc one term; runs of
+        whitespace become one space.
+        """
+        text = unicodedata.normalize("NFKC", text)
+        text = self._simplify(text)
+        return _WHITESPACE.sub(" ", text.lower()).strip()
+
+    def segment(self, text: str) -> list[str]:
+        """jieba words of normalised `text` (precise mode, no HMM), punctuation removed.
+
+        The result is exactly ``Tokenizer.cut(text, HMM=False)`` of our tokenizer (a test
+        checks it) minus non-word tokens, computed about twice as fast by `_cut_block`,
+        because segmentation dominates the cost of building an index. HMM new-word discovery
+        stays off: it cuts the same unknown string differently depending on its neighbours,
+        so a question and a document would disagree on the terms.
+        """
+        words: list[str] = []
+        for block in _HAN_BLOCK.split(self.normalize(text)):
+            if not block:
+                continue
+            if _HAN_BLOCK.match(block):
+                words.extend(w for w in self._cut_block(block) if _WORDLIKE.search(w))
+            else:  # jieba yields these one character at a time; keep the word-like ones
+                words.extend(ch for ch in block if _WORDLIKE.match(ch))
+        return words
+
+    def _cut_block(self, sentence: str) -> list[str]:
+        """jieba's maximum-probability path over the dictionary DAG, in one backward pass.
+
+        Same DAG, same scores and same tie-breaking (the longer word wins) as
+        ``Tokenizer.__cut_DAG_NO_HMM``, without building the DAG dict, generator and
+        ``math.log`` calls per candidate.
+        """
+        lookup = self._dag.get
+        n = len(sentence)
+        score = [0.0] * (n + 1)  # best log-probability of sentence[i:]
+        end = list(range(n))  # last character of the best word starting at i
+        for start in range(n - 1, -1, -1):
+            best: float | None = None
+            stop = start + 1
+            log_p = lookup(sentence[start], _MISSING)
+            while log_p is not _MISSING:
+                if log_p is not None:
+                    candidate = log_p + score[stop]  # type: ignore[operator]
+                    if best is None or candidate >= best:
+                        best, end[start] = candidate, stop - 1
+                if stop >= n:
+                    break
+                stop += 1
+                log_p = lookup(sentence[start:stop], _MISSING)
+            score[start] = best if best is not None else self._log_unknown + score[start + 1]
+        words: list[str] = []
+        pending = ""  # single ASCII letters/digits are glued together, as jieba does
+        x = 0
+        while x < n:
+            y = end[x] + 1
+            word = sentence[x:y]
+            if y - x == 1 and _ASCII_ALNUM.match(word):
+                pending += word
+            else:
+                if pending:
+                    words.append(pending)
+                    pending = ""
+                words.append(word)
+            x = y
+        if pending:
+            words.append(pending)
+        return words
+
+    def analyze(self, text: str) -> list[str]:
+        """The word terms of `text` for indexing or querying, in text order, repeats kept.
+
+        Repeats are kept because BM25 counts term frequency in documents (and rank-bm25
+        counts a repeated query term once per occurrence; `Searcher` dedupes queries).
+        """
+        terms: list[str] = []
+        for word in self.segment(text):
+            word = self.synonyms.get(word, word)
+            if word not in self.stopwords:
+                terms.append(word)
+        return terms
+
+    @staticmethod
+    def characters(terms: Iterable[str]) -> list[str]:
+        """Single-character terms of analysed words; Latin/digit words stay whole.
+
+        Chinese word boundaries are a guess, and a question often shares characters but
+        not words with its answer (雾 / 大雾, 车 / 车辆, 溺水 / 溺水者). Characters of the
+        canonical words, stopwords already gone, give the index that partial overlap.
+        """
+        chars: list[str] = []
+        for term in terms:
+            if term.isascii():
+                chars.append(term)
+            else:
+                chars.extend(term)
+        return chars
+
+    def analyze_many(self, texts: Sequence[str], workers: int = 1) -> list[list[str]]:
+        """`analyze` of every text, optionally in `workers` forked processes.
+
+        Meant for cold index builds from a CLI or a benchmark, where segmentation is nearly
+        all the work; don't use ``workers > 1`` inside a threaded web server (it forks).
+        """
+        if workers <= 1 or len(texts) < 2000:
+            return [self.analyze(text) for text in texts]
+        global _worker_processor
+        _worker_processor = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_analyze_in_worker, texts, chunksize=500)
+        finally:
+            _worker_processor = None
+
+
+_worker_processor: TextProcessor | None = None
+
+
+def _analyze_in_worker(text: str) -> list[str]:
+    assert _worker_processor is not None  # set before the fork
+    return _worker_processor.analyze(text)

@@ -1,0 +1,118 @@
+"""Searcher: colloquial questions, empty questions and the answered-or-not-found decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.document import Document
+from knowledge.index import FieldedIndex
+from knowledge.search import Searcher
+from knowledge.text import TextProcessor
+
+
+@pytest.fixture(scope="module")
+def processor() -> TextProcessor:
+    return TextProcessor()
+
+
+def _faq(i: int, question: str, answer: str) -> Document:
+    return Document(kind="faq", id=i, title=question, body=answer)
+
+
+BANK = [
+    _faq(1, "如何申请最低生活保障？", "携带身份证、户口簿到户籍所在地乡镇人民政府提出书面申请，经审核公示后发放。"),
+    _faq(2, "基本医疗保险怎么报销？", "在定点医疗机构就医后，凭发票到医保经办机构办理报销。"),
+    _faq(3, "农村危房改造补助标准是多少？", "D级危房每户补助2万元，C级危房每户补助1万元。"),
+    _faq(4, "临时救助的对象有哪些？", "因火灾、交通事故等意外导致基本生活暂时困难的家庭。"),
+    _faq(5, "怎样查询养老金发放情况？", "可通过社会保障卡或手机查询养老金到账情况。"),
+    _faq(6, "生育保险待遇包括哪些？", "生育医疗费用和生育津贴。"),
+    _faq(7, "住房公积金贷款需要什么条件？", "连续足额缴存住房公积金6个月以上。"),
+    _faq(8, "特困人员供养标准是多少？", "按当地最低生活保障标准的1.3倍确定。"),
+    Document(
+        kind="item",
+        id=1,
+        title="关于2024年农村危房改造补助资金的公示",
+        body="金贵镇危房改造户名单及补助金额。",
+        keywords=("危房改造", "补助"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(processor) -> Searcher:
+    return Searcher(FieldedIndex(BANK, processor), processor)
+
+
+def test_colloquial_dibao_query_finds_dibao_faq(searcher):
+    result = searcher.search("低保咋申请")
+    assert result.hits[0].doc.key == "faq:1"
+
+
+def test_colloquial_dibao_query_is_answered(searcher):
+    assert searcher.search("低保咋申请").answered
+
+
+def test_subsidy_amount_question_finds_the_standard(searcher):
+    result = searcher.search("危房改造补助多少钱")
+    assert result.hits[0].doc.key in {"faq:3", "item:1"}
+
+
+def test_lay_wording_finds_official_wording(searcher):
+    assert searcher.search("退休金怎麼查").hits[0].doc.key == "faq:5"
+
+
+def test_abbreviation_finds_full_term(searcher):
+    assert searcher.search("公积金贷款要啥条件").hits[0].doc.key == "faq:7"
+
+
+def test_hits_name_the_matched_official_terms(searcher):
+    hit = searcher.search("低保咋申请").hits[0]
+    assert "最低生活保障" in hit.matched
+
+
+def test_result_carries_the_analysed_terms(searcher):
+    assert searcher.search("低保咋申请").terms == ("最低生活保障", "如何", "申请")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "😀😀😀", "？？！", "请问的吗"])
+def test_query_without_meaningful_terms_gets_no_hits(searcher, query):
+    result = searcher.search(query)
+    assert (result.hits, result.answered) == ((), False)
+
+
+def test_unrelated_question_is_not_answered(searcher):
+    assert not searcher.search("火星移民的船票怎么抢").answered
+
+
+def test_question_only_grazing_a_topic_is_not_answered(searcher):
+    assert not searcher.search("身份证丢了在哪补办").answered
+
+
+def test_identical_entries_do_not_compete_for_the_answer(processor):
+    twins = [*BANK, _faq(99, BANK[0].title, BANK[0].body)]
+    searcher = Searcher(FieldedIndex(twins, processor), processor)
+    assert searcher.search("如何申请最低生活保障").answered
+
+
+def test_threshold_zero_answers_whenever_something_matched(processor):
+    searcher = Searcher(FieldedIndex(BANK, processor), processor, threshold=0.0)
+    assert searcher.search("身份证丢了在哪补办").answered
+
+
+def test_limit_caps_the_hits(searcher):
+    assert len(searcher.search("补助标准", limit=2).hits) == 2
+
+
+def test_hits_are_best_first(searcher):
+    scores = [h.score for h in searcher.search("危房改造补助标准").hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_index_from_another_lexicon_is_refused(processor, tmp_path):
+    lexicon = tmp_path / "lex"
+    lexicon.mkdir()
+    for name in ("userdict.txt", "synonyms.txt", "stopwords.txt"):
+        (lexicon / name).write_text("", encoding="utf-8")
+    other = TextProcessor(lexicon)
+    with pytest.raises(ValueError):
+        Searcher(FieldedIndex(BANK, other), processor)
