@@ -12,7 +12,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from bot import webhook
 from bot.config import Settings
+from bot.conversation import Conversation
+from bot.logs import configure_logging
+from bot.questionlog import QuestionLog
 from bot.runtime import EXTENSION_KEY, Runtime
 from bot.state import make_store
 from knowledge.base import KnowledgeBase, shared_processor
@@ -31,6 +35,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(Path(app.instance_path), env)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    configure_logging(app, env.get("LOG_LEVEL", "INFO"))
 
     db = Store(settings.database_url)
     db.migrate()
@@ -44,12 +49,18 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
         db, processor, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval
     )
     kb.load()
-    app.extensions[EXTENSION_KEY] = Runtime(
+    state = make_store(settings.redis_url, timeout=settings.redis_timeout)
+    questions = QuestionLog(db, settings.user_hash_secret, settings.instance_path / "spool")
+    runtime = Runtime(
         settings=settings,
         db=db,
-        state=make_store(settings.redis_url, timeout=settings.redis_timeout),
+        state=state,
         kb=kb,
+        questions=questions,
+        conversation=Conversation(kb, state, settings, hot_topics=questions.hot_topics),
     )
+    app.extensions[EXTENSION_KEY] = runtime
+    webhook.init_app(app, runtime)
 
     from bot import cli
 

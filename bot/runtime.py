@@ -7,6 +7,7 @@ tests can build several independent apps in one process.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
@@ -14,6 +15,10 @@ from bot.config import Settings
 from bot.state import ResilientStore
 from knowledge.base import KnowledgeBase
 from knowledge.store import Store
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
+    from bot.questionlog import QuestionLog
 
 EXTENSION_KEY = "zwgk"
 
@@ -24,6 +29,8 @@ class Runtime:
     db: Store
     state: ResilientStore
     kb: KnowledgeBase
+    questions: QuestionLog
+    conversation: Conversation
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

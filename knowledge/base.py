@@ -62,7 +62,7 @@ class KnowledgeBase:
         cache = DbSegmentCache(self.store)
         cache.preload()
         started = time.perf_counter()
-        index = FieldedIndex.build(docs, self.processor, cache=cache)
+        index = FieldedIndex(docs, self.processor, cache=cache)
         cache.flush()
         self._searcher = Searcher(index, self.processor, threshold=self.threshold)
         self._documents = {doc.key: doc for doc in docs}

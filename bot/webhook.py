@@ -1,0 +1,204 @@
+"""The /wechat endpoint: protocol in, conversation, protocol out — within WeChat's 5 seconds.
+
+The order matters. Size, signature and timestamp are checked before anything is parsed;
+decryption and XML parsing refuse hostile bodies without expanding them; then WeChat's retries
+are folded onto the first delivery (one answer, one log row, byte-identical replies), and the
+conversation runs in a worker thread under a deadline so that a hanging Redis or database
+costs the citizen a polite "please try again", never silence.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot import wording
+from bot.runtime import Runtime, get_runtime
+from bot.turn import Turn
+from bot.wechat import (
+    SUCCESS,
+    Message,
+    MessageCrypto,
+    TextReply,
+    WeChatError,
+    check_signature,
+    check_timestamp,
+    parse_message,
+    render,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("wechat", __name__)
+
+CLAIM_TTL = 60  # a first delivery that has not answered after this long is presumed dead
+REPLY_TTL = 300  # WeChat's three retries arrive within ~15 s; keep the reply well past that
+POLL_INTERVAL = 0.05
+
+
+def _refuse(status: int, reason: str) -> Response:
+    """A short plain-text refusal; the reason goes to the log, never a traceback to the caller."""
+    log.warning("refused with %d: %s", status, reason)
+    messages = {400: "请求格式有误", 403: "签名校验失败", 413: "请求内容过大"}
+    return Response(messages.get(status, "请求无法处理"), status=status, mimetype="text/plain")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """How the message arrived, so the reply goes back the same way."""
+
+    timestamp: str
+    nonce: str
+    encrypted: bool
+
+
+class Webhook:
+    """Per-app state of the endpoint: the crypto and the worker pool that enforces the deadline."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.crypto = (
+            MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+            if settings.safe_mode_enabled
+            else None
+        )
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="turn")
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    def open_envelope(self, body: bytes) -> tuple[Message, Envelope]:
+        settings = self.runtime.settings
+        args = request.args
+        timestamp, nonce = args.get("timestamp"), args.get("nonce")
+        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if encrypted:
+            if self.crypto is None:
+                raise _SafeModeNotConfigured
+            xml = self.crypto.decrypt_message(body, args.get("msg_signature"), timestamp, nonce)
+        else:
+            check_signature(args.get("signature"), settings.wechat_token, timestamp, nonce)
+            xml = body
+        check_timestamp(timestamp, time.time(), settings.wechat_max_skew)
+        return parse_message(xml), Envelope(str(timestamp), str(nonce), encrypted)
+
+    def seal(self, reply_xml: str, envelope: Envelope) -> Response:
+        if envelope.encrypted and self.crypto is not None and reply_xml != SUCCESS:
+            reply_xml = self.crypto.encrypt_reply(reply_xml, envelope.timestamp, envelope.nonce)
+        return Response(reply_xml, mimetype="application/xml" if reply_xml != SUCCESS else "text/plain")
+
+    # -- one delivery ---------------------------------------------------------------------------
+
+    def answer(self, message: Message, started: float) -> str:
+        """The reply XML for this message: the stored one for a retry, else a fresh answer."""
+        state = self.runtime.state
+        reply_key = f"wx:reply:{message.dedupe_key}"
+        deadline = started + self.runtime.settings.reply_deadline
+        cached = state.get(reply_key)
+        if cached is not None:
+            log.info("retry of %s answered from the stored reply", message.msg_type)
+            return cached
+        if not state.add(f"wx:claim:{message.dedupe_key}", "1", CLAIM_TTL):
+            # Another worker is answering the first delivery right now: wait for its reply.
+            while time.monotonic() < deadline:
+                time.sleep(POLL_INTERVAL)
+                cached = state.get(reply_key)
+                if cached is not None:
+                    return cached
+            log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
+            return render(TextReply(wording.BUSY), message, int(time.time()))
+        future = self.pool.submit(self._turn_and_store, current_app._get_current_object(), message, started)
+        try:
+            return future.result(timeout=max(0.05, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
+            busy = render(TextReply(wording.BUSY), message, int(time.time()))
+            state.add(reply_key, busy, REPLY_TTL)  # the first reply sent stays the canonical one
+            return busy
+
+    def _turn_and_store(self, app: Flask, message: Message, started: float) -> str:
+        with app.app_context():
+            try:
+                turn = self.runtime.conversation.respond(message)
+            except Exception:  # noqa: BLE001 - the citizen gets an apology, the log gets the traceback
+                log.exception("conversation failed for a %s message", message.msg_type)
+                turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind="error")
+            xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
+            # add, not set: if the deadline already sent the busy reply, that stays what retries get.
+            self.runtime.state.add(f"wx:reply:{message.dedupe_key}", xml, REPLY_TTL)
+            self._log_turn(message, turn, started)
+            return xml
+
+    def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
+        questions = self.runtime.questions
+        try:
+            if turn.question is not None:
+                questions.record(
+                    openid=message.from_user,
+                    message_key=message.dedupe_key,
+                    question=turn.question,
+                    result=turn.result,
+                    answered=turn.answered,
+                    reply_kind=turn.kind,
+                    latency_ms=(time.monotonic() - started) * 1000,
+                )
+            if turn.feedback is not None:
+                questions.record_feedback(*turn.feedback)
+        except Exception:  # noqa: BLE001 - the question log spools its own failures; this is a last guard
+            log.exception("could not log the question")
+
+
+class _SafeModeNotConfigured(WeChatError):
+    status = 400
+
+
+def _webhook() -> Webhook:
+    return current_app.extensions["zwgk.webhook"]
+
+
+@bp.get("/wechat")
+def verify_url() -> Response:
+    """WeChat's URL check when the township saves the server settings in the console."""
+    settings = get_runtime().settings
+    try:
+        check_signature(
+            request.args.get("signature"), settings.wechat_token, request.args.get("timestamp"), request.args.get("nonce")
+        )
+        check_timestamp(request.args.get("timestamp"), time.time(), settings.wechat_max_skew)
+    except WeChatError as err:
+        return _refuse(err.status, f"URL verification: {type(err).__name__}: {err}")
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    started = time.monotonic()
+    hook = _webhook()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return _refuse(413, "body over the size limit")
+    if not body.strip():
+        return _refuse(400, "empty body")
+    try:
+        message, envelope = hook.open_envelope(body)
+    except _SafeModeNotConfigured:
+        return _refuse(400, "encrypted message but WECHAT_AES_KEY is not configured")
+    except WeChatError as err:
+        return _refuse(err.status, f"{type(err).__name__}: {err}")
+    log.info("received %s%s", message.msg_type, f"/{message.event}" if message.event else "")
+    return hook.seal(hook.answer(message, started), envelope)
+
+
+def init_app(app: Flask, runtime: Runtime) -> None:
+    app.extensions["zwgk.webhook"] = Webhook(runtime)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_err: RequestEntityTooLarge) -> Response:
+        return _refuse(413, "body over the size limit")
