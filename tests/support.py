@@ -41,7 +41,7 @@ def event_xml(event: str, *, key: str | None = None, user: str = "openid-citizen
     )
 
 
-def post(client: FlaskClient, body: str | bytes, **args: str):  # noqa: ANN201 - a werkzeug TestResponse
+def post(client: FlaskClient, body: str | bytes, **args: str):
     query = signed_args()
     query.update(args)
     data = body.encode("utf-8") if isinstance(body, str) else body

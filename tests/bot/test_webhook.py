@@ -15,7 +15,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot import wording
 from bot.runtime import get_runtime
 from bot.turn import Turn
-from bot.wechat import TextReply
+from bot.wechat import TextReply, msg_signature
 from knowledge.models import QuestionLog
 from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.support import add_knowledge, event_xml, post, reply_fields, signed_args, text_xml
@@ -187,27 +187,23 @@ def safe_bot(make_app: Callable[..., Flask]) -> Flask:
     return app
 
 
-def post_encrypted(app: Flask, xml: str, *, appid: str = APPID, encrypt_override: str | None = None):  # noqa: ANN201
+def post_encrypted(app: Flask, xml: str, *, appid: str = APPID, encrypt_override: str | None = None):
     peer = WeChatCrypto(TOKEN, AES_KEY, appid)
     timestamp, nonce = str(int(time.time())), "nonce123"
     envelope = reply_fields(peer.encrypt_message(xml, nonce, timestamp))
     encrypt = encrypt_override or envelope["Encrypt"]
-    from bot.wechat import msg_signature
-
     query = {
         "encrypt_type": "aes",
         "timestamp": timestamp,
         "nonce": nonce,
         "msg_signature": msg_signature(TOKEN, timestamp, nonce, encrypt),
-        **signed_args(timestamp=int(timestamp), nonce=nonce),
     }
-    query["encrypt_type"] = "aes"
     body = f"<xml><ToUserName><![CDATA[gh_township]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    return app.test_client().post("/wechat", query_string=query, data=body), timestamp, nonce
+    return app.test_client().post("/wechat", query_string=query, data=body)
 
 
 def test_safe_mode_message_from_wechatpy_is_answered_and_wechatpy_reads_the_reply(safe_bot: Flask) -> None:
-    response, timestamp, nonce = post_encrypted(safe_bot, text_xml("低保怎么申请"))
+    response = post_encrypted(safe_bot, text_xml("低保怎么申请"))
     envelope = reply_fields(response.data)
     peer = WeChatCrypto(TOKEN, AES_KEY, APPID)
     plain = peer.decrypt_message(response.data, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
@@ -215,17 +211,17 @@ def test_safe_mode_message_from_wechatpy_is_answered_and_wechatpy_reads_the_repl
 
 
 def test_safe_mode_message_for_another_appid_is_forbidden(safe_bot: Flask) -> None:
-    response, _, _ = post_encrypted(safe_bot, text_xml("低保"), appid="wx0000000000000000")
+    response = post_encrypted(safe_bot, text_xml("低保"), appid="wx0000000000000000")
     assert response.status_code == 403
 
 
 def test_safe_mode_broken_base64_after_a_valid_signature_is_a_bad_request(safe_bot: Flask) -> None:
-    response, _, _ = post_encrypted(safe_bot, text_xml("低保"), encrypt_override="not*base64!!")
+    response = post_encrypted(safe_bot, text_xml("低保"), encrypt_override="not*base64!!")
     assert response.status_code == 400
 
 
 def test_encrypted_message_without_a_configured_key_is_a_bad_request(bot: Flask) -> None:
-    response, _, _ = post_encrypted(bot, text_xml("低保"))
+    response = post_encrypted(bot, text_xml("低保"))
     assert response.status_code == 400
 
 
