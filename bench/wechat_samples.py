@@ -31,6 +31,8 @@ def classify(src: str, body: str) -> str | None:
         return "reply template (outbound)"
     if "<Encrypt>" in body:
         return "encrypted with another account's key"
+    if "<ToUserName>" not in body:
+        return "not an Official Account message (e.g. a WeChat Pay notice; /wechat answers 400)"
     return None
 
 
