@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import webhook
+from bot import cli, webhook
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.logs import configure_logging
@@ -20,6 +20,7 @@ from bot.questionlog import QuestionLog
 from bot.runtime import EXTENSION_KEY, Runtime
 from bot.state import make_store
 from knowledge.base import KnowledgeBase, shared_processor
+from knowledge.sample import load_sample_if_empty
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,11 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(Path(app.instance_path), env)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
-    configure_logging(app, env.get("LOG_LEVEL", "INFO"))
+    configure_logging(app, settings.log_level)
 
     db = Store(settings.database_url)
     db.migrate()
     if settings.load_sample_kb:
-        from knowledge.sample import load_sample_if_empty
-
         load_sample_if_empty(db)
     # jieba's dictionary loads here, at start-up, not on the first citizen's request.
     processor = shared_processor()
@@ -61,8 +60,6 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     )
     app.extensions[EXTENSION_KEY] = runtime
     webhook.init_app(app, runtime)
-
-    from bot import cli
 
     cli.register(app)
 

@@ -55,6 +55,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return level
+
+
 def _pairs(raw: str) -> dict[str, str]:
     """Parse `KEY=value;KEY2=value2` (used for menu EventKeys → topics)."""
     pairs: dict[str, str] = {}
@@ -113,6 +120,7 @@ class Settings:
     log_retention_days: int
     answer_threshold: float | None
     kb_reload_interval: float
+    log_level: str
     menu_topics: dict[str, str] = field(default_factory=dict)
     township: Township = field(default_factory=Township)
 
@@ -161,6 +169,7 @@ class Settings:
             log_retention_days=_int(env, "LOG_RETENTION_DAYS", 365, minimum=1),
             answer_threshold=_float(env, "ANSWER_THRESHOLD", None),
             kb_reload_interval=_float(env, "KB_RELOAD_INTERVAL", 5.0) or 5.0,
+            log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
             menu_topics=_pairs(env.get("WECHAT_MENU_TOPICS", "")),
             township=township,
         )
