@@ -23,7 +23,7 @@ from flask.cli import with_appcontext
 
 from bot.questionlog import QuestionLog, from_settings, purge
 from bot.reports import Period, build_report
-from bot.reports.aggregates import LOCAL_OFFSET
+from bot.reports.queries import LOCAL_OFFSET
 from bot.runtime import get_runtime
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")

@@ -15,22 +15,20 @@ from bot.reports.aggregates import (
     CategoryCount,
     Day,
     EntryCount,
-    Period,
     Summary,
     TermCount,
     by_category,
     by_entry,
     daily,
-    question_groups,
     rising_topics,
     satisfaction,
     summary,
-    term_rows,
     top_groups,
     top_terms,
     unanswered_groups,
 )
-from bot.reports.grouping import QuestionGroup, RisingTopic, group_key
+from bot.reports.grouping import QuestionGroup, RisingTopic, count_by_key, group_key
+from bot.reports.queries import Period, day_rows, entry_rows, question_rows
 from knowledge.store import Store
 
 __all__ = [
@@ -48,7 +46,6 @@ __all__ = [
     "by_entry",
     "daily",
     "group_key",
-    "question_groups",
     "rising_topics",
     "satisfaction",
     "summary",
@@ -74,19 +71,16 @@ class Report:
 
 
 def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
-    """Every table for `period`; group counts of the previous period are filled in for comparison."""
+    """Every table for `period`, each query run once; group counts of the previous period filled in."""
     previous = period.previous()
-    rows = term_rows(store, period)
-    previous_rows = term_rows(store, previous)
+    rows, previous_rows = question_rows(store, period), question_rows(store, previous)
+    days, previous_days = day_rows(store, period), day_rows(store, previous)
+    entries = entry_rows(store, period)
+    totals = summary(store, period, days=days)
     groups = top_groups(store, period, limit, rows=rows)
     unanswered = unanswered_groups(store, period, limit, rows=rows)
-    before: dict[str, int] = {}
-    before_unanswered: dict[str, int] = {}
-    for terms, text, answered, count in previous_rows:
-        key = group_key(terms, text)
-        before[key] = before.get(key, 0) + count
-        if not answered:
-            before_unanswered[key] = before_unanswered.get(key, 0) + count
+    before = count_by_key(previous_rows)
+    before_unanswered = count_by_key(r for r in previous_rows if not r.answered)
     for group in groups:
         group.previous = before.get(group.key, 0)
     for group in unanswered:
@@ -94,13 +88,13 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
     return Report(
         period=period,
         generated_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=8),
-        summary=summary(store, period),
-        previous_summary=summary(store, previous),
-        daily=daily(store, period),
+        summary=totals,
+        previous_summary=summary(store, previous, days=previous_days),
+        daily=daily(store, period, days=days),
         top_groups=groups,
         unanswered=unanswered,
         top_terms=top_terms(store, period, limit + 10, rows=rows),
         rising=rising_topics(store, period, limit, rows=rows, previous_rows=previous_rows),
-        categories=by_category(store, period),
-        entries=by_entry(store, period, limit),
+        categories=by_category(store, period, entries=entries, unanswered=totals.unanswered),
+        entries=by_entry(store, period, limit, entries=entries),
     )

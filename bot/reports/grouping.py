@@ -19,26 +19,42 @@ aggregated, never on individual rows, so it costs the same for a thousand or a m
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
 TEXT_KEY_PREFIX = "text:"
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+")
-_DIGITS_ONLY = re.compile(r"^[0-9.\-*]+$")
+TOPIC_STOPWORDS_FILE = Path(__file__).with_name("topic_stopwords.txt")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"^[a-z]{3,}$")
+
+
+def _read_words(path: Path) -> frozenset[str]:
+    words: set[str] = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0]
+        words.update(w.strip().lower() for w in line.split() if w.strip())
+    return frozenset(words)
 
 
 @lru_cache(maxsize=1)
 def report_stopwords() -> frozenset[str]:
-    words: set[str] = set()
-    for raw in STOPWORDS_FILE.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0]
-        words.update(w.strip().lower() for w in line.split() if w.strip())
-    return frozenset(words)
+    """Ignored by grouping and topics alike: how a question is asked, not what it asks."""
+    return _read_words(STOPWORDS_FILE)
+
+
+@lru_cache(maxsize=1)
+def topic_stopwords() -> frozenset[str]:
+    """Kept for grouping (申请 ≠ 标准) but too generic to list as a topic."""
+    return _read_words(TOPIC_STOPWORDS_FILE)
 
 
 def normalise_text(text: str) -> str:
@@ -57,15 +73,38 @@ def content_terms(terms: str) -> tuple[str, ...]:
 
 def group_key(terms: str, question: str = "") -> str:
     """Rule steps 3-4: the key two wordings share exactly when they are the same question."""
-    content = content_terms(terms)
-    if content:
-        return " ".join(content)
-    return TEXT_KEY_PREFIX + normalise_text(question)
+    key = _terms_key(terms)
+    return key if key else TEXT_KEY_PREFIX + normalise_text(question)
 
 
+@lru_cache(maxsize=200_000)
+def _terms_key(terms: str) -> str:
+    return " ".join(content_terms(terms))
+
+
+@lru_cache(maxsize=50_000)
 def is_topic_term(term: str) -> bool:
-    """Terms worth listing as topics: not a single character, not a bare (or masked) number."""
-    return len(term) > 1 and not _DIGITS_ONLY.match(term)
+    """Terms worth listing as topics (热词, 上升话题, a group's 关键词).
+
+    Two or more characters with a Chinese one among them, or a Latin word of three letters
+    or more (etc, app). Numbers, masked numbers and short codes (`a7`, `28`) are no topic,
+    nor are the generic words of topic_stopwords.txt.
+    """
+    if len(term) < 2 or term in topic_stopwords():
+        return False
+    return bool(_CJK.search(term) or _LATIN_WORD.match(term))
+
+
+class QuestionRow(NamedTuple):
+    """One distinct (wording, answered, matched entry) of a period, as the database counted it."""
+
+    terms: str
+    question: str
+    answered: bool
+    kind: str | None  # matched (or, unanswered, nearest) entry
+    entry_id: int | None
+    count: int
+    last_id: int  # newest log row of this wording: where the entry's current title is read
 
 
 @dataclass
@@ -77,78 +116,82 @@ class QuestionGroup:
     answered: int = 0
     wording: str = ""  # the commonest wording
     examples: list[str] = field(default_factory=list)  # other wordings, commonest first
-    entry: str | None = None  # the entry its questions matched most often
+    entry: str | None = None  # title of the entry its questions matched most often
     previous: int | None = None  # count in the previous period, when asked for
+    entry_row: int | None = None  # a log row id carrying that entry's title (filled in by the caller)
 
     @property
     def terms(self) -> list[str]:
-        return [] if self.key.startswith(TEXT_KEY_PREFIX) else self.key.split()
+        """The group's topic terms, for display (the key may hold more)."""
+        return [] if self.key.startswith(TEXT_KEY_PREFIX) else [t for t in self.key.split() if is_topic_term(t)]
 
     @property
     def answered_rate(self) -> float:
         return self.answered / self.count if self.count else 0.0
 
 
-def merge_rows(rows: list[tuple[str, str, bool, int]]) -> dict[str, QuestionGroup]:
-    """Fold aggregated rows `(terms, text_if_no_terms, answered, count)` into groups by key."""
-    groups: dict[str, QuestionGroup] = {}
-    for terms, text, answered, count in rows:
-        key = group_key(terms or "", text or "")
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = QuestionGroup(key=key)
-        group.count += count
-        if answered:
-            group.answered += count
-    return groups
+def count_by_key(rows: Iterable[QuestionRow]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts[group_key(row.terms, row.question)] += row.count
+    return counts
 
 
-def ranked(groups: dict[str, QuestionGroup], limit: int) -> list[QuestionGroup]:
-    return sorted(groups.values(), key=lambda g: (-g.count, g.key))[:limit]
+def top_groups(rows: list[QuestionRow], limit: int, examples: int = 3) -> list[QuestionGroup]:
+    """The `limit` largest groups, each with its commonest wording, examples and entry.
 
-
-def attach_wordings(
-    groups: list[QuestionGroup], rows: list[tuple[str, str, str | None, bool, int]], examples: int = 3
-) -> None:
-    """Fill each group's commonest wording, examples and entry from `(terms, question, entry, answered, count)`.
-
-    The entry is the one that answered the group's questions most often; for a group never
-    answered, the nearest entry (useful to staff: often the one to extend).
+    The entry is the one that answered the group's questions most often (the nearest entry
+    of an unanswered question is not shown: with a small knowledge base it is mostly noise).
+    Its title is looked up afterwards from `entry_row`, so only the shown groups cost a
+    lookup. Plain dictionaries first, objects only for the shown groups: a year has ~10⁵.
     """
-    by_key = {g.key: g for g in groups}
-    wordings: dict[str, Counter[str]] = {}
-    answered_by: dict[str, Counter[str]] = {}
-    nearest: dict[str, Counter[str]] = {}
-    for terms, question, entry, answered, count in rows:
-        key = group_key(terms, question)
-        if key not in by_key:
+    keys = [group_key(row.terms, row.question) for row in rows]
+    counts: dict[str, int] = {}
+    answered: dict[str, int] = {}
+    for key, row in zip(keys, rows, strict=True):
+        counts[key] = counts.get(key, 0) + row.count
+        if row.answered:
+            answered[key] = answered.get(key, 0) + row.count
+    ranked = heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = {key: QuestionGroup(key=key, count=n, answered=answered.get(key, 0)) for key, n in ranked}
+    wordings: dict[str, Counter[str]] = {key: Counter() for key in shown}
+    entries: dict[str, Counter[tuple[str, int]]] = {key: Counter() for key in shown}
+    last_row: dict[tuple[str, int], int] = {}
+    for key, row in zip(keys, rows, strict=True):
+        if key not in shown:
             continue
-        wordings.setdefault(key, Counter())[question.strip()] += count
-        if entry:
-            (answered_by if answered else nearest).setdefault(key, Counter())[entry] += count
-    for key, group in by_key.items():
+        wordings[key][row.question.strip()] += row.count
+        if row.answered and row.entry_id is not None:
+            entries[key][(row.kind or "", row.entry_id)] += row.count
+            ref = (row.kind or "", row.entry_id)
+            last_row[ref] = max(last_row.get(ref, 0), row.last_id)
+    for key, group in shown.items():
         # Wordings that differ only in punctuation, width or case count as one wording.
         seen: set[str] = set()
         ordered: list[str] = []
-        for text, _ in sorted(wordings.get(key, Counter()).items(), key=lambda kv: (-kv[1], kv[0])):
+        for text, _ in sorted(wordings[key].items(), key=lambda kv: (-kv[1], kv[0])):
             norm = normalise_text(text)
             if norm not in seen:
                 seen.add(norm)
                 ordered.append(text)
         if ordered:
             group.wording, group.examples = ordered[0], ordered[1:examples + 1]
-        entries = answered_by.get(key) or nearest.get(key)
-        if entries:
-            group.entry = entries.most_common(1)[0][0]
+        if entries[key]:
+            (kind, entry_id), _n = entries[key].most_common(1)[0]
+            group.entry_row = last_row[(kind, entry_id)]
+    return list(shown.values())
 
 
-def term_counts(rows: list[tuple[str, str, bool, int]]) -> Counter[str]:
+def term_counts(rows: Iterable[QuestionRow]) -> Counter[str]:
     """Questions per topic term (a term counts once per question)."""
+    per_terms: dict[str, int] = {}
+    for row in rows:
+        per_terms[row.terms] = per_terms.get(row.terms, 0) + row.count
     counts: Counter[str] = Counter()
-    for terms, _text, _answered, count in rows:
-        for term in content_terms(terms or ""):
+    for terms, n in per_terms.items():
+        for term in content_terms(terms):
             if is_topic_term(term):
-                counts[term] += count
+                counts[term] += n
     return counts
 
 
@@ -167,8 +210,11 @@ def rising(
     """Terms asked about more than their previous share predicts, largest excess first.
 
     Comparing with the previous count *scaled to this period's volume* keeps a busy month
-    from making every common word "rise"; `min_count` keeps one-off terms out.
+    from making every common word "rise"; `min_count` keeps one-off terms out. Without any
+    question in the previous period there is nothing to compare with: no rising topics.
     """
+    if not previous_total:
+        return []
     scale = total / previous_total if previous_total else 0.0
     found = []
     for term, count in current.items():

@@ -48,20 +48,21 @@ def _change(current: int, previous: int | None) -> float | None:
     return round((current - previous) / previous, 4)
 
 
-def _group_rows(groups: list[QuestionGroup], *, with_rate: bool) -> list[list[Any]]:
+def _group_rows(groups: list[QuestionGroup], *, answered: bool) -> list[list[Any]]:
     rows = []
     for rank, g in enumerate(groups, 1):
         row: list[Any] = [rank, g.wording, g.count, g.previous]
-        if with_rate:
-            row.append(_pct(g.answered_rate))
-        row += ["；".join(g.examples), g.entry or "", "、".join(g.terms)]
+        if answered:
+            row += [_pct(g.answered_rate), "；".join(g.examples), g.entry or "", "、".join(g.terms)]
+        else:
+            row += ["；".join(g.examples), "、".join(g.terms)]
         rows.append(row)
     return rows
 
 
 def report_tables(report: Report) -> list[Table]:
     s, p = report.summary, report.previous_summary
-    three = (Column("指标", width=16), Column("本期", width=24), Column("上期", width=24))
+    three = (Column("指标", width=20), Column("本期", width=24), Column("上期", width=24))
     overview = Table("summary", "概览", three, [
         ["统计期间", report.period.label(), report.period.previous().label()],
         ["提问总数", s.total, p.total],
@@ -83,12 +84,12 @@ def report_tables(report: Report) -> list[Table]:
                                   Column("已回答", "int", 8), Column("回答率", "pct", 8)),
               [[d.day, d.total, d.answered, _pct(d.answered_rate) if d.total else None] for d in report.daily]),
         Table("top_groups", "热门问题", (*group_cols, Column("回答率", "pct", 8), *tail_cols),
-              _group_rows(report.top_groups, with_rate=True),
+              _group_rows(report.top_groups, answered=True),
               note="意思相同、问法不同的提问算作一组（规则见 docs/reports.md）"),
         Table("unanswered", "未能回答的问题",
-              (*group_cols, Column("其他问法", width=40), Column("最接近的条目", width=30), Column("关键词", width=20)),
-              _group_rows(report.unanswered, with_rate=False),
-              note="知识库里缺少答案的问题，按提问次数排序；最接近的条目往往就是该补充的那一条"),
+              (*group_cols, Column("其他问法", width=40), Column("关键词", width=20)),
+              _group_rows(report.unanswered, answered=False),
+              note="知识库里缺少答案的问题，按提问次数排序：最值得补充的问答"),
         Table("top_terms", "热词", (Column("排名", "int", 6), Column("关键词", width=16), Column("提问次数", "int", 9),
                                    Column("占提问比例", "pct", 10)),
               [[i, t.term, t.count, _pct(t.share)] for i, t in enumerate(report.top_terms, 1)]),
@@ -96,7 +97,8 @@ def report_tables(report: Report) -> list[Table]:
                                     Column("上期次数", "int", 9), Column("按上期比例应有", "float", 14),
                                     Column("增幅", "pct", 8)),
               [[i, t.term, t.count, t.previous, t.expected, _pct(t.change)] for i, t in enumerate(report.rising, 1)],
-              note="与上一个等长期间相比，提问次数超出按总量等比例预期最多的关键词；上期为 0 的增幅留空（新话题）"),
+              note="与上一个等长期间相比，提问次数超出按总量等比例预期最多的关键词；上期为 0 的增幅留空（新话题）；"
+                   "上期没有任何提问时无法比较，本表为空"),
         Table("categories", "按分类",
               (Column("分类", width=20), Column("提问次数", "int", 9), Column("占比", "pct", 8)),
               [[c.category, c.count, _pct(c.count / s.total if s.total else 0)] for c in report.categories],
@@ -164,10 +166,14 @@ def render_table(report: Report) -> str:
             lines.append(f"  {table.note}")
         lines.append("  ".join(_fit(c.header, c.width) for c in table.columns).rstrip())
         lines.append("  ".join("-" * c.width for c in table.columns))
-        for row in table.rows:
+        rows = table.rows
+        if table.key == "daily" and len(rows) > 62:  # a long period: only the days with questions
+            rows = [row for row in rows if row[1]]
+            lines.append(f"  （共 {len(table.rows)} 天，只列出有提问的 {len(rows)} 天；完整逐日数据见 CSV/XLSX）")
+        for row in rows:
             lines.append("  ".join(_fit(cell_text(v, c.kind), c.width) for v, c in zip(row, table.columns,
                                                                                     strict=True)).rstrip())
-        if not table.rows:
+        if not rows:
             lines.append("  （无数据）")
         lines.append("")
     return "\n".join(lines)
