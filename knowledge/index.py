@@ -176,6 +176,21 @@ class _Scratch:
         order = np.lexsort((docs, -scores))
         return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
+    def dense_top_k(self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int) -> list[tuple[int, float]]:
+        """`top_k` through a dense score array: cheaper once most documents are touched."""
+        scores = getattr(self._local, "dense", None)
+        if scores is None:
+            scores = self._local.dense = np.zeros(self.n_docs)
+        try:
+            for doc_ids, values in zip(ids, contributions, strict=True):
+                np.add.at(scores, doc_ids, values)
+            best = np.argpartition(-scores, k - 1)[:k] if k < self.n_docs else np.arange(self.n_docs)
+            best = best[scores[best] != 0]
+            order = np.lexsort((best, -scores[best]))
+            return list(zip(best[order].tolist(), scores[best[order]].tolist(), strict=True))
+        finally:
+            scores.fill(0.0)
+
     def accumulate(
         self,
         ids: list[np.ndarray],
@@ -234,10 +249,7 @@ def segmentation_key(lexicon_version: str, text: str) -> str:
 
 
 def _analyze_all(
-    texts: Iterable[str],
-    processor: TextProcessor,
-    cache: SegmentationCache | None,
-    workers: int,
+    texts: Iterable[str], processor: TextProcessor, cache: SegmentationCache | None
 ) -> tuple[dict[str, list[str]], int]:
     """Terms of each distinct text, from the cache where possible, the rest analysed once.
 
@@ -258,7 +270,7 @@ def _analyze_all(
         else:
             keys[text] = key
     missing = list(keys)
-    for text, analysed in zip(missing, processor.analyze_many(missing, workers), strict=True):
+    for text, analysed in zip(missing, map(processor.analyze, missing), strict=True):
         result[text] = analysed
         if cache is not None:
             cache.put(keys[text], analysed)
@@ -293,8 +305,20 @@ class FieldedIndex:
     车辆 / 车, 溺水者 / 溺水). Separately normalised fields beat repeating the title inside
     one BM25 document: repetition lengthens every document by its title, and the short
     title's evidence drowns in a long answer (on the development set title×2 or ×3 plus
-    body scored below the plain document, see bench/quality.py for the field comparison).
+    body scored below the plain document; bench/quality.py prints the field comparison).
+
+    For serving, the three fields' weighted contributions are merged into one inverted
+    index over "keys" (a word, or a character), so a query reads one postings list per
+    distinct word and character. A character's postings that add less than
+    `min_char_contribution` to a document's score are left out (answered questions score
+    40-90): in a large corpus they are most of the common characters' lists (a long answer
+    contains every common character once), dropping them halves the postings a query reads
+    at 100k documents, and the development set ranks the same (bench/quality.py). The sums
+    are taken per touched document, or — when the postings outnumber a quarter of the
+    corpus — in one dense per-thread array, which is then cheaper.
     """
+
+    min_char_contribution = 1.0
 
     def __init__(
         self,
@@ -303,7 +327,6 @@ class FieldedIndex:
         *,
         cache: SegmentationCache | None = None,
         weights: Mapping[str, float] | None = None,
-        workers: int = 1,
     ) -> None:
         self.documents = tuple(documents)
         self.lexicon_version = processor.lexicon_version
@@ -312,41 +335,60 @@ class FieldedIndex:
         n = len(self.documents)
         titles = [(doc.title, *doc.similar, *doc.keywords) for doc in self.documents]
         terms, self.segmented = _analyze_all(
-            chain(chain.from_iterable(titles), (doc.body for doc in self.documents)), processor, cache, workers
+            chain(chain.from_iterable(titles), (doc.body for doc in self.documents)), processor, cache
         )
-
         title_words = [[t for part in parts for t in terms[part]] for parts in titles]
         body_words = [terms[doc.body] for doc in self.documents]
-        words = {
-            w: i
-            for i, w in enumerate(
-                dict.fromkeys(chain(chain.from_iterable(title_words), chain.from_iterable(body_words)))
-            )
-        }
+        words = {w: i for i, w in enumerate(dict.fromkeys(chain(*title_words, *body_words)))}
         title_ids, title_docs = _token_arrays(title_words, words)
         body_ids, body_docs = _token_arrays(body_words, words)
-        self.fields = {
-            "text": BM25.from_ids(
-                words, np.concatenate([title_ids, body_ids]), np.concatenate([title_docs, body_docs]), n
-            )
-        }
+        text_docs = np.concatenate([title_docs, body_docs])
+        self.fields = {"text": BM25.from_ids(words, np.concatenate([title_ids, body_ids]), text_docs, n)}
 
         # Characters per distinct word, expanded with numpy instead of per token.
         char_lists = [self.characters([w]) for w in words]
         chars = {c: i for i, c in enumerate(dict.fromkeys(chain.from_iterable(char_lists)))}
         char_ids, char_word = _token_arrays(char_lists, chars)
-        word_char_start = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(char_word, minlength=len(words)), out=word_char_start[1:])
+        first_char = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(char_word, minlength=len(words)), out=first_char[1:])
         for name, ids, docs in (("title_chars", title_ids, title_docs), ("body_chars", body_ids, body_docs)):
-            counts = np.diff(word_char_start)[ids]
-            expanded = _ragged_gather(char_ids, word_char_start[ids], counts)
+            counts = np.diff(first_char)[ids]
+            expanded = _ragged_gather(char_ids, first_char[ids], counts)
             self.fields[name] = BM25.from_ids(chars, expanded, np.repeat(docs, counts), n)
-        self._weighted = {
-            name: bm25.post_score if w == 1.0 else bm25.post_score * w
-            for name, bm25 in self.fields.items()
-            if (w := self.weights.get(name, 0.0))
-        }
+
+        title_chars = self.fields["title_chars"]
+        by_doc = np.argsort(title_chars.post_doc, kind="stable")  # title characters per document
+        self._title_terms = np.repeat(np.arange(len(title_chars.vocab)), np.diff(title_chars.offsets))[by_doc]
+        self._title_bounds = np.searchsorted(title_chars.post_doc[by_doc], np.arange(n + 1)).tolist()
+        self._word_key = words
+        self._char_key = {c: len(words) + i for c, i in chars.items()}
+        self._build_serving(n, len(words) + len(chars), {"text": words, "title_chars": chars, "body_chars": chars})
         self._scratch = _Scratch(n)
+
+    def _build_serving(self, n_docs: int, n_keys: int, key_base: Mapping[str, Mapping[str, int]]) -> None:
+        """Merge the fields' weighted postings into one inverted index over keys."""
+        keys, docs, contributions = [], [], []
+        for name, bm25 in self.fields.items():
+            weight = self.weights.get(name, 0.0)
+            if not weight or not bm25.vocab:
+                continue
+            offset = 0 if name == "text" else len(self._word_key)
+            to_key = np.empty(len(bm25.vocab), dtype=np.int64)
+            for term, tid in bm25.vocab.items():
+                to_key[tid] = key_base[name][term] + offset
+            keys.append(np.repeat(to_key, np.diff(bm25.offsets)))
+            docs.append(bm25.post_doc)
+            contributions.append(bm25.post_score * weight)
+        if not keys:
+            keys, docs, contributions = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)], [np.zeros(0)]
+        stride = max(n_docs, 1)
+        pairs, inverse = np.unique(np.concatenate(keys) * stride + np.concatenate(docs), return_inverse=True)
+        score = np.bincount(inverse, weights=np.concatenate(contributions), minlength=len(pairs))
+        key = pairs // stride
+        keep = (key < len(self._word_key)) | (score >= self.min_char_contribution)
+        self._inv_score = score[keep]
+        self._inv_doc = (pairs[keep] % stride).astype(np.int32)  # sorted by key, then doc
+        self._inv_bounds = np.searchsorted(key[keep], np.arange(n_keys + 1)).tolist()
 
     @classmethod
     def build(
@@ -356,10 +398,9 @@ class FieldedIndex:
         *,
         cache: SegmentationCache | None = None,
         weights: Mapping[str, float] | None = None,
-        workers: int = 1,
     ) -> FieldedIndex:
         """Same as the constructor; reads better at call sites that rebuild."""
-        return cls(documents, processor, cache=cache, weights=weights, workers=workers)
+        return cls(documents, processor, cache=cache, weights=weights)
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -369,26 +410,27 @@ class FieldedIndex:
         chars = list(dict.fromkeys(self.characters(words)))
         return {"text": list(dict.fromkeys(words)), "title_chars": chars, "body_chars": chars}
 
+    def _query_keys(self, words: Sequence[str]) -> list[int]:
+        """Keys of the distinct query words and characters the index knows."""
+        keys = [self._word_key[w] for w in dict.fromkeys(words) if w in self._word_key]
+        return keys + [self._char_key[c] for c in dict.fromkeys(self.characters(words)) if c in self._char_key]
+
     def search(self, words: Sequence[str], k: int) -> list[Ranked]:
         """The `k` best documents for the analysed query `words`, best first."""
-        ids, contributions = [], []
-        for name, terms in self._field_terms(words).items():
-            if name not in self._weighted:
-                continue
-            bm25, weighted = self.fields[name], self._weighted[name]
-            for term in terms:
-                tid = bm25.vocab.get(term)
-                if tid is not None:
-                    lo, hi = bm25._bounds[tid], bm25._bounds[tid + 1]
-                    ids.append(bm25.post_doc[lo:hi])
-                    contributions.append(weighted[lo:hi])
-        ranked = self._scratch.top_k(ids, contributions, k)
-        if not ranked:
+        bounds = self._inv_bounds
+        spans = [(lo, hi) for key in self._query_keys(words) if (hi := bounds[key + 1]) > (lo := bounds[key])]
+        if not spans or k <= 0:
             return []
+        ids = [self._inv_doc[lo:hi] for lo, hi in spans]
+        contributions = [self._inv_score[lo:hi] for lo, hi in spans]
+        if 4 * sum(hi - lo for lo, hi in spans) <= len(self.documents):
+            ranked = self._scratch.top_k(ids, contributions, k)
+        else:
+            ranked = self._scratch.dense_top_k(ids, contributions, k)
         hit_ids = np.array([i for i, _ in ranked], dtype=np.int32)
-        present = {t: self._contains("text", t, hit_ids) for t in dict.fromkeys(words)}
+        present = {w: self._contains("text", w, hit_ids) for w in dict.fromkeys(words)}
         return [
-            Ranked(i, self.documents[i], score, tuple(t for t, mask in present.items() if mask[j]))
+            Ranked(i, self.documents[i], score, tuple(w for w, mask in present.items() if mask[j]))
             for j, (i, score) in enumerate(ranked)
         ]
 
@@ -419,16 +461,13 @@ class FieldedIndex:
         merely related entry has characters of its own (非京籍 when asked about 京籍).
         """
         field = self.fields["title_chars"]
-        mass = float(field.doc_idf_mass[position]) if len(field.doc_idf_mass) else 0.0
+        mass = float(field.doc_idf_mass[position])
         if mass <= 0:
             return 0.0
-        at = np.array([position], dtype=np.int32)
-        covered = sum(
-            field.term_idf(c)
-            for c in self._field_terms(words)["title_chars"]
-            if self._contains("title_chars", c, at)[0]
-        )
-        return covered / mass
+        asked = {field.vocab.get(c) for c in self.characters(words)}
+        lo, hi = self._title_bounds[position], self._title_bounds[position + 1]
+        covered = [t for t in self._title_terms[lo:hi].tolist() if t in asked]
+        return float(field.idf[covered].sum()) / mass
 
 
 def _token_arrays(
@@ -442,10 +481,15 @@ def _token_arrays(
     return ids, np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
 
 
-def _ragged_gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenation of ``values[s:s + c]`` for each (s, c), without a Python loop."""
+def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenation of ``range(s, s + c)`` for each (s, c), without a Python loop."""
     total = int(counts.sum())
     if not total:
-        return np.zeros(0, dtype=values.dtype)
+        return np.zeros(0, dtype=np.int64)
     run_start = np.repeat(np.cumsum(counts) - counts, counts)
-    return values[np.repeat(starts, counts) + np.arange(total) - run_start]
+    return np.repeat(starts, counts) + np.arange(total) - run_start
+
+
+def _ragged_gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenation of ``values[s:s + c]`` for each (s, c)."""
+    return values[_ragged_positions(starts, counts)]

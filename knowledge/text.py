@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jieba
@@ -162,6 +161,7 @@ class TextProcessor:
         # word prefix → the word's log-probability, or None for a prefix that is no word.
         log_total = math.log(self._tokenizer.total)
         self._dag = {w: (math.log(f) - log_total if f else None) for w, f in self._tokenizer.FREQ.items()}
+        self._dag_first = {w: v for w, v in self._dag.items() if len(w) == 1}  # small, stays in cache
         self._log_unknown = -log_total
 
     def _add_word(self, word: str, freq: int | None) -> None:
@@ -217,14 +217,14 @@ class TextProcessor:
         ``Tokenizer.__cut_DAG_NO_HMM``, without building the DAG dict, generator and
         ``math.log`` calls per candidate.
         """
-        lookup = self._dag.get
+        lookup, first = self._dag.get, self._dag_first.get
         n = len(sentence)
         score = [0.0] * (n + 1)  # best log-probability of sentence[i:]
         end = list(range(n))  # last character of the best word starting at i
         for start in range(n - 1, -1, -1):
             best: float | None = None
             stop = start + 1
-            log_p = lookup(sentence[start], _MISSING)
+            log_p = first(sentence[start], _MISSING)
             while log_p is not _MISSING:
                 if log_p is not None:
                     candidate = log_p + score[stop]  # type: ignore[operator]
@@ -281,27 +281,3 @@ class TextProcessor:
             else:
                 chars.extend(term)
         return chars
-
-    def analyze_many(self, texts: Sequence[str], workers: int = 1) -> list[list[str]]:
-        """`analyze` of every text, optionally in `workers` forked processes.
-
-        Meant for cold index builds from a CLI or a benchmark, where segmentation is nearly
-        all the work; don't use ``workers > 1`` inside a threaded web server (it forks).
-        """
-        if workers <= 1 or len(texts) < 2000:
-            return [self.analyze(text) for text in texts]
-        global _worker_processor
-        _worker_processor = self
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return pool.map(_analyze_in_worker, texts, chunksize=500)
-        finally:
-            _worker_processor = None
-
-
-_worker_processor: TextProcessor | None = None
-
-
-def _analyze_in_worker(text: str) -> list[str]:
-    assert _worker_processor is not None  # set before the fork
-    return _worker_processor.analyze(text)

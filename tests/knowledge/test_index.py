@@ -158,3 +158,40 @@ def test_scores_add_the_weighted_fields(processor):
     expected = index.fields["text"].get_scores(words)
     top = index.search(words, 1)[0]
     assert top.score == pytest.approx(expected.max())
+
+
+class _Unpruned(FieldedIndex):
+    min_char_contribution = 0.0
+
+
+@pytest.mark.parametrize("query", [["甲乙"], ["甲乙", "丙丁", "戊", "天地"]])
+def test_fielded_scores_are_the_weighted_sum_of_field_scores(processor, query):
+    # Terms are planted through the cache, so the corpus is exactly what the test says; the
+    # first query touches few documents (sparse sums), the second most (dense sums).
+    rng = random.Random(5)
+    words = ["甲乙", "丙丁", "戊", "己庚", "天地", "玄黄", "宇宙", "洪荒"]
+    cache = MemorySegmentationCache()
+    docs = []
+    for i in range(400):
+        title, body = f"标题{i}", f"正文{i}"
+        title_terms = rng.sample(words[2:], 2) + (["甲乙"] if i % 50 == 0 else [])
+        cache.put(segmentation_key(processor.lexicon_version, title), title_terms)
+        cache.put(segmentation_key(processor.lexicon_version, body), rng.choices(words[1:], k=rng.randint(1, 9)))
+        docs.append(_faq(i, title, body))
+    index = _Unpruned(docs, processor, cache=cache)
+    chars = list(dict.fromkeys(processor.characters(query)))
+    expected = (
+        index.weights["text"] * index.fields["text"].get_scores(query)
+        + index.weights["title_chars"] * index.fields["title_chars"].get_scores(chars)
+        + index.weights["body_chars"] * index.fields["body_chars"].get_scores(chars)
+    )
+    best = sorted(range(len(docs)), key=lambda i: (-expected[i], i))[:5]
+    hits = index.search(query, 5)
+    assert [h.position for h in hits] == best
+    np.testing.assert_allclose([h.score for h in hits], expected[best], rtol=1e-12)
+
+
+def test_weak_character_postings_are_left_out_of_serving(processor):
+    pruned = FieldedIndex(BANK, processor)
+    full = _Unpruned(BANK, processor)
+    assert len(pruned._inv_doc) < len(full._inv_doc)

@@ -88,8 +88,3 @@ def test_lexicon_version_changes_when_a_file_changes(tmp_path):
     before = TextProcessor(lexicon).lexicon_version
     (lexicon / "stopwords.txt").write_text("的\n", encoding="utf-8")
     assert TextProcessor(lexicon).lexicon_version != before
-
-
-def test_parallel_analysis_gives_the_same_terms(processor):
-    texts = [f"第{i}条：低保咋申请，危房改造补助多少钱" for i in range(2500)]
-    assert processor.analyze_many(texts, workers=2) == [processor.analyze(t) for t in texts]
