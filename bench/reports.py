@@ -199,21 +199,29 @@ def load(store: Store, rows: int) -> float:
         raw.commit()
     finally:
         raw.close()
-    with store.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    # Statistics, and on PostgreSQL the visibility map that index-only scans need: what
+    # autovacuum maintains on its own for an append-mostly table in production.
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE question_log" if store.engine.dialect.name == "postgresql" else "ANALYZE"))
     return time.perf_counter() - started
 
 
-def _time(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    times = []
+def _time(fn: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """(first wall time, best wall time, CPU time of this process in the best run).
+
+    Other work on a shared machine inflates wall time; this process's CPU time does not (for
+    SQLite it is the whole cost; PostgreSQL's own work is not in it).
+    """
+    runs = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - started)
-    return times[0], min(times)
+        runs.append((time.perf_counter() - started, time.process_time() - cpu))
+    best = min(runs)
+    return runs[0][0], best[0], best[1]
 
 
-def run(store: Store, rows: int, repeat: int) -> list[tuple[str, str, float, float]]:
+def run(store: Store, rows: int, repeat: int) -> list[tuple[str, str, float, float, float]]:
     reports: dict[str, Callable[[Store, Period], object]] = {
         "summary 概览/回答率/满意度": summary,
         "daily 每日提问量": daily,
@@ -228,13 +236,13 @@ def run(store: Store, rows: int, repeat: int) -> list[tuple[str, str, float, flo
     results = []
     for label, period in (("季度", QUARTER), ("全年", YEAR)):
         for name, fn in reports.items():
-            first, best = _time(lambda fn=fn, period=period: fn(store, period), repeat)
-            results.append((label, name, first, best))
-            print(f"  {label} {name:<32} 首次 {first:6.2f} s   最快 {best:6.2f} s", flush=True)
+            first, best, cpu = _time(lambda fn=fn, period=period: fn(store, period), repeat)
+            results.append((label, name, first, best, cpu))
+            print(f"  {label} {name:<32} 首次 {first:6.2f} s   最快 {best:6.2f} s   CPU {cpu:6.2f} s", flush=True)
     with tempfile.TemporaryDirectory() as spool:
         log = QuestionLog(store, "bench", Path(spool), background=False)
-        first, best = _time(lambda: (log._hot_cache.clear(), log.hot_topics()), repeat)
-        results.append(("近30天", "hot_topics 热门条目（缓存前）", first, best))
+        first, best, cpu = _time(lambda: (log._hot_cache.clear(), log.hot_topics()), repeat)
+        results.append(("近30天", "hot_topics 热门条目（缓存前）", first, best, cpu))
     return results
 
 
@@ -281,18 +289,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{backend}: 生成并写入 {args.rows:,} 条提问记录 …", flush=True)
             seconds = load(store, args.rows)
             print(f"{backend}: 写入用时 {seconds:.1f} s（{args.rows / seconds:,.0f} 条/秒）", flush=True)
-            for label, name, first, best in run(store, args.rows, args.repeat):
-                summary_rows.append((backend, label, name, first, best))
+            for result in run(store, args.rows, args.repeat):
+                summary_rows.append((backend, *result))
         finally:
             store.engine.dispose()
             if schema:
                 _drop_schema(args.postgres, schema)
     print()
-    print(f"| 数据库 | 期间 | 报表 | 首次 (s) | 最快 (s) |   ({args.rows:,} 条，{YEAR.label()})")
-    print("|---|---|---|---:|---:|")
-    for backend, label, name, first, best in summary_rows:
-        print(f"| {backend} | {label} | {name} | {first:.2f} | {best:.2f} |")
-    worst = max(first for *_rest, first, _best in summary_rows)
+    print(f"| 数据库 | 期间 | 报表 | 首次 (s) | 最快 (s) | 本进程 CPU (s) |   ({args.rows:,} 条，{YEAR.label()})")
+    print("|---|---|---|---:|---:|---:|")
+    for backend, label, name, first, best, cpu in summary_rows:
+        print(f"| {backend} | {label} | {name} | {first:.2f} | {best:.2f} | {cpu:.2f} |")
+    worst = max(r[3] for r in summary_rows)
     print(f"\n最慢一项（首次）：{worst:.2f} s；目标 ≤ 5 s：{'达到' if worst <= 5 else '未达到'}")
     print(f"中位数（首次）：{statistics.median(r[3] for r in summary_rows):.2f} s")
     tmp.cleanup()

@@ -382,15 +382,19 @@ class QuestionLog:
         try:
             since = utcnow() - datetime.timedelta(days=days)
             count = func.count()
+            # Counted from the covering stats index; the titles are then read from one row each.
             stmt = (
-                select(func.max(LogRow.top_title), count)
-                .where(LogRow.answered.is_(True), LogRow.asked_at >= since, LogRow.top_id.is_not(None))
+                select(func.max(LogRow.id), count)
+                .where(LogRow.asked_at >= since, LogRow.answered.is_(True), LogRow.top_id.is_not(None))
                 .group_by(LogRow.top_kind, LogRow.top_id)
-                .order_by(count.desc(), func.max(LogRow.top_title))
+                .order_by(count.desc(), func.max(LogRow.id).desc())
                 .limit(limit)
             )
             with self.store.session() as session:
-                titles = [title for title, _ in session.execute(stmt) if title]
+                ids = [row_id for row_id, _ in session.execute(stmt)]
+                by_id = select(LogRow.id, LogRow.top_title).where(LogRow.id.in_(ids))
+                found = {row_id: title for row_id, title in session.execute(by_id)} if ids else {}
+            titles = [found[i] for i in ids if found.get(i)]
         except Exception as exc:
             log.warning("question log: hot topics unavailable (%s)", mask_personal_data(str(exc).splitlines()[0][:200]))
         self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, titles)

@@ -132,7 +132,7 @@ class QuestionLog(Base):
     __table_args__ = (
         Index("ix_question_log_stats", "asked_at", "answered", "feedback", "latency_ms", "top_kind", "top_id",
               "top_category"),
-        Index("ix_question_log_group", "terms", "question", "answered", "top_kind", "top_id",
-              "asked_at").ddl_if(dialect="sqlite"),
+        Index("ix_question_log_group", "terms", "question", "answered", "top_kind", "top_id", "top_category",
+              "asked_at", "feedback").ddl_if(dialect="sqlite"),
         Index("ix_question_log_user_asked_at", "user_hash", "asked_at"),
     )

@@ -10,6 +10,7 @@ bounded results (per day, per entry, per distinct wording); the near-duplicate g
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from bot.reports import grouping
@@ -57,13 +58,15 @@ class Summary:
         return self.satisfied / self.feedback if self.feedback else None
 
 
-def summary(store: Store, period: Period, *, days: list[DayRow] | None = None) -> Summary:
+def summary(store: Store, period: Period, *, days: list[DayRow] | None = None, users: int | None = None) -> Summary:
     """Volume, answered rate, distinct askers, satisfaction and mean latency."""
     days = day_rows(store, period) if days is None else days
     total = sum(d.total for d in days)
+    if users is None:
+        users = count_users(store, period) if total else 0
     latency = sum(d.latency_sum for d in days) / total if total else 0.0
-    return Summary(total, sum(d.answered for d in days), count_users(store, period) if total else 0,
-                   sum(d.satisfied for d in days), sum(d.unsatisfied for d in days), round(latency, 1))
+    return Summary(total, sum(d.answered for d in days), users, sum(d.satisfied for d in days),
+                   sum(d.unsatisfied for d in days), round(latency, 1))
 
 
 def satisfaction(store: Store, period: Period) -> Summary:
@@ -176,19 +179,19 @@ class TermCount:
     share: float  # of all questions in the period
 
 
-def top_terms(store: Store, period: Period, limit: int = 30, *,
-              rows: list[QuestionRow] | None = None) -> list[TermCount]:
+def top_terms(store: Store, period: Period, limit: int = 30, *, rows: list[QuestionRow] | None = None,
+              counts: Counter[str] | None = None) -> list[TermCount]:
     """The topic terms in most questions (each question counts a term once)."""
     rows = question_rows(store, period) if rows is None else rows
     total = sum(r.count for r in rows)
-    counts = grouping.term_counts(rows)
+    counts = grouping.term_counts(rows) if counts is None else counts
     return [TermCount(term, n, n / total if total else 0.0)
             for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
 def rising_topics(store: Store, period: Period, limit: int = 20, *, min_count: int | None = None,
-                  rows: list[QuestionRow] | None = None,
-                  previous_rows: list[QuestionRow] | None = None) -> list[RisingTopic]:
+                  rows: list[QuestionRow] | None = None, previous_rows: list[QuestionRow] | None = None,
+                  counts: Counter[str] | None = None) -> list[RisingTopic]:
     """Terms asked about more than in the previous period of the same length (scaled to volume)."""
     rows = question_rows(store, period) if rows is None else rows
     if previous_rows is None:
@@ -197,5 +200,6 @@ def rising_topics(store: Store, period: Period, limit: int = 20, *, min_count: i
     previous_total = sum(r.count for r in previous_rows)
     if min_count is None:  # at least 3 questions, and 0.1 % of the period's volume
         min_count = max(3, total // 1000)
-    return grouping.rising(grouping.term_counts(rows), grouping.term_counts(previous_rows),
-                           total, previous_total, limit=limit, min_count=min_count)
+    counts = grouping.term_counts(rows) if counts is None else counts
+    return grouping.rising(counts, grouping.term_counts(previous_rows), total, previous_total,
+                           limit=limit, min_count=min_count)

@@ -65,10 +65,12 @@ def normalise_text(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def content_terms(terms: str) -> tuple[str, ...]:
     """Rule steps 1-2 for one logged `terms` string: sorted, distinct, maximal content terms."""
-    stop = report_stopwords()
-    words = {t for t in terms.split() if t and t not in stop}
-    maximal = [t for t in words if not any(t != other and t in other for other in words)]
-    return tuple(sorted(maximal))
+    words = set(terms.split()).difference(report_stopwords())
+    if len(words) < 2:
+        return tuple(words)
+    # A term inside another term occurs at least twice in the joined text; a maximal one once.
+    joined = "\x00".join(words)
+    return tuple(sorted(t for t in words if joined.count(t) == 1))
 
 
 def group_key(terms: str, question: str = "") -> str:
@@ -103,7 +105,10 @@ class QuestionRow(NamedTuple):
     answered: bool
     kind: str | None  # matched (or, unanswered, nearest) entry
     entry_id: int | None
+    category: str | None  # that entry's category at the time
     count: int
+    satisfied: int
+    unsatisfied: int
     last_id: int  # newest log row of this wording: where the entry's current title is read
 
 
