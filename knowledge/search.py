@@ -38,11 +38,11 @@ from knowledge.index import FieldedIndex, Ranked
 from knowledge.text import TextProcessor
 
 # Fitted by `python -m bench.quality --calibrate` (see the module docstring).
-W_STRENGTH = 1.47
-W_MARGIN = 2.09
-W_TITLE = 1.76
-BIAS = -2.38
-DEFAULT_THRESHOLD = 0.40
+W_STRENGTH = 1.42
+W_MARGIN = 2.10
+W_TITLE = 1.74
+BIAS = -2.36
+DEFAULT_THRESHOLD = 0.39
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
 _DECISION_DEPTH = 10

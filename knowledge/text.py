@@ -257,7 +257,7 @@ class TextProcessor:
         """The word terms of `text` for indexing or querying, in text order, repeats kept.
 
         Repeats are kept because BM25 counts term frequency in documents (and rank-bm25
-        counts a repeated query term once per occurrence; `Searcher` dedupes queries).
+        counts a repeated query term once per occurrence; `FieldedIndex` dedupes queries).
         """
         terms: list[str] = []
         for word in self.segment(text):

@@ -191,7 +191,13 @@ def test_fielded_scores_are_the_weighted_sum_of_field_scores(processor, query):
     np.testing.assert_allclose([h.score for h in hits], expected[best], rtol=1e-12)
 
 
-def test_weak_character_postings_are_left_out_of_serving(processor):
-    pruned = FieldedIndex(BANK, processor)
-    full = _Unpruned(BANK, processor)
-    assert len(pruned._inv_doc) < len(full._inv_doc)
+class _PrunedAlways(FieldedIndex):
+    prune_from_docs = 0
+
+
+def test_large_indexes_leave_out_weak_character_postings(processor):
+    assert len(_PrunedAlways(BANK, processor)._inv_doc) < len(_Unpruned(BANK, processor)._inv_doc)
+
+
+def test_small_indexes_keep_every_posting(processor):
+    assert len(FieldedIndex(BANK, processor)._inv_doc) == len(_Unpruned(BANK, processor)._inv_doc)
