@@ -21,8 +21,10 @@ regression and the default threshold was set on the development set by
 ``python -m bench.quality --calibrate``: answerable questions asked normally are the
 positives (when the best hit is right), the same questions asked after their entries were
 removed from the bank are the negatives; the threshold is the lowest one that refuses at
-least 80 % of those. A question with no meaningful terms (empty, emoji, punctuation,
-only stopwords) gets no hits at all.
+least 80 % of those. Measured there: 82 % "not found" when the answer is missing, 3.5 % of
+answerable questions answered wrongly, and 39 % of answerable questions "not found" — the
+price of the rule (many of them are ones whose best hit is wrong or a near-tie). A question
+with no meaningful terms (empty, emoji, punctuation, only stopwords) gets no hits at all.
 
 The hits are returned either way, so the reply can offer "did you mean …" suggestions when
 the decision is not to answer.
