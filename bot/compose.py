@@ -166,8 +166,16 @@ def choices_reply(rows: Sequence[tuple[int, Document]], *, page: int, total: int
 # -- not found -------------------------------------------------------------------------------------
 
 
-def not_found_reply(township: Township, related: Sequence[str]) -> TextReply:
-    """An honest "not published", how to ask through 依申请公开, and a few related hot topics."""
+def not_found_reply(
+    township: Township, related: Sequence[str], suggestions: Sequence[tuple[int, Document]] = ()
+) -> TextReply:
+    """An honest "not published", how to ask through 依申请公开, and a few related hot topics.
+
+    `suggestions` are entries that share the question's words without answering it with
+    confidence: listed under a heading that says so, numbered so the citizen can open one,
+    never presented as the answer.
+    """
+    maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     request_lines = _lines(
         wording.NOT_FOUND_REQUEST,
         _filled(wording.NOT_FOUND_CHANNELS, township.disclosure_channels),
@@ -176,6 +184,7 @@ def not_found_reply(township: Township, related: Sequence[str]) -> TextReply:
     )
     parts = [
         _lines(wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
+        _lines(wording.MAYBE_RELATED, *maybe) if maybe else "",
         request_lines,
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
     ]

@@ -7,7 +7,9 @@ question. Questions are searched in the knowledge base and answered in one of th
 * **one answer** — one hit clearly stands out;
 * **a numbered list** — several hits score close to the top one, so the citizen picks;
 * **not found** — no published item matches: we say so, and how to ask through 依申请公开;
-  a low-confidence guess is never dressed up as an answer.
+  a low-confidence guess is never dressed up as an answer. When a few entries contain most
+  of the question's words they are listed under a heading that calls them only related
+  (`_maybe_related`), so a citizen whose wording the search could not settle can still pick.
 
 "Several good" hits are those scoring at least `GOOD_RATIO` (70 %) of the top hit; which of
 them are shown, and when the search's own refusal still allows a list, is decided in
@@ -45,6 +47,7 @@ SEARCH_LIMIT = 15  # three pages of choices
 # no fixed scale, but their ratio does: 0.7 keeps close rivals (two FAQ entries on the same
 # subject) and drops hits that only share a common word with the question.
 GOOD_RATIO = 0.7
+MAYBE_RELATED = 3  # suggestions under an honest "not found"
 
 # Words that ask *about* a topic without naming one: a question made only of these (after
 # the knowledge base's analysis) is a follow-up to the previous topic. Kept explicit rather
@@ -219,7 +222,11 @@ class Conversation:
         session.topic = session.topic if follow_up else (question if offered else None)
         if not offered:
             session.answered = None
-            reply = compose.not_found_reply(self.township, self._related(terms))
+            maybe = [] if follow_up else self._maybe_related(result, terms)
+            if maybe:
+                session.choices = Choices(query=query, keys=[h.doc.key for h in maybe], message_key=message.dedupe_key)
+            numbered = [(n, hit.doc) for n, hit in enumerate(maybe, start=1)]
+            reply = compose.not_found_reply(self.township, [] if maybe else self._related(terms), numbered)
             return Turn(reply, kind="not_found", question=question, result=result, answered=False)
         if len(offered) == 1 or self._asked_verbatim(terms, offered[0].doc):
             self._remember_answer(session, message.dedupe_key)
@@ -253,6 +260,17 @@ class Conversation:
         content = {t for t in terms if t not in FOLLOW_UP_WORDS}
         covering = [h for h in good if content and content <= set(h.matched)]
         return covering if len(covering) >= 2 else []
+
+    @staticmethod
+    def _maybe_related(result: SearchResult, terms: list[str]) -> list[Hit]:
+        """Up to MAYBE_RELATED hits worth showing under "not found": each must contain at least
+        half of the question's content words, so a question about something unpublished is not
+        answered with entries that merely share 申请 or 怎么办."""
+        content = {t for t in terms if t not in FOLLOW_UP_WORDS}
+        if not content:
+            return []
+        need = (len(content) + 1) // 2
+        return [h for h in good_hits(result.hits) if len(content.intersection(h.matched)) >= need][:MAYBE_RELATED]
 
     def _within_topic(self, result: SearchResult, topic: str) -> SearchResult:
         """A follow-up is about the topic: drop hits that match only the follow-up words.
