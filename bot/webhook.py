@@ -190,8 +190,15 @@ def receive() -> Response:
         return _refuse(400, "encrypted message but WECHAT_AES_KEY is not configured")
     except WeChatError as err:
         return _refuse(err.status, f"{type(err).__name__}: {err}")
+    except Exception:  # a protocol-layer bug must still not become a 500 with a traceback
+        log.exception("unexpected error while reading a request")
+        return _refuse(400, "unreadable request")
     log.info("received %s%s", message.msg_type, f"/{message.event}" if message.event else "")
-    return hook.seal(hook.answer(message, started), envelope)
+    try:
+        return hook.seal(hook.answer(message, started), envelope)
+    except Exception:  # last guard: WeChat gets "success" rather than an error page
+        log.exception("could not answer a %s message", message.msg_type)
+        return Response(SUCCESS, mimetype="text/plain")
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:

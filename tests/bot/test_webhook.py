@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
@@ -325,3 +327,12 @@ def test_hanging_redis_still_gets_the_citizen_an_answer(make_app: Callable[..., 
     add_knowledge(get_runtime(app), faqs=[FAQ, *OTHER_FAQS])
     fields = reply_fields(post(app.test_client(), text_xml("低保怎么申请")).data)
     assert "户籍所在地的镇人民政府" in fields["Content"]
+
+
+# -- arbitrary bodies ---------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(lambda t: f"<xml>{t}</xml>")))
+def test_any_signed_body_gets_200_or_400_never_a_server_error(bot: Flask, body: bytes | str) -> None:
+    assert post(bot.test_client(), body).status_code in {200, 400}
