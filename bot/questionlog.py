@@ -118,15 +118,8 @@ class _Spool:
 class QuestionLog:
     """Records questions and feedback; see the module docstring for the guarantees."""
 
-    def __init__(
-        self,
-        store: Store,
-        secret: str,
-        spool_dir: Path,
-        *,
-        background: bool = True,
-        retry_after: float = 30.0,
-    ) -> None:
+    def __init__(self, store: Store, secret: str, spool_dir: Path, *, background: bool = True,
+                 retry_after: float = 30.0) -> None:
         self.store = store
         self.secret = secret
         self.spool = _Spool(spool_dir)

@@ -273,3 +273,17 @@ def test_a_row_the_database_refuses_is_set_aside_and_does_not_block_the_spool(
     assert log.flush_spool() == 2
     assert len(rows(flaky)) == 2
     assert "no_such_column" in (log.spool.directory / "questionlog.rejected.jsonl").read_text()
+
+
+def test_our_own_log_lines_carry_no_personal_data_even_without_the_filter(
+    flaky: FlakyStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    log = QuestionLog(flaky, "secret", tmp_path / "spool", background=False, retry_after=0)
+    flaky.down = True  # the database error quotes a phone number: the log line must not
+    record(log, f"m:{OPENID}:1", question="电话13812345678，身份证110105199001011234，邮箱zhang.san@example.com")
+    flaky.down = False
+    record(log, f"m:{OPENID}:2")
+    assert "database write failed" in caplog.text and "replayed" in caplog.text
+    for piece in RAW_PIECES:
+        assert piece not in caplog.text, piece
