@@ -64,6 +64,10 @@ class Store:
     def migrate(self) -> None:
         """Create missing tables and run pending upgrades; safe to call at every start."""
         Base.metadata.create_all(self.engine)
+        # create_all skips tables that exist, and with them any index added in a later release.
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
         with self.session() as session:
             row = session.get(Meta, "schema_version")
             current = int(row.value) if row else SCHEMA_VERSION

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from sqlalchemy import select
 
 from knowledge.editor import FaqData, ItemData, KbEditor
@@ -102,3 +103,11 @@ def test_every_sample_faq_has_two_to_four_similar_questions() -> None:
     rows = [json.loads(line) for line in (SAMPLE_DIR / "faq.jsonl").read_text(encoding="utf-8").splitlines()]
     assert 25 <= len(rows) <= 40
     assert all(2 <= len(row["similar"]) <= 4 for row in rows)
+
+
+def test_migrate_adds_an_index_missing_from_an_existing_table(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP INDEX ix_question_log_user_asked_at"))
+    store.migrate()
+    names = {ix["name"] for ix in sqlalchemy.inspect(store.engine).get_indexes("question_log")}
+    assert "ix_question_log_user_asked_at" in names
