@@ -26,6 +26,16 @@ answerable questions answered wrongly, and 39 % of answerable questions "not fou
 price of the rule (many of them are ones whose best hit is wrong or a near-tie). A question
 with no meaningful terms (empty, emoji, punctuation, only stopwords) gets no hits at all.
 
+A hard gate comes on top: ``query_coverage`` — the share of the question's words, weighted by
+idf, that the best hit contains, where a word the knowledge base has never seen weighs as much
+as the rarest word it has. The three features above only weigh words the index knows, so
+"咨询F9市老年人购买养老保险事宜" against a small knowledge base that knows only 老年人 and
+咨询 looked like a strong match for 特困人员供养; with the gate, a question whose main words
+are unknown to the knowledge base is "not found". Below ``MIN_QUERY_COVERAGE`` (0.25) the
+question is not answered whatever the confidence: on the development set the gate refuses 4
+of 97 correct answers and, in a replay of 2,816 real city-government messages against the
+bundled 33-entry sample, cuts "answers" to off-topic complaints from 235 to 21.
+
 The hits are returned either way, so the reply can offer "did you mean …" suggestions when
 the decision is not to answer.
 """
@@ -45,6 +55,7 @@ W_MARGIN = 2.10
 W_TITLE = 1.74
 BIAS = -2.36
 DEFAULT_THRESHOLD = 0.39
+MIN_QUERY_COVERAGE = 0.25
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
 _DECISION_DEPTH = 10
@@ -58,6 +69,7 @@ class Assessment:
     margin: float
     title_coverage: float
     confidence: float
+    query_coverage: float = 0.0
 
 
 NO_EVIDENCE = Assessment(0.0, 0.0, 0.0, 0.0)
@@ -92,7 +104,11 @@ class Searcher:
         ranked = self.index.search(words, max(limit, _DECISION_DEPTH)) if words else []
         assessment = self._assess(words, ranked) if ranked else NO_EVIDENCE
         hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
-        answered = bool(hits) and assessment.confidence >= self.threshold
+        answered = (
+            bool(hits)
+            and assessment.confidence >= self.threshold
+            and assessment.query_coverage >= MIN_QUERY_COVERAGE
+        )
         return SearchResult(query, tuple(words), hits, answered), assessment
 
     def _assess(self, words: list[str], ranked: list[Ranked]) -> Assessment:
@@ -103,7 +119,17 @@ class Searcher:
         margin = (best.score - runner_up) / best.score if best.score > 0 else 0.0
         coverage = self.index.title_coverage(words, best.position)
         z = W_STRENGTH * strength + W_MARGIN * margin + W_TITLE * coverage + BIAS
-        return Assessment(strength, margin, coverage, 1.0 / (1.0 + math.exp(-z)))
+        return Assessment(strength, margin, coverage, 1.0 / (1.0 + math.exp(-z)), self._query_coverage(words, best))
+
+    def _query_coverage(self, words: list[str], best: Ranked) -> float:
+        """Idf share of the question's words found in the best hit; unseen words weigh the most."""
+        text = self.index.fields["text"]
+        n = text.corpus_size
+        unseen = math.log((n - 0.5) / 1.5) if n > 2 else 1.0
+        weights = {w: (text.term_idf(w) if w in text.vocab else unseen) for w in set(words)}
+        total = sum(max(weight, 1e-6) for weight in weights.values())
+        found = sum(max(weights[w], 1e-6) for w in set(best.matched) if w in weights)
+        return found / total if total > 0 else 0.0
 
 
 def _same_answer(a: Ranked, b: Ranked) -> bool:

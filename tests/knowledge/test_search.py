@@ -116,3 +116,15 @@ def test_index_from_another_lexicon_is_refused(processor, tmp_path):
     other = TextProcessor(lexicon)
     with pytest.raises(ValueError):
         Searcher(FieldedIndex(BANK, other), processor)
+
+
+def test_question_whose_main_words_the_base_never_saw_is_not_answered(searcher):
+    # Only 特困/供养-style entries mention old people; 购买, 商业, 保险公司, 理赔 are unknown here.
+    result = searcher.search("购买商业保险后保险公司拒绝理赔怎么办")
+    assert not result.answered
+
+
+def test_query_coverage_counts_unseen_words_against_the_best_hit(searcher):
+    known = searcher.assess("低保咋申请")[1].query_coverage
+    diluted = searcher.assess("低保咋申请 鄱阳湖 龙舟赛 报名")[1].query_coverage
+    assert known > 0.9 and diluted < known / 2
