@@ -16,6 +16,16 @@ from knowledge.editor import FaqData, ItemData, KbEditor
 TOKEN = "test-token"
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand, for expiry and retry-after behaviour."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def signed_args(token: str = TOKEN, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
     timestamp_s = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or uuid.uuid4().hex[:10]

@@ -23,6 +23,7 @@ from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply
 from knowledge.models import DisclosureItem, FaqEntry
+from tests.support import FakeClock
 
 ITEM_URL = "https://www.helan.gov.cn/xxgk/fp/2018.html"
 TOWNSHIP = Township(
@@ -94,14 +95,6 @@ def kb_runtime(app: Flask) -> Runtime:
     runtime = get_runtime(app)
     add_knowledge(runtime)
     return runtime
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -256,7 +249,7 @@ def test_number_without_a_list_says_it_expired(conv: Conversation) -> None:
 
 
 def test_list_expires_with_the_session(kb_runtime: Runtime) -> None:
-    clock = Clock()
+    clock = FakeClock()
     conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)))
     conv.respond(text("低保"))
     clock.now += kb_runtime.settings.session_ttl + 1
@@ -264,7 +257,7 @@ def test_list_expires_with_the_session(kb_runtime: Runtime) -> None:
 
 
 def test_session_lives_while_the_citizen_keeps_talking(kb_runtime: Runtime) -> None:
-    clock = Clock()
+    clock = FakeClock()
     conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)))
     conv.respond(text("低保"))
     for _ in range(3):
@@ -466,7 +459,7 @@ def test_rate_limit_zero_disables_it(kb_runtime: Runtime, store: StateStore) -> 
 
 
 def test_rate_limit_window_reopens_after_a_minute(kb_runtime: Runtime) -> None:
-    clock = Clock()
+    clock = FakeClock()
     conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)), rate_limit_per_minute=1)
     conv.respond(text("秸秆禁烧"))
     clock.now += 61

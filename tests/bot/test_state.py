@@ -7,14 +7,7 @@ import threading
 import pytest
 
 from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore, make_store
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support import FakeClock
 
 
 @pytest.fixture(params=["memory", "redis"])
