@@ -7,11 +7,31 @@ The request id is also sent back in the `X-Request-Id` header, so a township cle
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
 
 FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+# "POST /wechat?signature=…&openid=o6_bmj… HTTP/1.1": WeChat puts the citizen's OpenID in the
+# query string, and the development server logs request lines verbatim.
+_REQUEST_LINE_QUERY = re.compile(r'(\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^\s?"]+)\?[^\s"]*')
+
+
+class QueryStringFilter(logging.Filter):
+    """Drops query strings from logged request lines, so no OpenID reaches a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is logging's problem to report, not ours
+            return True
+        stripped = _REQUEST_LINE_QUERY.sub(r"\1", message)
+        if stripped != message:
+            record.msg, record.args = stripped, None
+        return True
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,6 +59,8 @@ def configure_logging(app: Flask, level: str = "INFO") -> None:
             handler.addFilter(RequestIdFilter())
         if not any(isinstance(f, MaskingFilter) for f in handler.filters):
             handler.addFilter(MaskingFilter())
+        if not any(isinstance(f, QueryStringFilter) for f in handler.filters):
+            handler.addFilter(QueryStringFilter())
 
     @app.before_request
     def assign_request_id() -> None:
