@@ -17,7 +17,7 @@ FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 # "POST /wechat?signature=…&openid=o6_bmj… HTTP/1.1": WeChat puts the citizen's OpenID in the
 # query string, and the development server logs request lines verbatim.
-_REQUEST_LINE_QUERY = re.compile(r'(\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^\s?"]+)\?[^\s"]*')
+_REQUEST_LINE_QUERY = re.compile(r'((?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^\s?"]+)\?[^\s"\x1b]*')
 
 
 class QueryStringFilter(logging.Filter):

@@ -22,3 +22,9 @@ def test_other_messages_are_left_alone() -> None:
     rec = record("knowledge base v%d loaded: %s?", 3, "yes")
     QueryStringFilter().filter(rec)
     assert rec.getMessage() == "knowledge base v3 loaded: yes?"
+
+
+def test_coloured_request_line_loses_its_query_string() -> None:
+    rec = record('"%s" %s', "\x1b[31m\x1b[1mPOST /wechat?openid=o6_bmjrPTlm6 HTTP/1.1\x1b[0m", 403)
+    QueryStringFilter().filter(rec)
+    assert "o6_bmjrPTlm6" not in rec.getMessage()
