@@ -4,7 +4,10 @@
 
 The corpus is the shared FAQ bank replicated with variation: every copy of an entry gets a
 different shuffled suffix of words drawn from the bank, so no two texts are identical and
-the segmentation cache cannot cheat. Per size it prints: cold build (nothing cached) and
+the segmentation cache cannot cheat. The copies do share their clauses (the runs between
+punctuation), which `TextProcessor.analyze_many` segments once per build: the cold figure
+at 100k (~25-35 s) relies on that; a corpus with no clause in common costs what it did
+before that reuse (~87 s at 100k on 2 cores). Per size it prints: cold build (nothing cached) and
 rebuild with a warm segmentation cache; p50/p99 latency of the dev questions through
 `Searcher.search` (analysis + index + decision) and through the index alone; the process RSS
 and the index arrays' size; and rank-bm25's ``get_scores`` on the same analysed corpus in the

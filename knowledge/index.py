@@ -170,24 +170,27 @@ class _Scratch:
         docs, scores = self.accumulate(ids, contributions)
         if k <= 0 or not len(docs):
             return []
-        if len(docs) > k:
-            best = np.argpartition(-scores, k - 1)[:k]
-            docs, scores = docs[best], scores[best]
-        order = np.lexsort((docs, -scores))
-        return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
+        return _best(docs, scores, k)
 
     def dense_top_k(self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int) -> list[tuple[int, float]]:
-        """`top_k` through a dense score array: cheaper once most documents are touched."""
+        """`top_k` through a dense score array: cheaper once most documents are touched.
+
+        The k-th best score of a strided sample of the documents is a lower bound of the
+        k-th best overall, so one comparison over the array leaves a few hundred candidates
+        that contain the whole top k (with its ties) — much cheaper than partitioning all.
+        """
+        if k <= 0:
+            return []
         scores = getattr(self._local, "dense", None)
         if scores is None:
             scores = self._local.dense = np.zeros(self.n_docs)
         try:
             for doc_ids, values in zip(ids, contributions, strict=True):
                 np.add.at(scores, doc_ids, values)
-            best = np.argpartition(-scores, k - 1)[:k] if k < self.n_docs else np.arange(self.n_docs)
-            best = best[scores[best] != 0]
-            order = np.lexsort((best, -scores[best]))
-            return list(zip(best[order].tolist(), scores[best[order]].tolist(), strict=True))
+            sample = scores[:: max(1, self.n_docs // (64 * k))]
+            bound = np.partition(sample, len(sample) - k)[len(sample) - k] if len(sample) > k else 0.0
+            docs = np.flatnonzero(scores >= bound) if bound > 0 else np.flatnonzero(scores)
+            return _best(docs, scores[docs], k)
         finally:
             scores.fill(0.0)
 
@@ -211,6 +214,16 @@ class _Scratch:
         group = np.cumsum(is_first) - 1
         sums = np.bincount(group[representative], weights=all_contrib)
         return all_ids[is_first], sums
+
+
+def _best(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The `k` best (doc, score) pairs, best first, ties by lower doc index (exactly)."""
+    if len(docs) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= kth  # every document tied with the k-th competes for its place
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[:k]
+    return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
 
 # --------------------------------------------------------------------------- segmentation cache
@@ -270,7 +283,7 @@ def _analyze_all(
         else:
             keys[text] = key
     missing = list(keys)
-    for text, analysed in zip(missing, map(processor.analyze, missing), strict=True):
+    for text, analysed in zip(missing, processor.analyze_many(missing), strict=True):
         result[text] = analysed
         if cache is not None:
             cache.put(keys[text], analysed)
@@ -367,6 +380,13 @@ class FieldedIndex:
         self._word_key = words
         self._char_key = {c: len(words) + i for c, i in chars.items()}
         self._build_serving(n, len(words) + len(chars), {"text": words, "title_chars": chars, "body_chars": chars})
+        # Per key, the weighted best contribution of its fields (for `max_score`).
+        key_max = np.zeros(len(words) + len(chars))
+        for name, bm25 in self.fields.items():
+            if (weight := self.weights.get(name, 0.0)) and bm25.vocab:
+                base = self._word_key if name == "text" else self._char_key
+                key_max[[base[t] for t in bm25.vocab]] += weight * bm25.term_max[list(bm25.vocab.values())]
+        self._key_max = key_max.tolist()
         self._scratch = _Scratch(n)
 
     def _build_serving(self, n_docs: int, n_keys: int, key_base: Mapping[str, Mapping[str, int]]) -> None:
@@ -453,11 +473,8 @@ class FieldedIndex:
 
         Dividing a score by this puts queries of different length and rarity on one scale.
         """
-        return sum(
-            weight * sum(self.fields[name].max_term_score(t) for t in terms)
-            for name, terms in self._field_terms(words).items()
-            if (weight := self.weights.get(name, 0.0))
-        )
+        key_max = self._key_max
+        return sum(key_max[key] for key in self._query_keys(words))
 
     def title_coverage(self, words: Sequence[str], position: int) -> float:
         """Share of the document's title characters (by idf) that the query contains.

@@ -260,11 +260,41 @@ class TextProcessor:
         counts a repeated query term once per occurrence; `FieldedIndex` dedupes queries).
         """
         terms: list[str] = []
-        for word in self.segment(text):
-            word = self.synonyms.get(word, word)
-            if word not in self.stopwords:
-                terms.append(word)
+        for block in _HAN_BLOCK.split(self.normalize(text)):
+            if block:
+                terms.extend(self._analyze_block(block))
         return terms
+
+    def analyze_many(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        """`analyze` of each text, in order, each block of text segmented once per call.
+
+        jieba segments the runs between punctuation and spaces ("blocks") independently,
+        so a block's terms do not depend on its neighbours. A knowledge base repeats whole
+        clauses (boilerplate, an answer shared by several questions, standard phrases), and
+        segmentation dominates an index build: the terms of every distinct block are kept
+        for the duration of the call, so repeated blocks cost one dict lookup.
+        """
+        memo: dict[str, tuple[str, ...]] = {}
+        split, lookup = _HAN_BLOCK.split, memo.get
+        for text in texts:
+            terms: list[str] = []
+            for block in split(self.normalize(text)):
+                if not block:
+                    continue
+                found = lookup(block)
+                if found is None:
+                    found = memo[block] = tuple(self._analyze_block(block))
+                terms.extend(found)
+            yield terms
+
+    def _analyze_block(self, block: str) -> list[str]:
+        """Terms of one piece of `_HAN_BLOCK.split` output of normalised text."""
+        if _HAN_BLOCK.match(block):
+            words = [w for w in self._cut_block(block) if _WORDLIKE.search(w)]
+        else:  # jieba yields these one character at a time; keep the word-like ones
+            words = [ch for ch in block if _WORDLIKE.match(ch)]
+        synonyms, stopwords = self.synonyms, self.stopwords
+        return [w for w in (synonyms.get(w, w) for w in words) if w not in stopwords]
 
     @staticmethod
     def characters(terms: Iterable[str]) -> list[str]:

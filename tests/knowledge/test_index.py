@@ -201,3 +201,35 @@ def test_large_indexes_leave_out_weak_character_postings(processor):
 
 def test_small_indexes_keep_every_posting(processor):
     assert len(FieldedIndex(BANK, processor)._inv_doc) == len(_Unpruned(BANK, processor)._inv_doc)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_top_k_paths_equal_a_full_sort_with_ties(seed):
+    from knowledge.index import _Scratch
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    ids, contributions = [], []
+    for _ in range(int(rng.integers(1, 8))):
+        docs = np.sort(rng.choice(n, int(rng.integers(1, n + 1)), replace=False)).astype(np.int32)
+        ids.append(docs)
+        contributions.append(rng.integers(1, 4, len(docs)).astype(float))  # many ties
+    full = np.zeros(n)
+    for docs, values in zip(ids, contributions, strict=True):
+        full[docs] += values
+    for k in (1, 10, n + 5):
+        expected = sorted(np.flatnonzero(full).tolist(), key=lambda i: (-full[i], i))[:k]
+        for top in (_Scratch(n).top_k(ids, contributions, k), _Scratch(n).dense_top_k(ids, contributions, k)):
+            assert [d for d, _ in top] == expected
+            assert [s for _, s in top] == full[expected].tolist()
+
+
+@pytest.mark.parametrize("query", ["危房改造补助", "低保怎么申请", "驾照"])
+def test_max_score_adds_each_fields_best_contributions(processor, query):
+    index = FieldedIndex(BANK, processor)
+    words = processor.analyze(query)
+    chars = list(dict.fromkeys(processor.characters(words)))
+    expected = sum(index.fields["text"].max_term_score(w) for w in dict.fromkeys(words)) + sum(
+        index.weights[f] * index.fields[f].max_term_score(c) for f in ("title_chars", "body_chars") for c in chars
+    )
+    assert index.max_score(words) == pytest.approx(expected, rel=1e-12)

@@ -88,3 +88,16 @@ def test_lexicon_version_changes_when_a_file_changes(tmp_path):
     before = TextProcessor(lexicon).lexicon_version
     (lexicon / "stopwords.txt").write_text("的\n", encoding="utf-8")
     assert TextProcessor(lexicon).lexicon_version != before
+
+
+def test_analyze_many_equals_analyze_text_by_text(processor):
+    texts = [
+        "低保咋申请？低保咋申请，补助标准是多少？",
+        "請問低保咋申請",
+        "",
+        "H7N9禽流感 和 MERS 病毒的传播途径 3.5 万元",
+        "低保咋申请？",
+        "🙂🙂",
+        "西夏区换驾照一下",
+    ]
+    assert list(processor.analyze_many(texts)) == [processor.analyze(t) for t in texts]
