@@ -112,6 +112,11 @@ class MemoryStore(StateStore):
         with self._lock:
             self._data.pop(key, None)
 
+    def clear(self) -> None:
+        """Forget everything (replay tools that send unrelated messages with colliding ids)."""
+        with self._lock:
+            self._data.clear()
+
     def incr(self, key: str, ttl: int) -> int:
         with self._lock:
             current = self._live(key)
