@@ -25,12 +25,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-import opencc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.models import DisclosureItem, FaqEntry, utcnow
 from knowledge.store import Store
+from knowledge.text import fold
 
 
 class EditError(ValueError):
@@ -76,11 +76,6 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _KEY_DROP = re.compile(r"[\W_]+")  # punctuation, symbols and whitespace
 
 
-@functools.cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")  # its tables are read-only once built; sharing across threads is safe
-
-
 @functools.lru_cache(maxsize=16384)
 def question_key(question: str) -> str:
     """The identity of a question: the same question typed differently gets the same key.
@@ -88,8 +83,7 @@ def question_key(question: str) -> str:
     Full-/half-width (NFKC), traditional/simplified, case, punctuation and spaces are folded,
     so re-importing a spreadsheet that someone retyped updates entries instead of duplicating.
     """
-    text = unicodedata.normalize("NFKC", question).lower()
-    return _KEY_DROP.sub("", _t2s().convert(text))
+    return _KEY_DROP.sub("", fold(question))
 
 
 def clean_text(value: object, *, single_line: bool = False) -> str:

@@ -114,6 +114,16 @@ def _get_simplifier() -> _Simplifier:
         return _simplifier
 
 
+def fold(text: str) -> str:
+    """Full-width → half-width (NFKC), traditional → simplified, lower case, one space.
+
+    A module function rather than only a method, so that the FAQ identity key
+    (`knowledge.editor.question_key`) folds text exactly as the search does without loading jieba.
+    """
+    text = _get_simplifier()(unicodedata.normalize("NFKC", text))
+    return _WHITESPACE.sub(" ", text.lower()).strip()
+
+
 class TextProcessor:
     """Normalise, segment and canonicalise Chinese text into index/query terms.
 
@@ -129,7 +139,7 @@ class TextProcessor:
 
     def __init__(self, lexicon_dir: str | Path | None = None) -> None:
         self.lexicon_dir = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
-        self._simplify = _get_simplifier()
+        _get_simplifier()  # load OpenCC's tables now, at start-up, not on the first question
         self.lexicon_version = self._hash_lexicon()
 
         self._tokenizer = jieba.Tokenizer()
@@ -187,9 +197,7 @@ class TextProcessor:
         ASCII; t2s maps traditional characters; lower-casing makes ETC/etc one term; runs of
         whitespace become one space.
         """
-        text = unicodedata.normalize("NFKC", text)
-        text = self._simplify(text)
-        return _WHITESPACE.sub(" ", text.lower()).strip()
+        return fold(text)
 
     def segment(self, text: str) -> list[str]:
         """jieba words of normalised `text` (precise mode, no HMM), punctuation removed.
