@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from knowledge.editor import KbEditor
 from knowledge.importers import ImportResult, import_paths
+from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -53,3 +56,19 @@ def load_sample_if_empty(store: Store) -> bool:
         return False
     log.info("loaded the sample knowledge base: %s", result.summary())
     return result.created > 0
+
+
+def remove_sample(store: Store, *, editor: str | None = None) -> tuple[int, int]:
+    """Delete the sample entries staff have not edited; returns (FAQ entries, items) removed.
+
+    An entry someone changed carries that person's name instead of SAMPLE_EDITOR and stays:
+    it is the township's now.
+    """
+    with KbEditor(store, editor=editor).batch() as batch:
+        faq_ids = batch.session.scalars(select(FaqEntry.id).where(FaqEntry.editor == SAMPLE_EDITOR)).all()
+        item_ids = batch.session.scalars(
+            select(DisclosureItem.id).where(DisclosureItem.editor == SAMPLE_EDITOR)
+        ).all()
+        faqs = sum(batch.delete_faq(faq_id) for faq_id in faq_ids)
+        items = sum(batch.delete_item(item_id) for item_id in item_ids)
+    return faqs, items

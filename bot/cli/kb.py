@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.runtime import get_runtime
 from knowledge.importers import export_records, import_paths
 from knowledge.models import DisclosureItem, FaqEntry
+from knowledge.sample import remove_sample
 
 kb_group = AppGroup("kb", help="知识库：导入、统计、导出。")
 
@@ -72,6 +73,17 @@ def stats_command() -> None:
         click.echo(f"最近修改：{latest:%Y-%m-%d %H:%M}（UTC）")
     if categories:
         click.echo("问答分类：" + "，".join(f"{name or '未分类'} {count}" for name, count in categories))
+
+
+@kb_group.command("remove-sample")
+@click.option("--editor", help="记录为操作人的名字（默认是当前系统用户）。")
+def remove_sample_command(editor: str | None) -> None:
+    """删除随系统附带的示例问答和示例公开信息（员工修改过的条目保留）。"""
+    runtime = get_runtime()
+    faqs, items = remove_sample(runtime.db, editor=editor or _default_editor())
+    click.echo(f"已删除示例问答 {faqs} 条、示例公开信息 {items} 条；员工修改过的条目已保留。")
+    if faqs or items:
+        click.echo("正在运行的服务会在几秒内自动载入新的知识库。")
 
 
 @kb_group.command("export")

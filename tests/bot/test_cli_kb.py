@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.runtime import get_runtime
-from knowledge.models import FaqEntry
+from knowledge.models import DisclosureItem, FaqEntry
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -80,3 +80,16 @@ def test_export_round_trips_through_import_into_another_database(
     target.test_cli_runner().invoke(args=["kb", "import", str(out)])
     exports = [app.test_cli_runner().invoke(args=["kb", "export"]).output for app in (source, target)]
     assert exports[0] == exports[1] and "工作总结" in exports[0]
+
+
+def test_remove_sample_keeps_entries_staff_have_edited(make_app: Callable[..., Flask]) -> None:
+    app = make_app(LOAD_SAMPLE_KB="1")
+    runtime = get_runtime(app)
+    with runtime.db.session() as session:
+        kept = session.scalars(select(FaqEntry).order_by(FaqEntry.id)).first()
+        kept.editor, kept_id = "张三", kept.id
+    result = app.test_cli_runner().invoke(args=["kb", "remove-sample"])
+    with runtime.db.session() as session:
+        remaining = session.scalars(select(FaqEntry.id)).all()
+        items = session.scalars(select(DisclosureItem.id)).all()
+    assert (result.exit_code, remaining, items) == (0, [kept_id], [])
