@@ -23,7 +23,7 @@ from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply
 from knowledge.models import DisclosureItem, FaqEntry
-from tests.support import FakeClock
+from tests.support import DIBAO, OTHER, FakeClock
 
 ITEM_URL = "https://www.helan.gov.cn/xxgk/fp/2018.html"
 TOWNSHIP = Township(
@@ -37,31 +37,6 @@ TOWNSHIP = Township(
 )
 HOT = ["高龄津贴怎么申领", "低保标准每月多少钱", "残疾人补贴"]
 
-# Seven entries on 低保 (a list of more than one page), and unrelated ones so that 低保 is a
-# specific term in this small corpus.
-DIBAO = [
-    ("城乡低保怎么申请？", "由申请人向户籍所在地村委会提出书面申请，经镇民政办审核、县民政局审批。"),
-    ("低保申请需要什么材料？", "需提供户口簿、身份证和家庭收入证明。"),
-    ("低保标准每月多少钱？", "2024年农村标准为每人每月560元。"),
-    ("低保在哪里办理？", "到镇便民服务中心民政窗口办理。"),
-    ("低保审批要多久？", "自受理之日起30个工作日内办结。"),
-    ("低保金什么时候发放？", "每月10日前发放到户。"),
-    ("低保家庭可以享受哪些救助？", "可享受医疗救助、教育救助和住房救助。"),
-]
-OTHER = [
-    ("高龄津贴怎么申领？", "年满80周岁的老人持身份证到村委会登记申领。"),
-    ("残疾人两项补贴的申请条件是什么？", "持有第二代残疾人证的困难残疾人可以申请。"),
-    ("耕地地力保护补贴什么时候发？", "每年6月底前通过一卡通发放。"),
-    ("农村危房改造补助标准？", "按房屋鉴定等级给予补助。"),
-    ("宅基地申请流程？", "向村集体经济组织提出申请，经村民会议讨论后公示。"),
-    ("城乡居民养老保险怎么缴费？", "可通过银行代扣或手机缴费。"),
-    ("临时救助的对象有哪些？", "因火灾、交通事故等意外事件导致基本生活暂时困难的家庭。"),
-    ("退役军人优待证如何办理？", "携带退役证件到镇退役军人服务站申请。"),
-    ("计划生育家庭奖励扶助标准？", "每人每年960元。"),
-    ("村务公开的内容有哪些？", "包括财务收支、集体资产和惠农补贴发放情况。"),
-    ("新生儿落户需要什么？", "携带出生医学证明和父母户口簿到派出所办理。"),
-    ("结婚登记在哪里办？", "到县民政局婚姻登记处办理。"),
-]
 POVERTY_BODY = (
     "2018年，我镇扎实推进脱贫攻坚工作。"
     "目前全镇共有建档立卡贫困户1329人。"

@@ -6,8 +6,6 @@ Every test runs against SQLite (a temporary file) and the real PostgreSQL.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,16 +13,6 @@ from sqlalchemy import func, select
 from knowledge.editor import Change, EditError, FaqData, ItemData, KbEditor, question_key
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.store import Store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue(
-        "postgres_url")
-    db = Store(url)
-    db.migrate()
-    yield db
-    db.engine.dispose()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -18,16 +16,6 @@ from knowledge.editor import FaqData, ItemData, KbEditor
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.sample import SAMPLE_DIR, SAMPLE_EDITOR, load_sample_if_empty
 from knowledge.store import Store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue(
-        "postgres_url")
-    db = Store(url)
-    db.migrate()
-    yield db
-    db.engine.dispose()
 
 
 def test_migrate_twice_keeps_the_data(store: Store) -> None:
