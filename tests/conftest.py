@@ -18,6 +18,7 @@ from flask import Flask
 
 from bot import create_app
 from bot.runtime import Runtime, get_runtime
+from knowledge.store import Store
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -61,6 +62,17 @@ def postgres_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on SQLite (a temporary file) and on the real PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue(
+        "postgres_url")
+    db = Store(url)
+    db.migrate()
+    yield db
+    db.engine.dispose()
 
 
 def base_env(instance: Path, **overrides: str) -> dict[str, str]:

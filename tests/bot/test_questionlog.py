@@ -38,17 +38,6 @@ def result_for(question: str, terms: tuple[str, ...], *, answered: bool = True) 
     return SearchResult(question, terms, hits, answered)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(url)
-    store.migrate()
-    return store
-
-
 def rows(store: Store) -> list[LogRow]:
     with store.session() as session:
         return list(session.scalars(select(LogRow).order_by(LogRow.id)))

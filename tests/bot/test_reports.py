@@ -46,17 +46,6 @@ CURRENT = [
 PREVIOUS = [("低保怎么申请", 10, APPLY), ("路灯坏了找谁", 1, None)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(url)
-    store.migrate()
-    return store
-
-
 def log_questions(log: QuestionLog, questions: list, start: datetime.datetime, prefix: str) -> None:
     processor = shared_processor()
     n = 0
