@@ -18,13 +18,24 @@ from flask import Flask
 
 from bot import create_app
 from bot.runtime import Runtime, get_runtime
+from knowledge.base import shared_processor
 from knowledge.store import Store
+from knowledge.text import TextProcessor
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TOKEN = "test-token"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 APPID = "wx5823bf96d3bd56c7"
+
+
+@pytest.fixture(scope="session")
+def processor() -> TextProcessor:
+    """The default-lexicon text processor, built once per test process (jieba takes ~1 s to load).
+
+    The same object the apps use (`shared_processor`), so app tests do not load a second one.
+    """
+    return shared_processor()
 
 
 @pytest.fixture(scope="session")

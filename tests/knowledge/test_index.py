@@ -10,12 +10,6 @@ from rank_bm25 import BM25Okapi
 
 from knowledge.document import Document
 from knowledge.index import BM25, FieldedIndex, MemorySegmentationCache, segmentation_key
-from knowledge.text import TextProcessor
-
-
-@pytest.fixture(scope="module")
-def processor() -> TextProcessor:
-    return TextProcessor()
 
 
 def _random_corpus(seed: int) -> tuple[list[list[str]], list[str]]:

@@ -10,11 +10,6 @@ from knowledge.search import Searcher
 from knowledge.text import TextProcessor
 
 
-@pytest.fixture(scope="module")
-def processor() -> TextProcessor:
-    return TextProcessor()
-
-
 def _faq(i: int, question: str, answer: str) -> Document:
     return Document(kind="faq", id=i, title=question, body=answer)
 

@@ -19,9 +19,9 @@ REPORT = (
 )
 
 
-@pytest.fixture(scope="module")
-def analyze():
-    return TextProcessor().analyze
+@pytest.fixture
+def analyze(processor: TextProcessor):
+    return processor.analyze
 
 
 def test_sentences_split_on_chinese_ends_and_newlines() -> None:

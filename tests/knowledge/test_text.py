@@ -9,11 +9,6 @@ import pytest
 from knowledge.text import TextProcessor
 
 
-@pytest.fixture(scope="module")
-def processor() -> TextProcessor:
-    return TextProcessor()
-
-
 def _write_lexicon(directory, userdict="", synonyms="", stopwords=""):
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "userdict.txt").write_text(userdict, encoding="utf-8")

