@@ -1,6 +1,7 @@
 """Production server settings: `gunicorn -c gunicorn.conf.py app:app`.
 
-The app is created once in the master (`preload_app`): migrations and the first-start sample
+The app is created once in the master (`preload_app`) and prepared there before any worker
+forks (`on_starting` → `bot.startup.prepare`): the schema upgrade and the first-start sample
 import run once, and jieba's dictionary and the index are shared copy-on-write by the workers.
 Each worker then drops the database connections it inherited, which must never be shared
 across processes.
@@ -16,6 +17,12 @@ timeout = 30
 accesslog = "-"
 # WeChat puts the OpenID in the query string; keep it out of the access log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+
+
+def on_starting(server):
+    from bot.startup import prepare
+
+    prepare(server.app.wsgi())
 
 
 def post_fork(server, worker):  # gunicorn calls every hook with both

@@ -27,6 +27,7 @@ from pathlib import Path
 from bench.quality import default_shared, require_shared
 from bot import create_app
 from bot.runtime import get_runtime
+from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge.importers import import_paths
 
@@ -61,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"DATABASE_URL": f"sqlite:///{tmp}/o.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
                "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
-        runtime = get_runtime(create_app(env, instance_path=tmp))
+        app = create_app(env, instance_path=tmp)
+        prepare(app, announce=False)
+        runtime = get_runtime(app)
         import_paths(runtime.db, [args.shared / BANK])
         runtime.kb.maybe_reload(wait=True)
         counts: collections.Counter[str] = collections.Counter()

@@ -34,6 +34,7 @@ from bot.reports import Period, build_report
 from bot.reports.html import render_html
 from bot.reports.render import render_table
 from bot.runtime import get_runtime
+from bot.startup import prepare
 from bot.wechat.messages import parse_message
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "citizen_messages_2816.jsonl"
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             "LOG_LEVEL": "WARNING",
         }
         app = create_app(env, instance_path=instance)
+        prepare(app, announce=False)
         if args.kb:
             from knowledge.importers import import_paths
 

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 from bot import create_app
 from bot.runtime import get_runtime
+from bot.startup import prepare
 from bot.wechat import url_signature
 
 TOKEN = "samples-token"
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {"WECHAT_TOKEN": TOKEN, "WECHAT_MAX_SKEW": "0", "DATABASE_URL": f"sqlite:///{tmp}/s.sqlite3",
                "LOG_LEVEL": "WARNING", "RATE_LIMIT_PER_MINUTE": "0"}
         app = create_app(env, instance_path=tmp)
+        prepare(app, announce=False)
         client = app.test_client()
         memory = get_runtime(app).state.backend
         for entry in index:

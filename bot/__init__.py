@@ -1,6 +1,8 @@
 """The HTTP side of 政务公开问答: citizens over WeChat, staff on the command line and browser.
 
-`create_app()` is the application factory (`flask --app app run`, gunicorn "app:app").
+`create_app()` is the application factory (`flask --app app run`, gunicorn "app:app"). It is
+cheap on purpose — no database connection, no jieba, no index — because every `flask` command
+builds the app; what a server does once before answering is in `bot.startup.prepare`.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import cli, webhook
+from bot import cli, startup, webhook
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.logs import configure_logging
 from bot.questionlog import QuestionLog
 from bot.runtime import EXTENSION_KEY, Runtime
 from bot.state import make_store
-from knowledge.base import KnowledgeBase, shared_processor
-from knowledge.sample import load_sample_if_empty
+from knowledge.base import KnowledgeBase
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,8 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
     configure_logging(app, settings.log_level)
 
-    db = Store(settings.database_url)
-    db.migrate()
-    if settings.load_sample_kb:
-        load_sample_if_empty(db)
-    # jieba's dictionary loads here, at start-up, not on the first citizen's request.
-    processor = shared_processor()
-    kb = KnowledgeBase(
-        db, processor, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval
-    )
-    kb.load()
+    db = Store(settings.database_url)  # connects on first use
+    kb = KnowledgeBase(db, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval)
     state = make_store(settings.redis_url, timeout=settings.redis_timeout)
     questions = QuestionLog(db, settings.user_hash_secret, settings.instance_path / "spool")
     runtime = Runtime(
@@ -60,7 +53,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     )
     app.extensions[EXTENSION_KEY] = runtime
     webhook.init_app(app, runtime)
-
+    startup.init_app(app)
     cli.register(app)
 
     @app.get("/healthz")

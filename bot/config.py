@@ -7,14 +7,15 @@ configuration table lists the same names; keep the two in step.
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+# Signs requests when WECHAT_TOKEN is unset, so `flask run` works out of the box; a server
+# started with it warns (bot.startup), since anyone who knows it can forge messages.
+DEV_TOKEN = "zwgk-dev-token"
 
 
 class ConfigError(ValueError):
@@ -135,10 +136,7 @@ class Settings:
         aes_key = env.get("WECHAT_AES_KEY", "").strip()
         if aes_key and len(aes_key) != 43:
             raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console")
-        token = env.get("WECHAT_TOKEN", "").strip()
-        if not token:
-            token = "zwgk-dev-token"
-            log.warning("WECHAT_TOKEN is not set: using the development token %r", token)
+        token = env.get("WECHAT_TOKEN", "").strip() or DEV_TOKEN  # warned about at server start
         default_db = f"sqlite:///{(instance_path / 'zwgk.sqlite3').as_posix()}"
         township = Township(
             name=env.get("TOWNSHIP_NAME", Township.name),

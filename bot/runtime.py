@@ -6,7 +6,8 @@ tests can build several independent apps in one process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -31,6 +32,9 @@ class Runtime:
     kb: KnowledgeBase
     questions: QuestionLog
     conversation: Conversation
+    # Set once bot.startup.prepare has run in this process (schema, sample, index, warnings).
+    started: threading.Event = field(default_factory=threading.Event, repr=False)
+    start_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

@@ -235,11 +235,10 @@ class ResilientStore(StateStore):
 
 
 def make_store(redis_url: str | None, *, timeout: float = 0.5) -> ResilientStore:
-    """The store the settings ask for: Redis when REDIS_URL is set, else in-process."""
+    """The store the settings ask for: Redis when REDIS_URL is set, else in-process.
+
+    A server started without Redis warns once (bot.startup); building one here stays silent.
+    """
     if redis_url:
         return ResilientStore(RedisStore(redis_url, timeout=timeout))
-    log.warning(
-        "REDIS_URL is not set: sessions, retry dedupe and rate limits are kept in this process "
-        "only; run a single worker, or set REDIS_URL for production"
-    )
     return ResilientStore(MemoryStore())

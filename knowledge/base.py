@@ -32,13 +32,13 @@ class KnowledgeBase:
     def __init__(
         self,
         store: Store,
-        processor: TextProcessor,
+        processor: TextProcessor | None = None,
         *,
         threshold: float | None = None,
         reload_interval: float = 5.0,
     ) -> None:
         self.store = store
-        self.processor = processor
+        self._processor = processor
         self.threshold = threshold
         self.reload_interval = reload_interval
         self._searcher: Searcher | None = None
@@ -46,6 +46,22 @@ class KnowledgeBase:
         self._version = -1
         self._checked_at = 0.0
         self._rebuilding = threading.Lock()
+
+    @property
+    def processor(self) -> TextProcessor:
+        """The given processor, or the process's shared one, loaded on first use.
+
+        Lazy so that building an app (and so every `flask` command) does not pay for jieba's
+        dictionary; a serving process loads it at start through `load()`.
+        """
+        if self._processor is None:
+            self._processor = shared_processor()
+        return self._processor
+
+    @property
+    def loaded(self) -> bool:
+        """True once an index has been built in this process."""
+        return self._searcher is not None
 
     @property
     def version(self) -> int:

@@ -1,7 +1,8 @@
 """The database behind the knowledge base: SQLite by default, PostgreSQL in production.
 
-The schema is created and upgraded by the application itself (`Store.migrate`), so a township
-never runs SQL by hand. Every change to FAQ entries or items bumps a version number, which
+The schema is created and upgraded by the application itself (`Store.migrate`, run by
+`flask db upgrade` and when a server starts), so a township never runs SQL by hand; other
+commands only check it (`Store.needs_upgrade`). Every change to FAQ entries or items bumps a version number, which
 each worker process compares with the one its index was built from.
 """
 
@@ -76,8 +77,18 @@ class Store:
                 MIGRATIONS[version](session)
             session.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
 
-    def table_names(self) -> list[str]:
-        return inspect(self.engine).get_table_names()
+    def needs_upgrade(self) -> bool:
+        """True when `migrate` has work to do: a table is missing or the schema version is older.
+
+        One cheap look (table names, one row), so commands can refuse early with a clear
+        message instead of failing halfway on a missing table.
+        """
+        existing = set(inspect(self.engine).get_table_names())
+        if not existing.issuperset(Base.metadata.tables):
+            return True
+        with self.session() as session:
+            row = session.get(Meta, "schema_version")
+            return row is None or int(row.value) < SCHEMA_VERSION
 
     # -- knowledge-base version ------------------------------------------------------------
 

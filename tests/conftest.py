@@ -18,6 +18,7 @@ from flask import Flask
 
 from bot import create_app
 from bot.runtime import Runtime, get_runtime
+from bot.startup import prepare
 from knowledge.base import shared_processor
 from knowledge.store import Store
 from knowledge.text import TextProcessor
@@ -101,13 +102,18 @@ def base_env(instance: Path, **overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., Flask]:
-    """Build an app on a throwaway instance folder; keyword arguments are environment variables."""
+    """Build and prepare an app on a throwaway instance folder, as a server starts it.
+
+    Keyword arguments are environment variables. The app is prepared (`bot.startup.prepare`:
+    schema, index) like a server's, so tests can write to the database at once.
+    """
 
     def factory(**env: str) -> Flask:
         instance = tmp_path / "instance"
         instance.mkdir(exist_ok=True)
         app = create_app(base_env(instance, **env), instance_path=str(instance))
         app.config["TESTING"] = True
+        prepare(app, announce=False)
         return app
 
     return factory

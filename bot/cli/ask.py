@@ -8,7 +8,8 @@ Questions go through the same `Conversation` as WeChat messages, as one fixed CL
 numbered choices and follow-ups work across invocations (`ask 低保`, then `ask 2`) when the
 state store keeps sessions (Redis). Lines read from stdin are answered independently — each
 starts without a session — because a batch of test questions is not a dialogue. The rate
-limit does not apply here.
+limit does not apply here. Like a server, `ask` first prepares (`bot.startup.prepare`: schema,
+the sample on a first start, the index), so it works on a fresh checkout.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import uuid
 from typing import Any
 
 import click
-from flask import Flask
+from flask import current_app
+from flask.cli import with_appcontext
 
 from bot.conversation import Conversation
 from bot.runtime import get_runtime
+from bot.startup import prepare
 from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
@@ -88,17 +91,21 @@ def _emit(turn: Turn, as_json: bool) -> None:
         click.echo(reply_text(turn.reply) or "（不回复）")
 
 
-def register(app: Flask) -> None:
-    @app.cli.command("ask")
-    @click.argument("question")
-    @click.option("--json", "as_json", is_flag=True, help="Print the reply, answered flag and hits as JSON.")
-    def ask(question: str, as_json: bool) -> None:
-        """Answer QUESTION as the bot would ("-" reads one question per line from stdin)."""
-        conversation = _conversation()
-        if question != "-":
-            _emit(conversation.respond(_message(question)), as_json)
-            return
-        for line in sys.stdin:  # every line gets one output line, blank ones too, to stay aligned
-            conversation.forget(CLI_USER)
-            _emit(conversation.respond(_message(line.strip())), as_json)
-            sys.stdout.flush()
+@click.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出回复、是否答复和检索结果。")
+@with_appcontext
+def command(question: str, as_json: bool) -> None:
+    """按机器人的方式回答 QUESTION（写 "-" 则从标准输入逐行读取问题）。
+
+    和服务器启动时一样，第一次使用会建立数据库并载入示例知识库。
+    """
+    prepare(current_app, announce=False)  # answers as a server would: schema, first-start sample, index
+    conversation = _conversation()
+    if question != "-":
+        _emit(conversation.respond(_message(question)), as_json)
+        return
+    for line in sys.stdin:  # every line gets one output line, blank ones too, to stay aligned
+        conversation.forget(CLI_USER)
+        _emit(conversation.respond(_message(line.strip())), as_json)
+        sys.stdout.flush()

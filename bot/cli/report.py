@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
+from bot.cli.errors import CommandFailed, runtime_with_schema
 from bot.questionlog import QuestionLog, from_settings, purge
 from bot.reports import Period, build_report
 from bot.reports.queries import LOCAL_OFFSET
@@ -85,54 +84,56 @@ def write_report(fmt: str, period: Period, output: Path | None, limit: int) -> P
     return output
 
 
-def register(app: Flask) -> None:
-    @app.cli.group("report", invoke_without_command=True, help="提问统计报表（热门问题、未能回答、热词、满意度等）。")
-    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="开始日期（含），默认为截止日期前 30 天。")
-    @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期（含当天），默认为今天。")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="输出格式。")
-    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                  help="输出文件；xlsx/html 默认写到当前目录，其他格式默认输出到屏幕。")
-    @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="每张表最多列出的行数。")
-    @click.pass_context
-    @with_appcontext  # a group's own callback is not wrapped by Flask, unlike its commands
-    def report(ctx: click.Context, since: datetime.datetime | None, until: datetime.datetime | None, fmt: str,
-               output: Path | None, limit: int) -> None:
-        if ctx.invoked_subcommand is not None:
-            return
-        last = until.date() if until else _today()
-        first = since.date() if since else last - datetime.timedelta(days=DEFAULT_DAYS - 1)
-        if first > last:
-            raise click.BadParameter(f"开始日期 {first} 晚于截止日期 {last}", param_hint="--since")
-        period = Period(first, last + datetime.timedelta(days=1))
-        written = write_report(fmt, period, output, limit)
-        if written is not None:
-            click.echo(f"已生成报表（{period.label()}）：{written}", err=True)
+@click.group("report", invoke_without_command=True, help="提问统计报表（热门问题、未能回答、热词、满意度等）。")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="开始日期（含），默认为截止日期前 30 天。")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期（含当天），默认为今天。")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="输出格式。")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="输出文件；xlsx/html 默认写到当前目录，其他格式默认输出到屏幕。")
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="每张表最多列出的行数。")
+@click.pass_context
+@with_appcontext  # a plain click group: its own callback needs the app context too
+def group(ctx: click.Context, since: datetime.datetime | None, until: datetime.datetime | None, fmt: str,
+          output: Path | None, limit: int) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    last = until.date() if until else _today()
+    first = since.date() if since else last - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise click.BadParameter(f"开始日期 {first} 晚于截止日期 {last}", param_hint="--since")
+    runtime_with_schema()
+    period = Period(first, last + datetime.timedelta(days=1))
+    written = write_report(fmt, period, output, limit)
+    if written is not None:
+        click.echo(f"已生成报表（{period.label()}）：{written}", err=True)
 
-    @report.command("flush-spool", help="把数据库故障期间暂存在本地的提问记录写回数据库。")
-    def flush_spool() -> None:
-        question_log = _question_log()
-        question_log.flush()
-        if not question_log.spool.pending():
-            click.echo("暂存文件为空，没有需要写回的记录。")
-            return
-        applied = question_log.flush_spool()
-        if question_log.spool.pending():
-            click.echo(f"已写回 {applied} 条；数据库仍不可用，其余记录保留在 {question_log.spool.directory}。",
-                       err=True)
-            sys.exit(1)
-        click.echo(f"已写回 {applied} 条暂存记录。")
 
-    @app.cli.command("purge", help="删除超过保存期限的提问记录（默认期限见 LOG_RETENTION_DAYS）。")
-    @click.option("--older-than", "older_than", help="保存期限，如 365d、12w、90（天）。")
-    @click.option("--dry-run", is_flag=True, help="只统计将删除多少条，不删除。")
-    def purge_command(older_than: str | None, dry_run: bool) -> None:
-        runtime = get_runtime()
-        days = parse_duration_days(older_than) if older_than else runtime.settings.log_retention_days
-        cutoff = _today() - datetime.timedelta(days=days)
-        if dry_run:
-            count = purge(runtime.db, days, dry_run=True)
-            click.echo(f"将删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录（未执行删除）。")
-            return
-        count = purge(runtime.db, days)
-        click.echo(f"已删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录。")
+@group.command("flush-spool", help="把数据库故障期间暂存在本地的提问记录写回数据库。")
+@with_appcontext
+def flush_spool() -> None:
+    question_log = _question_log()
+    question_log.flush()
+    if not question_log.spool.pending():
+        click.echo("暂存文件为空，没有需要写回的记录。")
+        return
+    applied = question_log.flush_spool()
+    if question_log.spool.pending():
+        raise CommandFailed(f"已写回 {applied} 条；数据库仍不可用，其余记录保留在 {question_log.spool.directory}。")
+    click.echo(f"已写回 {applied} 条暂存记录。")
+
+
+@click.command("purge", help="删除超过保存期限的提问记录（默认期限见 LOG_RETENTION_DAYS）。")
+@click.option("--older-than", "older_than", help="保存期限，如 365d、12w、90（天）。")
+@click.option("--dry-run", is_flag=True, help="只统计将删除多少条，不删除。")
+@with_appcontext
+def purge_command(older_than: str | None, dry_run: bool) -> None:
+    days = parse_duration_days(older_than) if older_than else get_runtime().settings.log_retention_days
+    runtime = runtime_with_schema()
+    cutoff = _today() - datetime.timedelta(days=days)
+    if dry_run:
+        count = purge(runtime.db, days, dry_run=True)
+        click.echo(f"将删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录（未执行删除）。")
+        return
+    count = purge(runtime.db, days)
+    click.echo(f"已删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录。")

@@ -1,0 +1,246 @@
+"""A cheap app factory: commands do not migrate or build the index; servers prepare once.
+
+See bot/startup.py. The subprocess tests run the real `flask` command line, as staff do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from flask import Flask
+from sqlalchemy import event, inspect
+
+from bot import create_app
+from bot.runtime import get_runtime
+from bot.startup import prepare, production_warnings
+from knowledge.models import Base
+from tests.conftest import base_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Callable[..., Flask]:
+    """An app built as a command builds it: not prepared, on a database that may not exist yet."""
+
+    def factory(**env: str) -> Flask:
+        instance = tmp_path / "instance"
+        instance.mkdir(exist_ok=True)
+        return create_app(base_env(instance, **env), instance_path=str(instance))
+
+    return factory
+
+
+def sql_statements(app: Flask) -> list[str]:
+    """Every SQL statement the app's engine runs from now on."""
+    statements: list[str] = []
+    event.listen(get_runtime(app).db.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement.lstrip().upper()))
+    return statements
+
+
+def flask_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m flask` with the project's factory on a throwaway instance, in a clean environment."""
+    instance = tmp_path / "cli-instance"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "REDIS_", "DATABASE_", "FLASK_"))}
+    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "SECRET_KEY": "s",
+                  "USER_HASH_SECRET": "u", "LOG_LEVEL": "INFO", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", f"bot:create_app(instance_path={str(instance)!r})", *args],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+    )
+
+
+# -- the factory is cheap ---------------------------------------------------------------------
+
+
+def test_building_the_app_touches_no_database_and_builds_no_index(fresh: Callable[..., Flask],
+                                                                   tmp_path: Path) -> None:
+    app = fresh()
+    assert not (tmp_path / "instance" / "test.sqlite3").exists()
+    assert not get_runtime(app).kb.loaded
+
+
+def test_flask_help_creates_no_database_and_prints_no_server_warning(tmp_path: Path) -> None:
+    result = flask_cli(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert {"db", "kb", "ask", "report", "purge"} <= set(result.stdout.split())
+    assert "WECHAT_TOKEN" not in result.stderr and "REDIS_URL" not in result.stderr
+    assert not (tmp_path / "cli.sqlite3").exists()
+
+
+def test_kb_stats_neither_migrates_nor_builds_the_index(fresh: Callable[..., Flask]) -> None:
+    app = fresh()
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    statements = sql_statements(app)
+    result = app.test_cli_runner().invoke(args=["kb", "stats"])
+    assert result.exit_code == 0, result.output
+    assert "问答：0 条" in result.output
+    assert [s for s in statements if not s.startswith(("SELECT", "PRAGMA"))] == []
+    assert not get_runtime(app).kb.loaded
+
+
+def test_kb_stats_on_a_database_without_schema_exits_3_and_creates_nothing(fresh: Callable[..., Flask]) -> None:
+    app = fresh()
+    result = app.test_cli_runner().invoke(args=["kb", "stats"])
+    assert (result.exit_code, "flask --app app db upgrade" in result.output) == (3, True)
+    assert inspect(get_runtime(app).db.engine).get_table_names() == []
+
+
+def test_kb_stats_from_the_command_line_is_quiet_and_builds_no_index(tmp_path: Path) -> None:
+    assert flask_cli(tmp_path, "db", "upgrade").returncode == 0
+    result = flask_cli(tmp_path, "kb", "stats")
+    assert result.returncode == 0, result.stderr
+    assert "问答：0 条" in result.stdout
+    assert "knowledge base" not in result.stderr  # the index's "loaded" line
+    assert "WECHAT_TOKEN" not in result.stderr and "REDIS_URL" not in result.stderr
+
+
+# -- db upgrade --------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+def test_db_upgrade_creates_the_whole_schema_and_can_run_again(fresh: Callable[..., Flask],
+                                                               empty_database: str) -> None:
+    app = fresh(DATABASE_URL=empty_database)
+    db = get_runtime(app).db
+    assert db.needs_upgrade()
+    first = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    again = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert (first.exit_code, again.exit_code) == (0, 0), first.output
+    assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+    assert not db.needs_upgrade()
+    db.engine.dispose()
+
+
+def test_db_upgrade_on_an_unreachable_database_exits_1_in_chinese(fresh: Callable[..., Flask]) -> None:
+    app = fresh(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert (result.exit_code, "数据库升级失败" in result.output) == (1, True)
+
+
+# -- the sample --------------------------------------------------------------------------------
+
+
+def test_load_sample_is_idempotent(fresh: Callable[..., Flask]) -> None:
+    app = fresh()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["db", "upgrade"])
+    first = runner.invoke(args=["kb", "load-sample"])
+    db = get_runtime(app).db
+    version = db.kb_version()
+    again = runner.invoke(args=["kb", "load-sample"])
+    assert (first.exit_code, again.exit_code) == (0, 0), first.output
+    assert "新增 0 条，更新 0 条" in again.output and "新增 0 条" not in first.output
+    assert db.kb_version() == version
+
+
+# -- preparing a server ------------------------------------------------------------------------
+
+
+def test_first_start_creates_the_database_and_loads_the_sample_without_configuration(
+        fresh: Callable[..., Flask]) -> None:
+    app = fresh(LOAD_SAMPLE_KB="1")
+    prepare(app)
+    runtime = get_runtime(app)
+    assert runtime.kb.loaded and runtime.kb.size > 10
+    assert "政府信息公开" in app.test_cli_runner().invoke(args=["ask", "怎么申请政府信息公开"]).output
+
+
+def test_the_first_request_prepares_an_app_no_server_hook_prepared(fresh: Callable[..., Flask]) -> None:
+    app = fresh(LOAD_SAMPLE_KB="1")
+    health = app.test_client().get("/healthz").get_json()
+    assert health["documents"] > 10 and get_runtime(app).kb.loaded
+
+
+def test_preparing_twice_does_the_work_once(fresh: Callable[..., Flask]) -> None:
+    app = fresh()
+    prepare(app)
+    statements = sql_statements(app)
+    prepare(app)
+    assert statements == []
+
+
+def test_server_warnings_name_the_dev_token_and_missing_redis_once_each(fresh: Callable[..., Flask],
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    app = fresh(WECHAT_TOKEN="")
+    settings = get_runtime(app).settings
+    assert len(production_warnings(settings)) == 2
+    prepare(app)
+    prepare(app)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.startup"]
+    assert sum("WECHAT_TOKEN" in w for w in warnings) == 1 and sum("REDIS_URL" in w for w in warnings) == 1
+
+
+def test_configured_production_settings_start_without_warnings(fresh: Callable[..., Flask], redis_url: str) -> None:
+    app = fresh(WECHAT_TOKEN="a-real-token", REDIS_URL=redis_url)
+    assert production_warnings(get_runtime(app).settings) == []
+
+
+def test_gunicorn_prepares_once_in_the_master_and_its_workers_share_the_index(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "REDIS_", "DATABASE_"))}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite3'}", "SECRET_KEY": "s", "USER_HASH_SECRET": "u",
+                "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "LOG_LEVEL": "INFO"})
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        health = None
+        for _ in range(600):  # up to a minute on a busy machine; returns as soon as it answers
+            if server.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    health = json.load(response)
+                    break
+            except OSError:
+                threading.Event().wait(0.1)
+        # Ask each worker (several requests spread over both), then stop and read the log.
+        for _ in range(6):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                assert json.load(response)["documents"] == health["documents"]
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[1]
+    assert health is not None and health["documents"] > 10, log
+    assert log.count("knowledge base v") == 1, log  # built once, in the master, before the fork
+    assert log.index("knowledge base v") < log.index("Booting worker"), log
+    assert log.count("REDIS_URL is not set") == 1 and log.count("WECHAT_TOKEN is not set") == 1, log
+
+
+def test_every_command_and_option_has_chinese_help() -> None:
+    from bot.cli import COMMANDS
+
+    def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
+        name = " ".join((*path, command.name or ""))
+        yield name, command
+        for sub in getattr(command, "commands", {}).values():
+            yield from walk(sub, (*path, command.name or ""))
+
+    def chinese(text: str | None) -> bool:
+        return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+    for name, command in (pair for top in COMMANDS for pair in walk(top)):
+        assert chinese(command.help), f"flask {name} has no Chinese help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert chinese(param.help), f"flask {name} {param.opts[0]} has no Chinese help"
