@@ -32,13 +32,14 @@ from bot import create_app
 from bot.questionlog import from_settings
 from bot.reports import Period, build_report
 from bot.reports.html import render_html
+from bot.reports.queries import LOCAL_TZ
 from bot.reports.render import render_table
 from bot.runtime import get_runtime
 from bot.startup import prepare
 from bot.wechat.messages import parse_message
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "citizen_messages_2816.jsonl"
-BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+BEIJING = LOCAL_TZ
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 
 

@@ -44,9 +44,10 @@ from bot.reports import (
     top_terms,
     unanswered_groups,
 )
+from bot.reports.queries import LOCAL_OFFSET
 from knowledge.store import Store
 
-BEIJING = datetime.timedelta(hours=8)
+BEIJING = LOCAL_OFFSET
 YEAR = Period(datetime.date(2025, 1, 1), datetime.date(2026, 1, 1))
 QUARTER = Period(datetime.date(2025, 10, 1), datetime.date(2026, 1, 1))
 VILLAGES = ["金贵村", "通昌村", "联星村", "汉佐村", "关渠村", "银光村", "红星村", "新平村"]

@@ -56,12 +56,13 @@ def demo_report(target: Path) -> None:
     from bot.questionlog import QuestionLog
     from bot.reports import Period, build_report
     from bot.reports.html import render_html
+    from bot.reports.queries import LOCAL_TZ
     from knowledge.base import shared_processor
     from knowledge.document import Document, Hit, SearchResult
     from knowledge.store import Store
 
     analyze = shared_processor().analyze
-    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    beijing = LOCAL_TZ
     entry = Document(kind="faq", id=1, title="低保怎么申请？", body="", category="社会救助")
     wordings = [("低保怎么申请", True), ("低保咋申请", True), ("宅基地怎么审批", False), ("春耕补贴什么时候发", True),
                 ("路灯坏了找谁", False), ("医保怎么交", True)]

@@ -29,13 +29,6 @@ def text_reply(text: str, tail: str = "") -> TextReply:
     return TextReply(fit_text(text, TEXT_LIMIT_BYTES, keep_tail=tail))
 
 
-def utf8_size(reply: TextReply | NewsReply) -> int:
-    """Bytes WeChat counts for a reply (all text fields of a card together)."""
-    if isinstance(reply, TextReply):
-        return len((reply.content + reply.tail).encode("utf-8"))
-    return len((reply.title + reply.description + reply.url + reply.pic_url).encode("utf-8"))
-
-
 def _lines(*lines: str | None) -> str:
     return "\n".join(line for line in lines if line)
 

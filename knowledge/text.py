@@ -49,8 +49,11 @@ _OPENCC_SPLIT = re.compile(
 )
 
 
-def _content_lines(path: Path) -> Iterator[list[str]]:
-    """Yield the whitespace-separated fields of each non-blank, non-comment line."""
+def word_file_lines(path: Path) -> Iterator[list[str]]:
+    """The whitespace-separated fields of each non-blank line of a word list, `#` comments cut.
+
+    The one reader of the staff-editable word lists: the lexicon here and the reports' stopwords.
+    """
     if not path.exists():
         return
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -145,9 +148,9 @@ class TextProcessor:
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
         self.stopwords = frozenset(
-            self.normalize(word) for fields in _content_lines(self.lexicon_dir / "stopwords.txt") for word in fields
+            self.normalize(word) for fields in word_file_lines(self.lexicon_dir / "stopwords.txt") for word in fields
         )
-        for fields in _content_lines(self.lexicon_dir / "userdict.txt"):
+        for fields in word_file_lines(self.lexicon_dir / "userdict.txt"):
             word = self.normalize(fields[0])
             freq = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
             self._add_word(word, freq)
@@ -156,7 +159,7 @@ class TextProcessor:
         # them; targets are added first so that a variant containing a target stays whole.
         groups = [
             [self.normalize(w) for w in fields]
-            for fields in _content_lines(self.lexicon_dir / "synonyms.txt")
+            for fields in word_file_lines(self.lexicon_dir / "synonyms.txt")
             if len(fields) > 1
         ]
         for group in groups:
@@ -198,25 +201,6 @@ class TextProcessor:
         whitespace become one space.
         """
         return fold(text)
-
-    def segment(self, text: str) -> list[str]:
-        """jieba words of normalised `text` (precise mode, no HMM), punctuation removed.
-
-        The result is exactly ``Tokenizer.cut(text, HMM=False)`` of our tokenizer (a test
-        checks it) minus non-word tokens, computed about twice as fast by `_cut_block`,
-        because segmentation dominates the cost of building an index. HMM new-word discovery
-        stays off: it cuts the same unknown string differently depending on its neighbours,
-        so a question and a document would disagree on the terms.
-        """
-        words: list[str] = []
-        for block in _HAN_BLOCK.split(self.normalize(text)):
-            if not block:
-                continue
-            if _HAN_BLOCK.match(block):
-                words.extend(w for w in self._cut_block(block) if _WORDLIKE.search(w))
-            else:  # jieba yields these one character at a time; keep the word-like ones
-                words.extend(ch for ch in block if _WORDLIKE.match(ch))
-        return words
 
     def _cut_block(self, sentence: str) -> list[str]:
         """jieba's maximum-probability path over the dictionary DAG, in one backward pass.
@@ -296,7 +280,14 @@ class TextProcessor:
             yield terms
 
     def _analyze_block(self, block: str) -> list[str]:
-        """Terms of one piece of `_HAN_BLOCK.split` output of normalised text."""
+        """Terms of one piece of `_HAN_BLOCK.split` output of normalised text.
+
+        The words are exactly ``Tokenizer.cut(text, HMM=False)`` of our tokenizer (a test
+        checks it) minus non-word tokens, computed about twice as fast by `_cut_block`,
+        because segmentation dominates the cost of building an index. HMM new-word discovery
+        stays off: it cuts the same unknown string differently depending on its neighbours,
+        so a question and a document would disagree on the terms.
+        """
         if _HAN_BLOCK.match(block):
             words = [w for w in self._cut_block(block) if _WORDLIKE.search(w)]
         else:  # jieba yields these one character at a time; keep the word-like ones

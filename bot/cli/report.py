@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
 from bot.cli.errors import CommandFailed, runtime_with_schema
 from bot.questionlog import QuestionLog, from_settings, purge
 from bot.reports import Period, build_report
-from bot.reports.queries import LOCAL_OFFSET
+from bot.reports.queries import local_now
 from bot.runtime import get_runtime
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
@@ -40,7 +40,7 @@ def parse_duration_days(text: str) -> int:
 
 
 def _today() -> datetime.date:
-    return (datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + LOCAL_OFFSET).date()
+    return local_now().date()
 
 
 def _question_log() -> QuestionLog:

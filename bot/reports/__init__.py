@@ -22,14 +22,13 @@ from bot.reports.aggregates import (
     by_entry,
     daily,
     rising_topics,
-    satisfaction,
     summary,
     top_groups,
     top_terms,
     unanswered_groups,
 )
 from bot.reports.grouping import QuestionGroup, RisingTopic, count_by_key, group_key, term_counts
-from bot.reports.queries import Period, count_users, day_rows, entries_from, question_rows
+from bot.reports.queries import Period, count_users, day_rows, entries_from, local_now, question_rows
 from knowledge.store import Store
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "daily",
     "group_key",
     "rising_topics",
-    "satisfaction",
     "summary",
     "top_groups",
     "top_terms",
@@ -105,7 +103,7 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
     entries = entries_from(rows)
     return Report(
         period=period,
-        generated_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=8),
+        generated_at=local_now(),
         summary=totals,
         previous_summary=summary(store, previous, days=done["previous_days"], users=done["previous_users"]),
         daily=daily(store, period, days=done["days"]),

@@ -24,6 +24,7 @@ from bot.reports.queries import (
     entry_rows,
     entry_titles,
     question_rows,
+    sum_by_key,
 )
 from knowledge.store import Store
 
@@ -67,11 +68,6 @@ def summary(store: Store, period: Period, *, days: list[DayRow] | None = None, u
     latency = sum(d.latency_sum for d in days) / total if total else 0.0
     return Summary(total, sum(d.answered for d in days), users, sum(d.satisfied for d in days),
                    sum(d.unsatisfied for d in days), round(latency, 1))
-
-
-def satisfaction(store: Store, period: Period) -> Summary:
-    """满意/不满意 counts and rate: the same figures as `summary`, named for the 满意度 table."""
-    return summary(store, period)
 
 
 @dataclass(frozen=True)
@@ -137,13 +133,7 @@ def by_entry(store: Store, period: Period, limit: int = 20, *,
              entries: list[EntryRow] | None = None) -> list[EntryCount]:
     """The FAQ entries and items that answered most questions, with their feedback."""
     entries = entry_rows(store, period) if entries is None else entries
-    merged: dict[tuple[str, int], list[int]] = {}
-    for row in entries:
-        total = merged.setdefault((row.kind, row.entry_id), [0, 0, 0, 0])
-        total[0] += row.count
-        total[1] += row.satisfied
-        total[2] += row.unsatisfied
-        total[3] = max(total[3], row.last_id)
+    merged = sum_by_key(entries, lambda row: (row.kind, row.entry_id))
     ranked = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
     titles = entry_titles(store, (t[3] for _k, t in ranked))
     return [EntryCount(kind, entry_id, *titles.get(last, ("", None)), n, s, u)

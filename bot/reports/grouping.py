@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from knowledge.text import word_file_lines
+
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
 TEXT_KEY_PREFIX = "text:"
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+")
@@ -38,11 +40,7 @@ _LATIN_WORD = re.compile(r"^[a-z]{3,}$")
 
 
 def _read_words(path: Path) -> frozenset[str]:
-    words: set[str] = set()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0]
-        words.update(w.strip().lower() for w in line.split() if w.strip())
-    return frozenset(words)
+    return frozenset(word.lower() for fields in word_file_lines(path) for word in fields)
 
 
 @lru_cache(maxsize=1)

@@ -24,8 +24,9 @@ is cheaper through its time range (`_in_for_grouping`). PostgreSQL plans these b
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -47,7 +48,32 @@ from bot.reports.grouping import QuestionRow
 from knowledge.models import QuestionLog as LogRow
 from knowledge.store import Store
 
+
+class _Figures(Protocol):
+    """A row with per-entry figures: `EntryRow` and `QuestionRow` both are."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def satisfied(self) -> int: ...
+    @property
+    def unsatisfied(self) -> int: ...
+    @property
+    def last_id(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_Figures)
+_K = TypeVar("_K", bound=Hashable)
+
+# The reports' calendar: China Standard Time, UTC+8 all year (no daylight saving). The one
+# definition for the project; timestamps are stored as naive UTC (knowledge.models.utcnow).
 LOCAL_OFFSET = datetime.timedelta(hours=8)
+LOCAL_TZ = datetime.timezone(LOCAL_OFFSET)
+
+
+def local_now() -> datetime.datetime:
+    """Beijing wall-clock time now, naive, as report periods and stamps are written."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + LOCAL_OFFSET
 
 
 @dataclass(frozen=True)
@@ -200,17 +226,22 @@ def question_rows(store: Store, period: Period) -> list[QuestionRow]:
         return [QuestionRow._make(row) for row in session.execute(stmt)]
 
 
-def entries_from(rows: Iterable[QuestionRow]) -> list[EntryRow]:
-    """What `entry_rows` returns, folded from the question rows already in hand."""
-    merged: dict[tuple[str, int, str | None], list[int]] = {}
+def sum_by_key(rows: Iterable[_R], key: Callable[[_R], _K]) -> dict[_K, list[int]]:
+    """[questions, satisfied, unsatisfied, newest log row id] per key: the one per-entry merge."""
+    merged: dict[_K, list[int]] = {}
     for row in rows:
-        if not row.answered or row.entry_id is None:
-            continue
-        total = merged.setdefault((row.kind or "", row.entry_id, row.category), [0, 0, 0, 0])
+        total = merged.setdefault(key(row), [0, 0, 0, 0])
         total[0] += row.count
         total[1] += row.satisfied
         total[2] += row.unsatisfied
         total[3] = max(total[3], row.last_id)
+    return merged
+
+
+def entries_from(rows: Iterable[QuestionRow]) -> list[EntryRow]:
+    """What `entry_rows` returns, folded from the question rows already in hand."""
+    answered = (row for row in rows if row.answered and row.entry_id is not None)
+    merged = sum_by_key(answered, lambda row: (row.kind or "", row.entry_id, row.category))
     return [EntryRow(kind, entry_id, category, *figures) for (kind, entry_id, category), figures in merged.items()]
 
 

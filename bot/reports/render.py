@@ -42,12 +42,6 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _change(current: int, previous: int | None) -> float | None:
-    if not previous:
-        return None
-    return round((current - previous) / previous, 4)
-
-
 def _group_rows(groups: list[QuestionGroup], *, answered: bool) -> list[list[Any]]:
     rows = []
     for rank, g in enumerate(groups, 1):

@@ -48,7 +48,10 @@ def item(**kw) -> Document:
 
 
 def size(reply: TextReply | NewsReply) -> int:
-    return compose.utf8_size(reply)
+    """Bytes WeChat counts for a reply (all text fields of a card together)."""
+    if isinstance(reply, TextReply):
+        return len((reply.content + reply.tail).encode("utf-8"))
+    return len((reply.title + reply.description + reply.url + reply.pic_url).encode("utf-8"))
 
 
 def test_faq_answer_shows_question_answer_and_link() -> None:
