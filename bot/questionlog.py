@@ -36,7 +36,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.privacy import mask_personal_data, pseudonymise, safe_terms
 from knowledge.document import SearchResult
 from knowledge.models import QuestionLog as LogRow
-from knowledge.models import utcnow
+from knowledge.models import max_chars, utcnow
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -185,11 +185,11 @@ class QuestionLog:
                  for h in hits], ensure_ascii=False),
             "top_kind": top.kind if top else None,
             "top_id": top.id if top else None,
-            "top_title": top.title[:1000] if top else None,
-            "top_category": top.category[:200] if top and top.category else None,
+            "top_title": top.title[:max_chars(LogRow.top_title)] if top else None,
+            "top_category": top.category[:max_chars(LogRow.top_category)] if top and top.category else None,
             "top_score": round(hits[0].score, 4) if hits else None,
             "answered": bool(answered),
-            "reply_kind": (reply_kind or "")[:20],
+            "reply_kind": (reply_kind or "")[:max_chars(LogRow.reply_kind)],
             "latency_ms": round(float(latency_ms), 1),
         }
 

@@ -41,6 +41,11 @@ REPLY_TTL = 300  # WeChat's three retries arrive within ~15 s; keep the reply we
 POLL_INTERVAL = 0.05
 
 
+def reply_key(message: Message) -> str:
+    """Where the reply XML to this message (and so to its retries) is kept in the state store."""
+    return f"wx:reply:{message.dedupe_key}"
+
+
 def _refuse(status: int, reason: str) -> Response:
     """A short plain-text refusal; the reason goes to the log, never a traceback to the caller."""
     log.warning("refused with %d: %s", status, reason)
@@ -97,9 +102,9 @@ class Webhook:
     def answer(self, message: Message, started: float) -> str:
         """The reply XML for this message: the stored one for a retry, else a fresh answer."""
         state = self.runtime.state
-        reply_key = f"wx:reply:{message.dedupe_key}"
+        stored_at = reply_key(message)
         deadline = started + self.runtime.settings.reply_deadline
-        cached = state.get(reply_key)
+        cached = state.get(stored_at)
         if cached is not None:
             log.info("retry of %s answered from the stored reply", message.msg_type)
             return cached
@@ -107,7 +112,7 @@ class Webhook:
             # Another worker is answering the first delivery right now: wait for its reply.
             while time.monotonic() < deadline:
                 time.sleep(POLL_INTERVAL)
-                cached = state.get(reply_key)
+                cached = state.get(stored_at)
                 if cached is not None:
                     return cached
             log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
@@ -118,7 +123,7 @@ class Webhook:
         except concurrent.futures.TimeoutError:
             log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
             busy = render(TextReply(wording.BUSY), message, int(time.time()))
-            state.add(reply_key, busy, REPLY_TTL)  # the first reply sent stays the canonical one
+            state.add(stored_at, busy, REPLY_TTL)  # the first reply sent stays the canonical one
             return busy
 
     def _turn_and_store(self, app: Flask, message: Message, started: float) -> str:
@@ -130,7 +135,7 @@ class Webhook:
                 turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind="error")
             xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
             # add, not set: if the deadline already sent the busy reply, that stays what retries get.
-            self.runtime.state.add(f"wx:reply:{message.dedupe_key}", xml, REPLY_TTL)
+            self.runtime.state.add(reply_key(message), xml, REPLY_TTL)
             self._log_turn(message, turn, started)
             return xml
 

@@ -16,6 +16,7 @@ staff typed into the admin.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import json
@@ -28,7 +29,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.models import DisclosureItem, FaqEntry, utcnow
+from knowledge.models import DisclosureItem, FaqEntry, max_chars, utcnow
 from knowledge.store import Store
 from knowledge.text import fold
 
@@ -107,7 +108,7 @@ def _optional(value: object, label: str, limit: int) -> str | None:
 
 
 def _url(value: object) -> str | None:
-    text = _optional(value, "链接", 1000)
+    text = _optional(value, "链接", max_chars(FaqEntry.url))
     if text and not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
         raise EditError(f"链接“{text[:60]}”不是以 http:// 或 https:// 开头的网址")
     return text
@@ -147,8 +148,8 @@ def normalize_faq(data: FaqData) -> FaqData:
     answer = clean_text(data.answer)
     if not question_key(question):
         raise EditError("问题不能为空")
-    if len(question) > 1000:
-        raise EditError(f"问题太长（{len(question)} 字，最多 1000 字）")
+    if len(question) > max_chars(FaqEntry.question):
+        raise EditError(f"问题太长（{len(question)} 字，最多 {max_chars(FaqEntry.question)} 字）")
     if not answer:
         raise EditError("答案不能为空")
     similar = None
@@ -159,13 +160,13 @@ def normalize_faq(data: FaqData) -> FaqData:
             key = question_key(text)
             if key and key not in seen:
                 seen.add(key)
-                similar.append(text[:1000])
+                similar.append(text[:max_chars(FaqEntry.question)])
     return FaqData(
         question=question,
         answer=answer,
         similar=tuple(similar) if similar is not None else None,
         url=_url(data.url),
-        category=_optional(data.category, "分类", 200),
+        category=_optional(data.category, "分类", max_chars(FaqEntry.category)),
         enabled=data.enabled,
     )
 
@@ -175,32 +176,32 @@ def normalize_item(data: ItemData) -> ItemData:
     title = clean_text(data.title, single_line=True)
     if not title:
         raise EditError("标题不能为空")
-    if len(title) > 500:
-        raise EditError(f"标题太长（{len(title)} 字，最多 500 字）")
+    if len(title) > max_chars(DisclosureItem.title):
+        raise EditError(f"标题太长（{len(title)} 字，最多 {max_chars(DisclosureItem.title)} 字）")
     keywords = None
     if data.keywords is not None:
         words = _KEYWORD_SPLIT.split(data.keywords) if isinstance(data.keywords, str) else data.keywords
         keywords = " ".join(dict.fromkeys(clean_text(w, single_line=True) for w in words if str(w).strip()))
-        if len(keywords) > 500:
-            raise EditError(f"关键词太长（{len(keywords)} 字，最多 500 字）")
+        if len(keywords) > max_chars(DisclosureItem.keywords):
+            raise EditError(f"关键词太长（{len(keywords)} 字，最多 {max_chars(DisclosureItem.keywords)} 字）")
     return ItemData(
         title=title,
         body=clean_text(data.body) if data.body is not None else None,
         url=_url(data.url),
-        index_number=_optional(data.index_number, "索引号", 100),
-        doc_number=_optional(data.doc_number, "文号", 200),
+        index_number=_optional(data.index_number, "索引号", max_chars(DisclosureItem.index_number)),
+        doc_number=_optional(data.doc_number, "文号", max_chars(DisclosureItem.doc_number)),
         published=parse_date(data.published),
-        publisher=_optional(data.publisher, "发布机构", 200),
-        category=_optional(data.category, "所属分类", 200),
+        publisher=_optional(data.publisher, "发布机构", max_chars(DisclosureItem.publisher)),
+        category=_optional(data.category, "所属分类", max_chars(DisclosureItem.category)),
         keywords=keywords,
-        disclosure_period=_optional(data.disclosure_period, "公开时限", 100),
+        disclosure_period=_optional(data.disclosure_period, "公开时限", max_chars(DisclosureItem.disclosure_period)),
     )
 
 
 # -- editing ------------------------------------------------------------------------------------
 
-_ITEM_FIELDS = ("body", "url", "index_number", "doc_number", "published", "publisher", "category",
-                "keywords", "disclosure_period")
+# An item's fields besides its title, in one place: the importers read and export the same list.
+ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ItemData) if f.name != "title")
 _NULLABLE = {"url", "category", "index_number", "doc_number", "publisher", "disclosure_period"}
 
 
@@ -248,7 +249,7 @@ class EditBatch:
 
     def __init__(self, session: Session, editor: str | None) -> None:
         self.session = session
-        self.editor = clean_text(editor, single_line=True)[:100] or None
+        self.editor = clean_text(editor, single_line=True)[:max_chars(FaqEntry.editor)] or None
         self.changes = 0
         self._faqs: dict[str, FaqEntry] | None = None
         self._items: dict[tuple[str, str], DisclosureItem] | None = None
@@ -294,8 +295,8 @@ class EditBatch:
         """Create or update an FAQ entry: by `faq_id` when given, else by its normalised question."""
         data = normalize_faq(data)
         key = question_key(data.question)
-        if len(key) > 1000:
-            raise EditError("问题太长（最多 1000 字）")
+        if len(key) > max_chars(FaqEntry.question_key):
+            raise EditError(f"问题太长（最多 {max_chars(FaqEntry.question_key)} 字）")
         index = self._faq_index()
         clash = index.get(key)
         row = clash if faq_id is None else self._get(FaqEntry, faq_id)
@@ -347,7 +348,7 @@ class EditBatch:
                 label = "链接" if key[0] == "url" else f"索引号 {key[1]}"
                 raise EditError(f"{label}已被另一条信息使用（编号 {other.id}）：{other.title[:40]}")
         values: dict[str, object] = {"title": data.title}
-        values.update({f: getattr(data, f) for f in _ITEM_FIELDS if getattr(data, f) is not None})
+        values.update({f: getattr(data, f) for f in ITEM_FIELDS if getattr(data, f) is not None})
         if not values.get("body", row.body if row else "") and not values.get("url", row.url if row else None):
             raise EditError("正文和链接至少要有一个")
         if row is not None:

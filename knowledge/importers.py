@@ -27,7 +27,7 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import select
 
-from knowledge.editor import Change, EditError, FaqData, ItemData, KbEditor, normalize_item
+from knowledge.editor import ITEM_FIELDS, Change, EditError, FaqData, ItemData, KbEditor, normalize_item
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.portal import PortalParseError, parse_portal_text
 from knowledge.store import Store
@@ -333,8 +333,7 @@ def record_to_data(record: Record) -> FaqData | ItemData:
         raise EditError("缺少问题或标题")
     return ItemData(
         title=title or question,
-        **{k: record.get(k) for k in ("body", "url", "index_number", "doc_number", "published", "publisher",
-                                     "category", "keywords", "disclosure_period")},  # type: ignore[arg-type]
+        **{k: record.get(k) for k in ITEM_FIELDS},  # type: ignore[arg-type]
     )
 
 
@@ -399,11 +398,8 @@ def export_records(store: Store) -> Iterator[dict[str, object]]:
     """Every item and FAQ entry as the JSON objects `import_paths` reads back: a lossless round trip."""
     with store.session() as session:
         for item in session.scalars(select(DisclosureItem).order_by(DisclosureItem.id)):
-            record = {"type": "item", "title": item.title, "body": item.body, "url": item.url,
-                      "index_number": item.index_number, "doc_number": item.doc_number,
-                      "published": item.published.isoformat() if item.published else None,
-                      "publisher": item.publisher, "category": item.category, "keywords": item.keywords,
-                      "disclosure_period": item.disclosure_period}
+            record = {"type": "item", "title": item.title, **{f: getattr(item, f) for f in ITEM_FIELDS}}
+            record["published"] = item.published.isoformat() if item.published else None
             yield {k: v for k, v in record.items() if v is not None}
         for faq in session.scalars(select(FaqEntry).order_by(FaqEntry.id)):
             record = {"type": "faq", "question": faq.question, "similar": faq.similar, "answer": faq.answer,

@@ -19,7 +19,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 
 def utcnow() -> datetime.datetime:
@@ -29,6 +29,14 @@ def utcnow() -> datetime.datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+def max_chars(column: InstrumentedAttribute) -> int:
+    """The length of a String column: text limits are written once, in the schema, and read here."""
+    length = column.property.columns[0].type.length
+    if length is None:
+        raise TypeError(f"{column} has no length")
+    return length
 
 
 class DisclosureItem(Base):
