@@ -169,12 +169,11 @@ def generate(rows: int, seed: int = 7) -> Iterator[tuple]:
             hits_json[top] if top else "[]", "faq" if top else None, topic_index + 1 if top else None,
             f"{top}相关问答（示例标题，约二十个字）" if top else None, category if top else None,
             7.5 if top else None, answered, "answer_faq" if answered else "not_found", rng.uniform(15, 400), feedback,
-            "wechat",
         )
 
 
 COLUMNS = ("asked_at", "user_hash", "message_key", "question", "terms", "hits_json", "top_kind", "top_id",
-           "top_title", "top_category", "top_score", "answered", "reply_kind", "latency_ms", "feedback", "channel")
+           "top_title", "top_category", "top_score", "answered", "reply_kind", "latency_ms", "feedback")
 
 
 def load(store: Store, rows: int) -> float:

@@ -34,8 +34,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.privacy import mask_personal_data, pseudonymise, safe_terms
+from bot.questionlog_table import QuestionLogRow as LogRow
 from knowledge.document import SearchResult
-from knowledge.models import QuestionLog as LogRow
 from knowledge.models import max_chars, utcnow
 from knowledge.store import Store
 

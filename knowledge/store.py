@@ -21,12 +21,24 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KB_VERSION_KEY = "kb_version"
+
+
+def _drop_question_log_channel(session: Session) -> None:
+    """1 → 2: drop question_log.channel, always "wechat" and never read.
+
+    It is NOT NULL without a server default, so rows written by a release that no longer knows
+    it would be refused. Tolerant: a database without the table or the column is left alone.
+    """
+    inspector = inspect(session.connection())
+    if inspector.has_table("question_log") and "channel" in {c["name"] for c in inspector.get_columns("question_log")}:
+        session.execute(text("ALTER TABLE question_log DROP COLUMN channel"))
+
 
 # Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
 # newest schema for a new database; these only alter databases made by older releases.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

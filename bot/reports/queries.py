@@ -44,8 +44,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import QuestionRow
-from knowledge.models import QuestionLog as LogRow
 from knowledge.store import Store
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from bot.cli.report import parse_duration_days
 from bot.questionlog import QuestionLog, from_settings
+from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.runtime import get_runtime
 from knowledge.document import Document, Hit, SearchResult
-from knowledge.models import QuestionLog as LogRow
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 FAQ = Document(kind="faq", id=1, title="低保怎么申请？", body="", category="社会救助")

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from bot import wording
 from bot.privacy import pseudonymise
+from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
 from knowledge.editor import FaqData
-from knowledge.models import QuestionLog
 from tests.support import DIBAO, OTHER, add_knowledge, ask, event_xml, post, reply_fields
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.privacy import MaskingFilter
 from bot.questionlog import QuestionLog, purge
+from bot.questionlog_table import QuestionLogRow as LogRow
 from knowledge.document import Document, Hit, SearchResult
-from knowledge.models import QuestionLog as LogRow
 from knowledge.store import Store
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"

@@ -5,6 +5,7 @@ See bot/startup.py. The subprocess tests run the real `flask` command line, as s
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import socket
@@ -18,9 +19,10 @@ from pathlib import Path
 import click
 import pytest
 from flask import Flask
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select, text
 
 from bot import create_app
+from bot.questionlog_table import QuestionLogRow
 from bot.runtime import get_runtime
 from bot.startup import prepare, production_warnings
 from knowledge.models import Base
@@ -244,3 +246,30 @@ def test_every_command_and_option_has_chinese_help() -> None:
         for param in command.params:
             if isinstance(param, click.Option):
                 assert chinese(param.help), f"flask {name} {param.opts[0]} has no Chinese help"
+
+
+def test_db_upgrade_brings_a_release_1_database_up_to_date_and_keeps_its_rows(
+        fresh: Callable[..., Flask], empty_database: str) -> None:
+    app = fresh(DATABASE_URL=empty_database)
+    runtime = get_runtime(app)
+    db = runtime.db
+    db.migrate()
+    with db.engine.begin() as conn:  # what release 1 left: schema version 1 and a NOT NULL channel column
+        conn.execute(text("UPDATE kb_meta SET value = '1' WHERE key = 'schema_version'"))
+        conn.execute(text("ALTER TABLE question_log ADD COLUMN channel VARCHAR(20) NOT NULL DEFAULT 'wechat'"))
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE question_log ALTER COLUMN channel DROP DEFAULT"))
+        conn.execute(text("INSERT INTO question_log (asked_at, user_hash, message_key, question, terms, hits_json, "
+                          "answered, reply_kind, latency_ms, channel) VALUES (:t, 'u', 'old', '旧问题', '', '[]', "
+                          ":f, '', 1.0, 'wechat')"), {"t": datetime.datetime(2025, 1, 1), "f": False})
+    assert db.needs_upgrade()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "channel" not in {c["name"] for c in inspect(db.engine).get_columns("question_log")}
+    assert not db.needs_upgrade()
+    runtime.questions.background = False
+    runtime.questions.record(openid="o", message_key="new", question="新问题", result=None, answered=False,
+                             reply_kind="not_found", latency_ms=1.0)
+    with db.session() as session:
+        assert sorted(session.scalars(select(QuestionLogRow.question))) == ["新问题", "旧问题"]
+    db.engine.dispose()

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot import wording
+from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
 from bot.turn import Turn
 from bot.wechat import TextReply, msg_signature
-from knowledge.models import QuestionLog
 from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.support import add_knowledge, event_xml, post, reply_fields, signed_args, text_xml
 
