@@ -273,3 +273,14 @@ def test_db_upgrade_brings_a_release_1_database_up_to_date_and_keeps_its_rows(
     with db.session() as session:
         assert sorted(session.scalars(select(QuestionLogRow.question))) == ["新问题", "旧问题"]
     db.engine.dispose()
+
+
+def test_a_database_down_at_the_first_request_gets_503_not_500_and_is_retried(fresh: Callable[..., Flask],
+                                                                               tmp_path: Path) -> None:
+    app = fresh(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert (response.status_code, response.get_data(as_text=True)) == (503, "服务正在启动，请稍后再试")
+    runtime = get_runtime(app)
+    runtime.db = type(runtime.db)(f"sqlite:///{tmp_path / 'back.sqlite3'}")  # the database is back
+    runtime.kb.store = runtime.db
+    assert app.test_client().get("/healthz").status_code == 200 and runtime.kb.loaded
