@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from knowledge.editor import KbEditor
-from knowledge.importers import ImportResult, import_paths
+from knowledge.editor import EditError, FaqData, KbEditor, normalize_item
+from knowledge.importers import ImportResult, RowError, read_file, record_to_data
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.store import Store
 
@@ -30,8 +30,31 @@ def sample_paths() -> list[Path]:
 
 
 def load_sample(store: Store) -> ImportResult:
-    """Import the sample files (upserting, so running it twice changes nothing)."""
-    result = import_paths(store, sample_paths(), editor=SAMPLE_EDITOR)
+    """Add the sample entries the knowledge base lacks; an entry it already has is left as it is.
+
+    So running it twice changes nothing, and a sample entry staff have since edited keeps
+    their version (an ordinary import would write the sample's text back over it). Rows are
+    validated by the ordinary importer and editor, in one transaction.
+    """
+    result = ImportResult()
+    with KbEditor(store, editor=SAMPLE_EDITOR).batch() as batch:
+        for path in sample_paths():
+            records, bad, _notes = read_file(path)
+            result.errors.extend(RowError(path.name, e.row, e.reason) for e in bad)
+            for number, record in records:
+                try:
+                    data = record_to_data(record)
+                    if isinstance(data, FaqData):
+                        exists = batch.find_faq(data.question) is not None
+                    else:
+                        exists = batch.find_item(normalize_item(data)) is not None
+                    if exists:
+                        result.unchanged += 1
+                        continue
+                    batch.save_faq(data) if isinstance(data, FaqData) else batch.save_item(data)
+                    result.created += 1
+                except EditError as exc:
+                    result.errors.append(RowError(path.name, number, str(exc)))
     for error in result.errors:  # the bundled files are tested; this only guards against edits
         log.error("sample knowledge base: %s", error)
     return result

@@ -63,7 +63,7 @@ def _report_import(result: ImportResult, version: int) -> None:
 
 @group.command("load-sample")
 def load_sample_command() -> None:
-    """导入随系统附带的示例问答和公开信息（已有的条目不重复添加，可重复运行）。"""
+    """补回随系统附带的示例问答和公开信息中缺少的条目（已有的条目，包括员工改过的，保持不变；可重复运行）。"""
     runtime = runtime_with_schema()
     result = load_sample(runtime.db)
     _report_import(result, runtime.db.kb_version())

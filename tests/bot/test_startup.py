@@ -284,3 +284,24 @@ def test_a_database_down_at_the_first_request_gets_503_not_500_and_is_retried(fr
     runtime.db = type(runtime.db)(f"sqlite:///{tmp_path / 'back.sqlite3'}")  # the database is back
     runtime.kb.store = runtime.db
     assert app.test_client().get("/healthz").status_code == 200 and runtime.kb.loaded
+
+
+def test_load_sample_adds_back_a_removed_entry_and_keeps_a_staff_edit(fresh: Callable[..., Flask]) -> None:
+    from knowledge.editor import FaqData, KbEditor
+    from knowledge.models import FaqEntry
+
+    app = fresh()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["db", "upgrade"])
+    runner.invoke(args=["kb", "load-sample"])
+    db = get_runtime(app).db
+    with db.session() as session:
+        edited, removed = session.scalars(select(FaqEntry).order_by(FaqEntry.id).limit(2)).all()
+    KbEditor(db, editor="张三").save_faq(FaqData(question=edited.question, answer="本镇核实过的答案。"),
+                                        faq_id=edited.id)
+    KbEditor(db, editor="张三").delete_faq(removed.id)
+    result = runner.invoke(args=["kb", "load-sample"])
+    assert "新增 1 条" in result.output, result.output
+    with db.session() as session:
+        assert session.get(FaqEntry, edited.id).answer == "本镇核实过的答案。"
+        assert session.scalar(select(FaqEntry).where(FaqEntry.question == removed.question)) is not None
