@@ -1,6 +1,6 @@
 """What a citizen actually gets for each development question, through the real conversation.
 
-    python -m bench.outcomes [--shared DIR]
+    python -m bench.outcomes [--shared DIR] [--sweep]
 
 `bench.quality` measures the ranking; this measures the replies. The 2,081-entry FAQ bank is
 imported into a throwaway database, and each of the 170 development questions is sent as a
@@ -13,23 +13,29 @@ context). Each reply is put in one class:
 * bare "not found".
 
 A wrong direct answer is the costly class: the bot stated something that does not answer.
+The replies are also counted by the answer policy's decision and reason (`knowledge.policy`),
+so every branch of the policy shows up; ``--sweep`` reruns the set with each reply-stage
+threshold of the policy nudged, the measurements quoted in `knowledge.policy.Thresholds`.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.quality import default_shared, require_shared
 from bot import create_app
-from bot.runtime import get_runtime
+from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge.importers import import_paths
+from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
 
 BANK = "datasets/msgabench_govqa_2081.jsonl"
 QUERIES = "eval/dev_queries.jsonl"
@@ -52,9 +58,73 @@ def classify(reply: TextReply | NewsReply | None, kind: str, gold_titles: set[st
     return "direct answer, correct" if answered_title in gold_titles else "direct answer, WRONG"
 
 
+REACHABLE = ("direct answer, correct", "list, gold shown", "not found + related, gold shown")
+# Reply-stage thresholds tried by --sweep, around the defaults (see knowledge.policy.Thresholds).
+SWEEP: dict[str, tuple[float, ...]] = {
+    "good_ratio": (0.6, 0.7, 0.8),
+    "min_covering": (1, 2, 3),
+    "related_share": (0.34, 0.5, 0.67),
+}
+
+
+@dataclass
+class Outcomes:
+    classes: collections.Counter[str]
+    reasons: collections.Counter[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.classes.values())
+
+    def share(self, *names: str) -> float:
+        return sum(self.classes[n] for n in names) / self.total
+
+
+def ask_all(runtime: Runtime, bank: list[dict], queries: list[dict]) -> Outcomes:
+    """Every development question once, from a fresh citizen, through `Conversation.respond`."""
+    outcomes = Outcomes(collections.Counter(), collections.Counter())
+    for n, query in enumerate(queries):
+        gold = bank[query["row"]]
+        gold_titles = {
+            entry["question"].strip() for entry in bank
+            if entry["question"] == gold["question"] or entry["answer"] == gold["answer"]
+        }
+        message = Message("gh", f"bench-{n}", 1700000000, "text", msg_id=str(n), content=query["query"])
+        runtime.conversation.forget(message.from_user)
+        turn = runtime.conversation.respond(message)
+        top = turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
+        outcomes.classes[classify(turn.reply, turn.kind, gold_titles, top)] += 1
+        decision = turn.decision
+        outcomes.reasons[f"{decision.kind} / {decision.reason}" if decision else f"({turn.kind})"] += 1
+    return outcomes
+
+
+def sweep(runtime: Runtime, bank: list[dict], queries: list[dict]) -> None:
+    """Each reply-stage threshold of the policy nudged on its own, the others at their defaults."""
+    print("\nReply-stage thresholds, one at a time (reachable = right entry answered or one tap away):")
+    for name, values in SWEEP.items():
+        for value in values:
+            runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, **{name: value}))
+            o = ask_all(runtime, bank, queries)
+            default = "  (default)" if getattr(DEFAULT_THRESHOLDS, name) == value else ""
+            print(
+                f"  {name} = {value:<5g}  reachable {o.share(*REACHABLE):6.1%}  wrong "
+                f"{o.share('direct answer, WRONG'):5.1%}  answered {o.share(*ANSWERED):6.1%}  "
+                f"list {o.share(*LISTS):6.1%}  related shown {o.share(*RELATED):6.1%}  "
+                f"(gold among them {o.share(RELATED[0]):5.1%}){default}"
+            )
+    runtime.kb.policy = AnswerPolicy(DEFAULT_THRESHOLDS)
+
+
+ANSWERED = ("direct answer, correct", "direct answer, WRONG")
+LISTS = ("list, gold shown", "list, gold not shown")
+RELATED = ("not found + related, gold shown", "not found + related, gold not shown")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--sweep", action="store_true", help="also vary each reply-stage threshold of the policy")
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, QUERIES)
     bank = [json.loads(line) for line in (args.shared / BANK).read_text(encoding="utf-8").splitlines() if line]
@@ -67,27 +137,24 @@ def main(argv: list[str] | None = None) -> int:
         runtime = get_runtime(app)
         import_paths(runtime.db, [args.shared / BANK])
         runtime.kb.maybe_reload(wait=True)
-        counts: collections.Counter[str] = collections.Counter()
-        for n, query in enumerate(queries):
-            gold = bank[query["row"]]
-            gold_titles = {
-                entry["question"].strip() for entry in bank
-                if entry["question"] == gold["question"] or entry["answer"] == gold["answer"]
-            }
-            message = Message("gh", f"bench-{n}", 1700000000, "text", msg_id=str(n), content=query["query"])
-            turn = runtime.conversation.respond(message)
-            top = turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
-            counts[classify(turn.reply, turn.kind, gold_titles, top)] += 1
+        outcomes = ask_all(runtime, bank, queries)
+        report(outcomes)
+        if args.sweep:
+            sweep(runtime, bank, queries)
         runtime.questions.close()
-    total = sum(counts.values())
+    return 0
+
+
+def report(outcomes: Outcomes) -> None:
+    counts, total = outcomes.classes, outcomes.total
     print(f"{total} development questions through the conversation (2,081-entry bank):")
     for name, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {name:38s} {count:4d}  {count / total:6.1%}")
-    reachable = sum(v for k, v in counts.items() if k in {
-        "direct answer, correct", "list, gold shown", "not found + related, gold shown"})
-    print(f"correct entry answered or one tap away: {reachable / total:.1%}; "
+    print(f"correct entry answered or one tap away: {outcomes.share(*REACHABLE):.1%}; "
           f"wrong direct answers: {counts['direct answer, WRONG'] / total:.1%}")
-    return 0
+    print("by the answer policy's decision (knowledge.policy):")
+    for name, count in sorted(outcomes.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {name:38s} {count:4d}  {count / total:6.1%}")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ question+answer): hit@1, hit@3 and MRR@10. Then the decision: how often the bot 
 found" when the answer was removed from the bank (abstention, higher is better), how often it
 says so although the answer is there (false abstention), and how often it answers wrongly.
 
-``--calibrate`` also asks every question once more with its own answer removed and fits the
-decision weights and threshold that `knowledge.search` hard-codes.
+``--calibrate`` also asks every question once more with its own answer removed, fits the
+logistic weights and threshold of `knowledge.policy.Thresholds`, and measures what its query
+coverage gate costs.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge import search
-from knowledge.document import Document
+from knowledge.document import Assessment, Document
 from knowledge.importers import import_paths
 from knowledge.index import DEFAULT_WEIGHTS, FieldedIndex, MemorySegmentationCache
-from knowledge.search import Assessment, Searcher
+from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
+from knowledge.search import Searcher
 from knowledge.store import Store
 from knowledge.text import TextProcessor
 
@@ -175,10 +176,10 @@ class Project:
         self.cache = MemorySegmentationCache()
 
     def searcher(
-        self, documents: Sequence[Document], weights: dict | None = None, threshold: float | None = None
+        self, documents: Sequence[Document], weights: dict | None = None, policy: AnswerPolicy | None = None
     ) -> Searcher:
         index = FieldedIndex(documents, self.processor, cache=self.cache, weights=weights)
-        return Searcher(index, self.processor, threshold)
+        return Searcher(index, self.processor, policy)
 
 
 def fmt(metrics: dict[str, float]) -> str:
@@ -254,6 +255,14 @@ def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
         f"  5-fold CV at 80 % abstention: false abstention {(cv_pos < th).mean():.3f}, "
         f"wrong answers {((cv_pos >= th) & ~correct).mean():.3f}"
     )
+    t = DEFAULT_THRESHOLDS
+    pairs = zip(normal.assessments, normal.correct_top, strict=True)
+    confident_right = [a for a, c in pairs if c and a.confidence >= t.answer_threshold]
+    gated = sum(a.query_coverage < t.min_query_coverage for a in confident_right)
+    print(
+        f"  query-coverage gate at {t.min_query_coverage:g}: refuses {gated} of {len(confident_right)} "
+        f"confident right answers (confidence >= {t.answer_threshold:g})"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,10 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     false_abstention = sum(not a for a in normal.answered) / n
     wrong = sum(a and not c for a, c in zip(normal.answered, normal.correct_top, strict=True))
     right = sum(a and c for a, c in zip(normal.answered, normal.correct_top, strict=True))
+    t = searcher.policy.thresholds
     print(
-        f"\nAnswered-or-not-found decision: answer when sigmoid({search.W_STRENGTH:g}*strength"
-        f" + {search.W_MARGIN:g}*margin + {search.W_TITLE:g}*title_coverage {search.BIAS:+g})"
-        f" >= {searcher.threshold:g}"
+        f"\nAnswered-or-not-found decision: answer when sigmoid({t.w_strength:g}*strength"
+        f" + {t.w_margin:g}*margin + {t.w_title:g}*title_coverage {t.bias:+g})"
+        f" >= {t.answer_threshold:g} and query_coverage >= {t.min_query_coverage:g}"
     )
     print(
         "  strength = top score / attainable score, margin = lead over the best different"

@@ -2,26 +2,17 @@
 
 The conversation reads the message kind, then for text (and recognised voice) tries, in order:
 commands (帮助, 人工, 满意 …), a numbered choice or 更多 from the session's list, and finally a
-question. Questions are searched in the knowledge base and answered in one of three ways:
+question. What a question gets — one answer, a numbered list, "not found" with entries listed
+only as related, or a bare "not found" that says how to ask through 依申请公开 — is decided by
+the knowledge base's answer policy (`knowledge.policy`); the conversation keeps the session
+(the list, the topic, the answer to rate) and composes the reply.
 
-* **one answer** — one hit clearly stands out;
-* **a numbered list** — several hits score close to the top one, so the citizen picks;
-* **not found** — no published item matches: we say so, and how to ask through 依申请公开;
-  a low-confidence guess is never dressed up as an answer. When a few entries contain most
-  of the question's words they are listed under a heading that calls them only related
-  (`_maybe_related`), so a citizen whose wording the search could not settle can still pick.
-
-"Several good" hits are those scoring at least `GOOD_RATIO` (70 %) of the top hit; which of
-them are shown, and when the search's own refusal still allows a list, is decided in
-`Conversation._offer`.
-
-Short follow-ups ("需要什么材料", "在哪里办") are read together with the previous topic; see
-`is_follow_up`. Session state is best-effort (`bot.session`): without it the bot still answers.
+Short follow-ups ("需要什么材料", "在哪里办") are read together with the previous topic (the
+policy's `is_follow_up`). Session state is best-effort (`bot.session`): without it the bot still answers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import unicodedata
@@ -37,35 +28,11 @@ from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.base import KnowledgeBase
-from knowledge.document import Document, Hit, SearchResult
+from knowledge.document import Document
+from knowledge.policy import DecisionKind
 from knowledge.summary import summarize
 
 log = logging.getLogger(__name__)
-
-SEARCH_LIMIT = 15  # three pages of choices
-# A hit is "good" when it scores at least this share of the top hit's score. BM25 scores have
-# no fixed scale, but their ratio does: 0.7 keeps close rivals (two FAQ entries on the same
-# subject) and drops hits that only share a common word with the question.
-GOOD_RATIO = 0.7
-MAYBE_RELATED = 3  # suggestions under an honest "not found"
-
-# Words that ask *about* a topic without naming one: a question made only of these (after
-# the knowledge base's analysis) is a follow-up to the previous topic. Kept explicit rather
-# than derived from idf, so staff can read and extend it and the rule does not drift as the
-# knowledge base grows.
-FOLLOW_UP_WORDS = frozenset(
-    " ".join(
-        (
-            "需要 要 需 什么 哪些 啥 材料 资料 证件 手续 证明 准备 带 携带 提供 提交 复印件 原件",  # what to bring
-            "哪里 在哪 哪儿 哪 地方 地点 地址 位置 办 办理 去 找 部门 窗口 电话 联系 联系方式",  # where
-            "多少 钱 费用 收费 收 交 缴 缴费 多少钱 金额",  # how much
-            "多久 多长 时间 几天 天 期限 时限 什么时候 时候 截止",  # how long
-            "怎么 怎么办 怎样 咋 如何 流程 程序 步骤 条件 要求 标准 办法 方法 申请",  # how
-            "能 能不能 可以 可不可以 是否 吗 呢 还 那 那么 这个 那个 呀 啊 吧",  # particles
-            "网上 线上 线下 现场 手机 本人 代办 委托",  # which way
-        )
-    ).split()
-)
 
 _HELP = {"帮助", "菜单", "?", "help", "你好", "您好", "hi", "hello", "在吗", "使用说明"}
 _STAFF = {"人工", "转人工", "人工服务", "人工客服", "客服"}
@@ -105,16 +72,6 @@ def parse_choice(command: str) -> int | None:
     if ones and ones not in _CN_DIGITS:
         return None
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-
-
-def good_hits(hits: tuple[Hit, ...]) -> list[Hit]:
-    """The hits worth offering: those scoring at least GOOD_RATIO of the top hit, best first."""
-    if not hits:
-        return []
-    if hits[0].score <= 0:  # no scale to compare against: only the top hit is offered
-        return [hits[0]]
-    floor = hits[0].score * GOOD_RATIO
-    return [h for h in hits if h.score >= floor]
 
 
 class Conversation:
@@ -204,92 +161,33 @@ class Conversation:
 
     # -- questions -----------------------------------------------------------------------------
 
-    def is_follow_up(self, terms: list[str], session: Session) -> bool:
-        """A question is a follow-up when there is a topic and it names nothing beyond FOLLOW_UP_WORDS."""
-        return bool(session.topic) and all(t in FOLLOW_UP_WORDS for t in terms)
-
     def _ask(self, message: Message, session: Session, question: str, *, menu: bool = False) -> Turn:
-        terms = self.kb.analyze(question)
-        follow_up = not menu and self.is_follow_up(terms, session)
-        if not terms and not follow_up:
+        decision = self.kb.policy.decide(question, None if menu else session.topic, self.kb)
+        if decision.kind is DecisionKind.EMPTY:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind="empty")
-        query = f"{session.topic} {question}" if follow_up else question
-        result = self.kb.search(query, limit=SEARCH_LIMIT)
-        if follow_up:
-            result = self._within_topic(result, session.topic or "")
-        offered = self._offer(result, terms, follow_up)
         session.choices = None
-        session.topic = session.topic if follow_up else (question if offered else None)
-        if not offered:
+        if not decision.follow_up:
+            session.topic = question if decision.offered else None
+        keys = [h.doc.key for h in decision.hits]
+        if decision.kind in (DecisionKind.NOT_FOUND, DecisionKind.RELATED):
             session.answered = None
-            maybe = [] if follow_up else self._maybe_related(result, terms)
-            if maybe:
-                session.choices = Choices(query=query, keys=[h.doc.key for h in maybe], message_key=message.dedupe_key)
-            numbered = [(n, hit.doc) for n, hit in enumerate(maybe, start=1)]
-            reply = compose.not_found_reply(self.township, [] if maybe else self._related(terms), numbered)
-            return Turn(reply, kind="not_found", question=question, result=result, answered=False)
-        if len(offered) == 1 or self._asked_verbatim(terms, offered[0].doc):
+            if decision.kind is DecisionKind.RELATED:
+                session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
+            numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
+            related_topics = [] if decision.hits else self._related(list(decision.terms))
+            reply = compose.not_found_reply(self.township, related_topics, numbered)
+            return Turn(reply, kind="not_found", question=question, result=decision.result, answered=False,
+                        decision=decision)
+        assert decision.result is not None
+        if decision.kind is DecisionKind.ANSWER:
             self._remember_answer(session, message.dedupe_key)
-            reply, kind = self._answer(offered[0].doc, result.terms)
-            return Turn(reply, kind=kind, question=question, result=result, answered=True)
-        session.choices = Choices(query=query, keys=[h.doc.key for h in offered], message_key=message.dedupe_key)
+            reply, kind = self._answer(decision.hits[0].doc, decision.result.terms)
+            return Turn(reply, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
+        session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
         session.answered = None
-        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(offered))
-        return Turn(reply, kind="choices", question=question, result=result, answered=True)
-
-    @staticmethod
-    def _offer(result: SearchResult, terms: list[str], follow_up: bool) -> list[Hit]:
-        """The hits to show: none (not found), one (the answer) or several (a numbered list).
-
-        * The search answered: its good hits (`good_hits`).
-        * It did not, on a fresh question: the search also refuses when close neighbours
-          leave no margin — exactly when a list is the right reply. So a list is offered
-          when at least two good hits each contain every content word of the question
-          (the words beyond FOLLOW_UP_WORDS); anything less is "not found", never a guess.
-        * It did not, on a follow-up: the query is the topic plus the follow-up, so every
-          hit on the topic is a close neighbour and the margin is small by construction.
-          The hits are already limited to the topic (`_within_topic`); the good ones are
-          offered when the best contains a word of the follow-up itself (材料, 多少钱 …),
-          else no published text answers the follow-up.
-        """
-        good = good_hits(result.hits)
-        if not good or result.answered:
-            return good
-        if follow_up:
-            return good if not terms or set(terms).intersection(good[0].matched) else []
-        content = {t for t in terms if t not in FOLLOW_UP_WORDS}
-        covering = [h for h in good if content and content <= set(h.matched)]
-        return covering if len(covering) >= 2 else []
-
-    @staticmethod
-    def _maybe_related(result: SearchResult, terms: list[str]) -> list[Hit]:
-        """Up to MAYBE_RELATED hits worth showing under "not found": each must contain at least
-        half of the question's content words, so a question about something unpublished is not
-        answered with entries that merely share 申请 or 怎么办."""
-        content = {t for t in terms if t not in FOLLOW_UP_WORDS}
-        if not content:
-            return []
-        need = (len(content) + 1) // 2
-        return [h for h in good_hits(result.hits) if len(content.intersection(h.matched)) >= need][:MAYBE_RELATED]
-
-    def _within_topic(self, result: SearchResult, topic: str) -> SearchResult:
-        """A follow-up is about the topic: drop hits that match only the follow-up words.
-
-        Otherwise "在哪里办" after 低保 could answer with 结婚登记在哪里办. If no hit
-        mentions the topic, the follow-up has no published answer, and we say so.
-        """
-        topic_terms = {t for t in self.kb.analyze(topic) if t not in FOLLOW_UP_WORDS}
-        if not topic_terms:
-            return result
-        hits = tuple(h for h in result.hits if topic_terms.intersection(h.matched))
-        return dataclasses.replace(result, hits=hits, answered=result.answered and hits[:1] == result.hits[:1])
-
-    def _asked_verbatim(self, terms: list[str], doc: Document) -> bool:
-        """The citizen typed an FAQ question (or one of its 相似问法) as staff wrote it: answer it."""
-        if doc.kind != "faq":
-            return False
-        wanted = sorted(terms)
-        return any(sorted(self.kb.analyze(q)) == wanted for q in (doc.title, *doc.similar))
+        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
+        return Turn(reply, kind="choices", question=question, result=decision.result, answered=True,
+                    decision=decision)
 
     def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, str]:
         if doc.kind == "faq":

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.document import SearchResult
+from knowledge.policy import Decision
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,4 @@ class Turn:
     answered: bool = False
     # (message key of the answered question, "satisfied" | "unsatisfied") for a feedback turn
     feedback: tuple[str, str] | None = None
+    decision: Decision | None = None  # the answer policy's verdict, for a question

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from knowledge.document import Document, SearchResult
 from knowledge.index import FieldedIndex
+from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
 from knowledge.store import DbSegmentCache, Store
 from knowledge.text import TextProcessor
@@ -39,7 +40,7 @@ class KnowledgeBase:
     ) -> None:
         self.store = store
         self._processor = processor
-        self.threshold = threshold
+        self._policy = AnswerPolicy.with_threshold(threshold)
         self.reload_interval = reload_interval
         self._searcher: Searcher | None = None
         self._documents: dict[str, Document] = {}
@@ -64,6 +65,17 @@ class KnowledgeBase:
         return self._searcher is not None
 
     @property
+    def policy(self) -> AnswerPolicy:
+        """The answer policy: the searcher's confidence rule and the conversation's reply rule."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: AnswerPolicy) -> None:
+        self._policy = policy
+        if self._searcher is not None:
+            self._searcher.policy = policy
+
+    @property
     def version(self) -> int:
         return self._version
 
@@ -80,7 +92,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         index = FieldedIndex(docs, self.processor, cache=cache)
         cache.flush()
-        self._searcher = Searcher(index, self.processor, threshold=self.threshold)
+        self._searcher = Searcher(index, self.processor, self._policy)
         self._documents = {doc.key: doc for doc in docs}
         self._version = version
         self._checked_at = time.monotonic()
@@ -123,6 +135,10 @@ class KnowledgeBase:
             self.maybe_reload()
         assert self._searcher is not None
         return self._searcher.search(query, limit=limit)
+
+    def decide(self, question: str, topic: str | None = None) -> Decision:
+        """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""
+        return self._policy.decide(question, topic, self)
 
     def document(self, key: str) -> Document | None:
         """A document by its key (`faq:12`), as of the loaded index: used for numbered choices."""

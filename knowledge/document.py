@@ -38,8 +38,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """The features of a search's best hit behind the answered-or-not decision (`knowledge.policy`)."""
+
+    strength: float
+    margin: float
+    title_coverage: float
+    confidence: float
+    query_coverage: float = 0.0
+
+
+NO_EVIDENCE = Assessment(0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     terms: tuple[str, ...]  # the analysed query terms
     hits: tuple[Hit, ...]  # best first
-    answered: bool  # the answered-or-not-found decision
+    answered: bool  # the answered-or-not-found decision (stage 1 of `knowledge.policy`)
+    assessment: Assessment = NO_EVIDENCE  # what `answered` was decided on

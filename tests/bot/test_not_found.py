@@ -12,6 +12,7 @@ from bot.runtime import get_runtime
 from bot.state import MemoryStore, ResilientStore
 from bot.wechat import Message, TextReply
 from knowledge.document import Document, Hit, SearchResult
+from knowledge.policy import AnswerPolicy
 
 SUBSIDY = Document(kind="faq", id=1, title="农村危房改造补助标准", body="补助按改造方式分档，以县住建局文件为准。")
 LAND = Document(kind="faq", id=2, title="宅基地申请流程", body="向村集体经济组织提出申请。")
@@ -23,6 +24,7 @@ class UnsureKnowledgeBase:
 
     hits: tuple[Hit, ...]
     terms: dict[str, list[str]] = field(default_factory=dict)
+    policy: AnswerPolicy = field(default_factory=AnswerPolicy)
 
     def analyze(self, text: str) -> list[str]:
         return self.terms.get(text, list(text))

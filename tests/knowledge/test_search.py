@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.document import Document
 from knowledge.index import FieldedIndex
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
 
@@ -90,7 +91,7 @@ def test_identical_entries_do_not_compete_for_the_answer(processor):
 
 
 def test_threshold_zero_answers_whenever_something_matched(processor):
-    searcher = Searcher(FieldedIndex(BANK, processor), processor, threshold=0.0)
+    searcher = Searcher(FieldedIndex(BANK, processor), processor, AnswerPolicy.with_threshold(0.0))
     assert searcher.search("身份证丢了在哪补办").answered
 
 

@@ -1,0 +1,151 @@
+"""The answer policy: every decision kind and reason, on hand-made search results."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+
+from knowledge.document import Assessment, Document, Hit, SearchResult
+from knowledge.policy import (
+    DEFAULT_THRESHOLDS,
+    AnswerPolicy,
+    Decision,
+    DecisionKind,
+    Reason,
+)
+
+A = Document(kind="faq", id=1, title="低保怎么申请", body="向村委会提出申请。")
+B = Document(kind="faq", id=2, title="低保申请条件", body="家庭收入低于当地标准。")
+C = Document(kind="faq", id=3, title="结婚登记在哪里办", body="到县民政局婚姻登记处。")
+SURE = Assessment(0.9, 0.8, 0.9, 0.9, 1.0)
+UNSURE = Assessment(0.3, 0.01, 0.3, 0.2, 1.0)
+
+
+@dataclass
+class FakeKnowledge:
+    """Analysis by a fixed table (else one term per character), and a search that returns
+    the hits it was given and records what it was asked."""
+
+    hits: tuple[Hit, ...]
+    answered: bool
+    terms: dict[str, list[str]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    def analyze(self, text: str) -> list[str]:
+        return self.terms.get(text, [c for c in text if c.strip()])
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        self.asked.append(query)
+        assessment = SURE if self.answered else UNSURE
+        return SearchResult(query, tuple(self.analyze(query)), self.hits[:limit], self.answered, assessment)
+
+
+def decide(kb: FakeKnowledge, question: str, topic: str | None = None, **thresholds: float) -> Decision:
+    policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, **thresholds))
+    return policy.decide(question, topic, kb)
+
+
+TERMS = {"低保怎么申请": ["低保", "怎么", "申请"], "低保": ["低保"], "护照": ["护照"], "材料": ["材料"]}
+
+
+def test_a_question_without_terms_is_empty_and_nothing_is_searched() -> None:
+    kb = FakeKnowledge((), answered=False, terms={"？": []})
+    decision = decide(kb, "？")
+    assert decision.kind is DecisionKind.EMPTY and decision.reason is Reason.NO_TERMS and kb.asked == []
+
+
+def test_no_hits_is_not_found() -> None:
+    decision = decide(FakeKnowledge((), answered=False, terms=TERMS), "护照")
+    assert (decision.kind, decision.reason, decision.hits) == (DecisionKind.NOT_FOUND, Reason.NO_HITS, ())
+
+
+def test_a_confident_search_with_one_good_hit_is_answered() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保", "申请")), Hit(C, 2.0, ("申请",))), answered=True, terms=TERMS)
+    decision = decide(kb, "低保")
+    assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.CONFIDENT_SINGLE
+    assert [h.doc for h in decision.hits] == [A] and decision.offered
+
+
+def test_a_confident_search_with_close_rivals_is_a_list() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",)), Hit(C, 2.0, ())), answered=True, terms=TERMS)
+    decision = decide(kb, "低保")
+    assert decision.kind is DecisionKind.CHOICES and decision.reason is Reason.CONFIDENT_SEVERAL
+    assert [h.doc for h in decision.hits] == [A, B]
+
+
+def test_good_ratio_decides_which_rivals_are_close() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS)
+    assert decide(kb, "低保", good_ratio=0.9).kind is DecisionKind.ANSWER
+
+
+def test_a_question_typed_as_an_entry_is_answered_despite_rivals() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 9.0, ("低保",))), answered=True, terms=TERMS)
+    decision = decide(kb, "低保怎么申请")
+    assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.VERBATIM and decision.hits[0].doc == A
+
+
+def test_an_unsure_search_lists_hits_that_cover_every_content_word() -> None:
+    hits = (Hit(A, 10.0, ("低保", "申请")), Hit(B, 9.0, ("低保", "申请")))
+    decision = decide(FakeKnowledge(hits, answered=False, terms=TERMS), "低保")
+    assert decision.kind is DecisionKind.CHOICES and decision.reason is Reason.COVERING_SEVERAL
+
+
+def test_an_unsure_search_with_one_covering_hit_offers_it_only_as_related() -> None:
+    hits = (Hit(A, 10.0, ("低保",)), Hit(C, 9.0, ("登记",)))
+    decision = decide(FakeKnowledge(hits, answered=False, terms=TERMS), "低保")
+    assert decision.kind is DecisionKind.RELATED and decision.reason is Reason.PARTLY_RELATED
+    assert [h.doc for h in decision.hits] == [A] and not decision.offered
+
+
+def test_an_unsure_search_sharing_no_content_word_is_not_found() -> None:
+    kb = FakeKnowledge((Hit(C, 10.0, ("申请",)),), answered=False, terms={"护照申请": ["护照", "申请"]})
+    decision = decide(kb, "护照申请")
+    assert (decision.kind, decision.reason, decision.hits) == (DecisionKind.NOT_FOUND, Reason.UNSURE, ())
+
+
+def test_a_follow_up_is_searched_with_the_topic_and_kept_to_it() -> None:
+    hits = (Hit(C, 12.0, ("材料",)), Hit(A, 10.0, ("低保", "材料")))
+    kb = FakeKnowledge(hits, answered=False, terms=TERMS)
+    decision = decide(kb, "材料", topic="低保")
+    assert kb.asked == ["低保 材料"] and decision.follow_up
+    assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.FOLLOW_UP_ON_TOPIC
+    assert [h.doc for h in decision.hits] == [A]
+
+
+def test_a_follow_up_nothing_on_the_topic_answers_is_not_found_without_related() -> None:
+    kb = FakeKnowledge((Hit(C, 12.0, ("材料",)),), answered=False, terms=TERMS)
+    decision = decide(kb, "材料", topic="低保")
+    assert decision.kind is DecisionKind.NOT_FOUND and decision.reason is Reason.FOLLOW_UP_UNANSWERED
+
+
+def test_a_question_with_its_own_topic_is_no_follow_up() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)),), answered=True, terms=TERMS)
+    decision = decide(kb, "低保", topic="结婚登记")
+    assert not decision.follow_up and kb.asked == ["低保"]
+
+
+def test_the_answer_threshold_and_the_coverage_gate_both_bind() -> None:
+    policy = AnswerPolicy()
+    assert policy.answers(SURE) and not policy.answers(UNSURE)
+    assert not policy.answers(dataclasses.replace(SURE, query_coverage=0.1))
+    assert AnswerPolicy.with_threshold(0.0).answers(UNSURE)
+
+
+def test_confidence_grows_with_every_feature() -> None:
+    policy = AnswerPolicy()
+    low = policy.confidence(0.2, 0.2, 0.2)
+    assert all(policy.confidence(*(0.8 if i == j else 0.2 for j in range(3))) > low for i in range(3))
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_every_reason_reads_as_a_chinese_sentence(reason: Reason) -> None:
+    result = SearchResult("低保", ("低保",), (Hit(A, 10.0, ("低保",)),), True, SURE)
+    decision = Decision(DecisionKind.ANSWER, reason, result.hits, "低保", ("低保",), "低保", result)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in decision.explanation)
+
+
+def test_the_explanation_quotes_the_confidence_and_its_threshold() -> None:
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保", "申请")),), answered=True, terms=TERMS)
+    assert "把握度 0.90（阈值 0.39）" in decide(kb, "低保").explanation
