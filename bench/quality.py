@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.document import Assessment, Document
+from knowledge.fielded import DEFAULT_WEIGHTS, FieldedIndex
 from knowledge.importers import import_paths
-from knowledge.index import DEFAULT_WEIGHTS, FieldedIndex, MemorySegmentationCache
 from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
 from knowledge.search import Searcher
+from knowledge.segcache import MemorySegmentationCache
 from knowledge.store import Store
 from knowledge.text import TextProcessor
 

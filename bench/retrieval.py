@@ -29,8 +29,9 @@ import numpy as np
 
 from bench.quality import BANK, DEV, default_shared, load_documents, read_jsonl, require_shared
 from knowledge.document import Document
-from knowledge.index import FieldedIndex, MemorySegmentationCache, segmentation_key
+from knowledge.fielded import FieldedIndex
 from knowledge.search import Searcher
+from knowledge.segcache import MemorySegmentationCache, segmentation_key
 from knowledge.text import TextProcessor
 
 SIZES = (1_000, 10_000, 100_000)

@@ -14,7 +14,7 @@ import time
 from functools import lru_cache
 
 from knowledge.document import Document, SearchResult
-from knowledge.index import FieldedIndex
+from knowledge.fielded import FieldedIndex
 from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
 from knowledge.store import DbSegmentCache, Store

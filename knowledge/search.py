@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
-from knowledge.index import FieldedIndex, Ranked
+from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.policy import AnswerPolicy
 from knowledge.text import TextProcessor
 

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from knowledge.bm25 import BM25, Scratch
 from knowledge.document import Document
-from knowledge.index import BM25, FieldedIndex, MemorySegmentationCache, segmentation_key
+from knowledge.fielded import FieldedIndex
+from knowledge.segcache import MemorySegmentationCache, segmentation_key
 
 
 def _random_corpus(seed: int) -> tuple[list[list[str]], list[str]]:
@@ -199,7 +201,6 @@ def test_small_indexes_keep_every_posting(processor):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_top_k_paths_equal_a_full_sort_with_ties(seed):
-    from knowledge.index import _Scratch
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 3000))
@@ -213,7 +214,7 @@ def test_top_k_paths_equal_a_full_sort_with_ties(seed):
         full[docs] += values
     for k in (1, 10, n + 5):
         expected = sorted(np.flatnonzero(full).tolist(), key=lambda i: (-full[i], i))[:k]
-        for top in (_Scratch(n).top_k(ids, contributions, k), _Scratch(n).dense_top_k(ids, contributions, k)):
+        for top in (Scratch(n).top_k(ids, contributions, k), Scratch(n).dense_top_k(ids, contributions, k)):
             assert [d for d, _ in top] == expected
             assert [s for _, s in top] == full[expected].tolist()
 

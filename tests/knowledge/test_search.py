@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.document import Document
-from knowledge.index import FieldedIndex
+from knowledge.fielded import FieldedIndex
 from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
