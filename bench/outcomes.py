@@ -33,6 +33,7 @@ from bench.quality import default_shared, require_shared
 from bot import create_app
 from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
+from bot.turn import ReplyKind
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge.importers import import_paths
 from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
@@ -49,9 +50,9 @@ def classify(reply: TextReply | NewsReply | None, kind: str, gold_titles: set[st
     text = reply.content if isinstance(reply, TextReply) else ""
     shown = listed_titles(text)
     in_shown = any(any(g.startswith(t) for g in gold_titles) for t in shown if t)
-    if kind == "choices":
+    if kind == ReplyKind.CHOICES:
         return "list, gold shown" if in_shown else "list, gold not shown"
-    if kind == "not_found":
+    if kind == ReplyKind.NOT_FOUND:
         if not shown:
             return "not found"
         return "not found + related, gold shown" if in_shown else "not found + related, gold not shown"

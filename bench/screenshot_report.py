@@ -57,6 +57,7 @@ def demo_report(target: Path) -> None:
     from bot.reports import Period, build_report
     from bot.reports.html import render_html
     from bot.reports.queries import LOCAL_TZ
+    from bot.turn import ReplyKind
     from knowledge.base import shared_processor
     from knowledge.document import Document, Hit, SearchResult
     from knowledge.store import Store
@@ -76,7 +77,8 @@ def demo_report(target: Path) -> None:
             log.record(openid=f"u{n % 50}", message_key=f"k{n}", question=question,
                        result=SearchResult(question, terms, (Hit(entry, 5.0, terms[:1]),) if answered else (),
                                            answered),
-                       answered=answered, reply_kind="answer" if answered else "not_found", latency_ms=30,
+                       answered=answered, reply_kind=ReplyKind.ANSWER_FAQ if answered else ReplyKind.NOT_FOUND,
+                       latency_ms=30,
                        asked_at=datetime.datetime(2026, 1, 1, 9, tzinfo=beijing) + datetime.timedelta(hours=5 * n))
         report = build_report(store, Period(datetime.date(2026, 1, 1), datetime.date(2026, 4, 1)))
         target.write_text(render_html(report), encoding="utf-8")

@@ -17,6 +17,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Protocol
 
 from bot import compose, wording
 from bot.compose import PAGE_SIZE
@@ -24,12 +25,11 @@ from bot.config import Settings
 from bot.privacy import pseudonymise
 from bot.session import Choices, Session, Sessions
 from bot.state import StateStore
-from bot.turn import Turn
+from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
-from knowledge.base import KnowledgeBase
 from knowledge.document import Document
-from knowledge.policy import DecisionKind
+from knowledge.policy import AnswerPolicy, DecisionKind, Searchable
 from knowledge.summary import summarize
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,17 @@ _CHOICE = re.compile(r"^(?:第|选|看)?([0-9]{1,2}|[一二两三四五六七八
 _EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"[^\W_]")
+
+
+class KnowledgeSource(Searchable, Protocol):
+    """What the conversation needs of the knowledge base (`knowledge.base.KnowledgeBase` in the
+    app; tests give it small fakes): analysis and search for the policy, the policy itself, and
+    documents by key for numbered choices."""
+
+    @property
+    def policy(self) -> AnswerPolicy: ...
+
+    def document(self, key: str) -> Document | None: ...
 
 
 def command_form(text: str) -> str:
@@ -79,7 +90,7 @@ class Conversation:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: KnowledgeSource,
         state: StateStore,
         settings: Settings,
         hot_topics: Callable[[], list[str]] = lambda: [],
@@ -101,9 +112,9 @@ class Conversation:
         if message.msg_type == "voice":
             recognised = (message.recognition or "").strip()
             if not recognised:
-                return Turn(compose.text_reply(wording.VOICE_UNRECOGNISED), kind="voice_unrecognised")
+                return Turn(compose.text_reply(wording.VOICE_UNRECOGNISED), kind=ReplyKind.VOICE_UNRECOGNISED)
             return self._text(message, recognised)
-        return Turn(compose.text_reply(wording.UNSUPPORTED), kind="unsupported")
+        return Turn(compose.text_reply(wording.UNSUPPORTED), kind=ReplyKind.UNSUPPORTED)
 
     def forget(self, openid: str) -> None:
         """Drop a citizen's session (the CLI answers batch questions independently)."""
@@ -115,33 +126,33 @@ class Conversation:
     def _event(self, message: Message) -> Turn:
         event = message.event_lower
         if event == "subscribe":
-            return Turn(compose.help_reply(self.township, self._hot()), kind="welcome")
+            return Turn(compose.help_reply(self.township, self._hot()), kind=ReplyKind.WELCOME)
         if event == "click":
             topic = self.settings.menu_topics.get(message.event_key or "")
             if not topic:
                 # A menu button the settings do not know: tell the citizen what does work.
-                return Turn(compose.help_reply(self.township, self._hot()), kind="help")
+                return Turn(compose.help_reply(self.township, self._hot()), kind=ReplyKind.HELP)
             return self._with_session(message, lambda s: self._ask(message, s, topic, menu=True))
         # unsubscribe, VIEW, TEMPLATESENDJOBFINISH, LOCATION …: nothing to say ("success").
-        return Turn(None, kind="ignored")
+        return Turn(None, kind=ReplyKind.IGNORED)
 
     def _text(self, message: Message, text: str) -> Turn:
         command = command_form(text)
         if not command:
-            return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind="empty")
+            return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
         if command in _HELP:
-            return Turn(compose.help_reply(self.township, self._hot()), kind="help")
+            return Turn(compose.help_reply(self.township, self._hot()), kind=ReplyKind.HELP)
         if command in _STAFF:
-            return Turn(compose.staff_reply(self.township), kind="staff")
+            return Turn(compose.staff_reply(self.township), kind=ReplyKind.STAFF)
         if command in _THANKS:
-            return Turn(compose.text_reply(wording.THANKS_REPLY), kind="thanks")
+            return Turn(compose.text_reply(wording.THANKS_REPLY), kind=ReplyKind.THANKS)
         return self._with_session(message, lambda s: self._stateful(message, s, text, command))
 
     def _with_session(self, message: Message, handle: Callable[[Session], Turn]) -> Turn:
         """Rate-limit, load the citizen's session, run `handle`, save what it changed."""
         user = self._user(message.from_user)
         if not self.sessions.allow(user, self.settings.rate_limit_per_minute):
-            return Turn(compose.text_reply(wording.RATE_LIMITED), kind="rate_limited")
+            return Turn(compose.text_reply(wording.RATE_LIMITED), kind=ReplyKind.RATE_LIMITED)
         session = self.sessions.load(user)
         turn = handle(session)
         self.sessions.save(user, session)
@@ -149,9 +160,9 @@ class Conversation:
 
     def _stateful(self, message: Message, session: Session, text: str, command: str) -> Turn:
         if command in _SATISFIED:
-            return self._feedback(session, "satisfied")
+            return self._feedback(session, Feedback.SATISFIED)
         if command in _UNSATISFIED:
-            return self._feedback(session, "unsatisfied")
+            return self._feedback(session, Feedback.UNSATISFIED)
         if command in _MORE:
             return self._more(session)
         number = parse_choice(command)
@@ -164,7 +175,7 @@ class Conversation:
     def _ask(self, message: Message, session: Session, question: str, *, menu: bool = False) -> Turn:
         decision = self.kb.policy.decide(question, None if menu else session.topic, self.kb)
         if decision.kind is DecisionKind.EMPTY:
-            return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind="empty")
+            return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
         session.choices = None
         if not decision.follow_up:
             session.topic = question if decision.offered else None
@@ -176,7 +187,7 @@ class Conversation:
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
             related_topics = [] if decision.hits else self._related(list(decision.terms))
             reply = compose.not_found_reply(self.township, related_topics, numbered)
-            return Turn(reply, kind="not_found", question=question, result=decision.result, answered=False,
+            return Turn(reply, kind=ReplyKind.NOT_FOUND, question=question, result=decision.result, answered=False,
                         decision=decision)
         assert decision.result is not None
         if decision.kind is DecisionKind.ANSWER:
@@ -186,14 +197,14 @@ class Conversation:
         session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
         session.answered = None
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
-        return Turn(reply, kind="choices", question=question, result=decision.result, answered=True,
+        return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
-    def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, str]:
+    def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, ReplyKind]:
         if doc.kind == "faq":
-            return compose.faq_answer(doc), "answer_faq"
+            return compose.faq_answer(doc), ReplyKind.ANSWER_FAQ
         summary = summarize(doc.body, terms, self.kb.analyze, max_chars=compose.item_summary_chars(doc))
-        return compose.item_answer(doc, summary), "answer_item"
+        return compose.item_answer(doc, summary), ReplyKind.ANSWER_ITEM
 
     @staticmethod
     def _remember_answer(session: Session, message_key: str | None) -> None:
@@ -214,13 +225,13 @@ class Conversation:
     def _choose(self, session: Session, number: int) -> Turn:
         choices = session.choices
         if choices is None:
-            return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind="choice_expired")
+            return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind=ReplyKind.CHOICE_EXPIRED)
         if not 1 <= number <= len(choices.keys):
             reply = compose.text_reply(wording.CHOICE_OUT_OF_RANGE.format(total=len(choices.keys)))
-            return Turn(reply, kind="choice_invalid")
+            return Turn(reply, kind=ReplyKind.CHOICE_INVALID)
         doc = self.kb.document(choices.keys[number - 1])
         if doc is None:
-            return Turn(compose.text_reply(wording.CHOICE_GONE), kind="choice_gone")
+            return Turn(compose.text_reply(wording.CHOICE_GONE), kind=ReplyKind.CHOICE_GONE)
         self._remember_answer(session, choices.message_key)
         reply, kind = self._answer(doc, self.kb.analyze(choices.query))
         return Turn(reply, kind=kind)
@@ -228,27 +239,27 @@ class Conversation:
     def _more(self, session: Session) -> Turn:
         choices = session.choices
         if choices is None:
-            return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind="choice_expired")
+            return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind=ReplyKind.CHOICE_EXPIRED)
         page = choices.page + 1
         if page * PAGE_SIZE >= len(choices.keys):
-            return Turn(compose.text_reply(wording.CHOICES_NO_MORE), kind="choices_end")
+            return Turn(compose.text_reply(wording.CHOICES_NO_MORE), kind=ReplyKind.CHOICES_END)
         choices.page = page
         reply = compose.choices_reply(self._numbered(choices, page), page=page, total=len(choices.keys))
-        return Turn(reply, kind="choices")
+        return Turn(reply, kind=ReplyKind.CHOICES)
 
     # -- feedback and topics -------------------------------------------------------------------
 
-    def _feedback(self, session: Session, value: str) -> Turn:
+    def _feedback(self, session: Session, value: Feedback) -> Turn:
         if session.answered is None:
-            return Turn(compose.text_reply(wording.FEEDBACK_NOTHING), kind="feedback_none")
+            return Turn(compose.text_reply(wording.FEEDBACK_NOTHING), kind=ReplyKind.FEEDBACK_NONE)
         if session.rated:
-            return Turn(compose.text_reply(wording.FEEDBACK_ALREADY), kind="feedback_repeat")
+            return Turn(compose.text_reply(wording.FEEDBACK_ALREADY), kind=ReplyKind.FEEDBACK_REPEAT)
         session.rated = True
-        if value == "satisfied":
+        if value is Feedback.SATISFIED:
             text = wording.FEEDBACK_SATISFIED
         else:
             text = f"{wording.FEEDBACK_UNSATISFIED}\n{wording.FEEDBACK_UNSATISFIED_HELP}"
-        return Turn(compose.text_reply(text), kind="feedback", feedback=(session.answered, value))
+        return Turn(compose.text_reply(text), kind=ReplyKind.FEEDBACK, feedback=(session.answered, value))
 
     def _hot(self) -> list[str]:
         """Current hot topics; a failing source (say, the database) just means none are shown."""

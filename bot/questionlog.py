@@ -35,13 +35,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.privacy import mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_table import QuestionLogRow as LogRow
+from bot.turn import Feedback
 from knowledge.document import SearchResult
 from knowledge.models import max_chars, utcnow
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_VALUES = ("satisfied", "unsatisfied")
+FEEDBACK_VALUES = tuple(Feedback)
 MAX_QUESTION_CHARS = 1000
 TOP_HITS = 3
 SPOOL_NAME = "questionlog.jsonl"
@@ -157,7 +158,7 @@ class QuestionLog:
     def record_feedback(self, message_key: str, value: str) -> None:
         """Attach 满意/不满意 to the logged question with this (raw) message key."""
         if value not in FEEDBACK_VALUES:
-            raise ValueError(f"feedback must be one of {FEEDBACK_VALUES}, not {value!r}")
+            raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_VALUES)}, not {value!r}")
         try:
             self._submit({"op": "feedback", "key": self._key(message_key), "value": value})
         except Exception:

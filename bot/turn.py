@@ -8,19 +8,53 @@ without the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.document import SearchResult
 from knowledge.policy import Decision
 
 
+class ReplyKind(StrEnum):
+    """What kind of reply a turn gave; stored as its value in the question log's ``reply_kind``."""
+
+    ANSWER_FAQ = "answer_faq"  # a FAQ entry's answer
+    ANSWER_ITEM = "answer_item"  # a disclosure item, summarised
+    CHOICES = "choices"  # a numbered list (or its next page)
+    NOT_FOUND = "not_found"  # honest "not found", perhaps with related entries
+    EMPTY = "empty"  # nothing to search: asked for a question
+    WELCOME = "welcome"
+    HELP = "help"
+    STAFF = "staff"  # contacts for 人工
+    THANKS = "thanks"
+    VOICE_UNRECOGNISED = "voice_unrecognised"
+    UNSUPPORTED = "unsupported"  # a message type the bot cannot read
+    IGNORED = "ignored"  # an event that needs no reply
+    RATE_LIMITED = "rate_limited"
+    CHOICE_EXPIRED = "choice_expired"  # a number or 更多 without a list in the session
+    CHOICE_INVALID = "choice_invalid"  # a number outside the list
+    CHOICE_GONE = "choice_gone"  # the chosen entry was removed since
+    CHOICES_END = "choices_end"  # 更多 after the last page
+    FEEDBACK = "feedback"
+    FEEDBACK_NONE = "feedback_none"  # 满意/不满意 with no answer to rate
+    FEEDBACK_REPEAT = "feedback_repeat"  # that answer was rated already
+    ERROR = "error"  # the conversation failed; an apology was sent
+
+
+class Feedback(StrEnum):
+    """A citizen's rating of an answer; stored as its value in the question log's ``feedback``."""
+
+    SATISFIED = "satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
 @dataclass(frozen=True)
 class Turn:
     reply: TextReply | NewsReply | None  # None: answer WeChat with "success" (no message)
-    kind: str  # reply kind for the log: answer_faq, answer_item, choices, not_found, help, ...
+    kind: ReplyKind  # what the reply was, for the question log
     question: str | None = None  # the citizen's question when this turn is one to log
     result: SearchResult | None = None
     answered: bool = False
-    # (message key of the answered question, "satisfied" | "unsatisfied") for a feedback turn
-    feedback: tuple[str, str] | None = None
+    # (message key of the answered question, the rating) for a feedback turn
+    feedback: tuple[str, Feedback] | None = None
     decision: Decision | None = None  # the answer policy's verdict, for a question

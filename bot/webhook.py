@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import wording
 from bot.runtime import Runtime, get_runtime
-from bot.turn import Turn
+from bot.turn import ReplyKind, Turn
 from bot.wechat import (
     SUCCESS,
     Message,
@@ -132,7 +132,7 @@ class Webhook:
                 turn = self.runtime.conversation.respond(message)
             except Exception:
                 log.exception("conversation failed for a %s message", message.msg_type)
-                turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind="error")
+                turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind=ReplyKind.ERROR)
             xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
             # add, not set: if the deadline already sent the busy reply, that stays what retries get.
             self.runtime.state.add(reply_key(message), xml, REPLY_TTL)

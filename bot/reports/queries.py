@@ -46,6 +46,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import QuestionRow
+from bot.turn import Feedback
 from knowledge.store import Store
 
 
@@ -147,8 +148,8 @@ def day_rows(store: Store, period: Period) -> list[DayRow]:
     for that GROUP BY (~1.3 s for a million); one range aggregate per day over the covering
     stats index costs a third of that, so SQLite gets a query per day instead.
     """
-    figures = (func.count(), _sum(LogRow.answered.is_(True)), _sum(LogRow.feedback == "satisfied"),
-               _sum(LogRow.feedback == "unsatisfied"), func.coalesce(func.sum(LogRow.latency_ms), 0.0))
+    figures = (func.count(), _sum(LogRow.answered.is_(True)), _sum(LogRow.feedback == Feedback.SATISFIED),
+               _sum(LogRow.feedback == Feedback.UNSATISFIED), func.coalesce(func.sum(LogRow.latency_ms), 0.0))
     out = []
     with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
         if store.engine.dialect.name == "sqlite":
@@ -195,7 +196,8 @@ def entry_rows(store: Store, period: Period) -> list[EntryRow]:
     """Answered questions per (entry, category at the time), with feedback."""
     stmt = (
         select(LogRow.top_kind, LogRow.top_id, LogRow.top_category, func.count(),
-               _sum(LogRow.feedback == "satisfied"), _sum(LogRow.feedback == "unsatisfied"), func.max(LogRow.id))
+               _sum(LogRow.feedback == Feedback.SATISFIED), _sum(LogRow.feedback == Feedback.UNSATISFIED),
+               func.max(LogRow.id))
         .where(_in(period), LogRow.answered.is_(True))
         .group_by(LogRow.top_kind, LogRow.top_id, LogRow.top_category)
     )
@@ -216,8 +218,8 @@ def question_rows(store: Store, period: Period) -> list[QuestionRow]:
         if condition is None:
             return []
         stmt = (
-            select(*keys, func.count(), _sum(LogRow.feedback == "satisfied"),
-                   _sum(LogRow.feedback == "unsatisfied"), func.max(LogRow.id))
+            select(*keys, func.count(), _sum(LogRow.feedback == Feedback.SATISFIED),
+                   _sum(LogRow.feedback == Feedback.UNSATISFIED), func.max(LogRow.id))
             .where(condition)
             .group_by(*keys)
         )

@@ -37,7 +37,7 @@ class UnsureKnowledgeBase:
 
 
 def conversation(app: Flask, kb: UnsureKnowledgeBase) -> Conversation:
-    return Conversation(kb, ResilientStore(MemoryStore()), get_runtime(app).settings)  # type: ignore[arg-type]
+    return Conversation(kb, ResilientStore(MemoryStore()), get_runtime(app).settings)
 
 
 def say(conv: Conversation, text: str, msg_id: str) -> str:
