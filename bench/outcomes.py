@@ -28,6 +28,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.quality import default_shared, require_shared
 from bot import create_app
@@ -105,7 +106,8 @@ def sweep(runtime: Runtime, bank: list[dict], queries: list[dict]) -> None:
     print("\nReply-stage thresholds, one at a time (reachable = right entry answered or one tap away):")
     for name, values in SWEEP.items():
         for value in values:
-            runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, **{name: value}))
+            changes: dict[str, Any] = {name: value}  # int or float, as the field
+            runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, **changes))
             o = ask_all(runtime, bank, queries)
             default = "  (default)" if getattr(DEFAULT_THRESHOLDS, name) == value else ""
             print(

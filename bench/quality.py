@@ -191,17 +191,16 @@ def abstention_sample(dev: DevSet) -> list[int]:
     return sorted(random.Random(ABSTENTION_SEED).sample(range(len(dev.queries)), ABSTENTION_SAMPLE))
 
 
-def leave_gold_out(project: Project, dev: DevSet, which: Sequence[int], together: bool) -> list[Assessment | bool]:
-    """Ask questions `which` with their answers removed from the bank.
+def answered_without_gold(project: Project, dev: DevSet, which: Sequence[int]) -> list[bool]:
+    """Ask questions `which` with all their answers removed from the bank at once (one
+    re-index): whether each was answered (the reported abstention figure)."""
+    removed: set[str] = set().union(*(dev.gold[i] for i in which))
+    searcher = project.searcher(dev.without(removed))
+    return [searcher.search(dev.queries[i]).answered for i in which]
 
-    together=True removes all their answers at once and re-indexes once (the reported
-    abstention figure); False removes each question's own answers only (calibration data).
-    Returns the answered flags (together) or the assessments (one by one).
-    """
-    if together:
-        removed = set().union(*(dev.gold[i] for i in which))
-        searcher = project.searcher(dev.without(removed))
-        return [searcher.search(dev.queries[i]).answered for i in which]
+
+def assessed_without_own_gold(project: Project, dev: DevSet, which: Sequence[int]) -> list[Assessment]:
+    """Ask each question of `which` with only its own answers removed (calibration negatives)."""
     return [project.searcher(dev.without(set(dev.gold[i]))).assess(dev.queries[i])[1] for i in which]
 
 
@@ -222,9 +221,9 @@ def features(a: Assessment) -> list[float]:
 def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
     print("\nCalibration: every question again with its own answers removed …")
     started = time.perf_counter()
-    negatives = leave_gold_out(project, dev, range(len(dev.queries)), together=False)
+    negatives = assessed_without_own_gold(project, dev, range(len(dev.queries)))
     pos = np.array([features(a) for a in normal.assessments])
-    neg = np.array([features(a) for a in negatives])  # type: ignore[arg-type]
+    neg = np.array([features(a) for a in negatives])
     correct = np.array(normal.correct_top)
     x = np.r_[pos, neg]
     y = np.r_[correct.astype(float), np.zeros(len(neg))]
@@ -310,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     n = len(dev.queries)
     sample = abstention_sample(dev)
-    answered_removed = leave_gold_out(project, dev, sample, together=True)
+    answered_removed = answered_without_gold(project, dev, sample)
     abstention = 1 - sum(answered_removed) / len(sample)
     false_abstention = sum(not a for a in normal.answered) / n
     wrong = sum(a and not c for a, c in zip(normal.answered, normal.correct_top, strict=True))

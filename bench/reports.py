@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import hashlib
 import json
 import random
@@ -236,12 +237,16 @@ def run(store: Store, rows: int, repeat: int) -> list[tuple[str, str, float, flo
     results = []
     for label, period in (("季度", QUARTER), ("全年", YEAR)):
         for name, fn in reports.items():
-            first, best, cpu = _time(lambda fn=fn, period=period: fn(store, period), repeat)
+            first, best, cpu = _time(functools.partial(fn, store, period), repeat)
             results.append((label, name, first, best, cpu))
             print(f"  {label} {name:<32} 首次 {first:6.2f} s   最快 {best:6.2f} s   CPU {cpu:6.2f} s", flush=True)
     with tempfile.TemporaryDirectory() as spool:
         log = QuestionLog(store, "bench", Path(spool), background=False)
-        first, best, cpu = _time(lambda: (log._hot_cache.clear(), log.hot_topics()), repeat)
+        def cold_hot_topics() -> list[str]:
+            log._hot_cache.clear()
+            return log.hot_topics()
+
+        first, best, cpu = _time(cold_hot_topics, repeat)
         results.append(("近30天", "hot_topics 热门条目（缓存前）", first, best, cpu))
     return results
 

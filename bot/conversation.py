@@ -44,7 +44,6 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 _CHOICE = re.compile(r"^(?:第|选|看)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:个|条|项|号)?$")
 _EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACE = re.compile(r"\s+")
-_WORDLIKE = re.compile(r"[^\W_]")
 
 
 class KnowledgeSource(Searchable, Protocol):
@@ -192,8 +191,8 @@ class Conversation:
         assert decision.result is not None
         if decision.kind is DecisionKind.ANSWER:
             self._remember_answer(session, message.dedupe_key)
-            reply, kind = self._answer(decision.hits[0].doc, decision.result.terms)
-            return Turn(reply, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
+            answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
+            return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
         session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
         session.answered = None
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
@@ -233,8 +232,8 @@ class Conversation:
         if doc is None:
             return Turn(compose.text_reply(wording.CHOICE_GONE), kind=ReplyKind.CHOICE_GONE)
         self._remember_answer(session, choices.message_key)
-        reply, kind = self._answer(doc, self.kb.analyze(choices.query))
-        return Turn(reply, kind=kind)
+        answer, kind = self._answer(doc, self.kb.analyze(choices.query))
+        return Turn(answer, kind=kind)
 
     def _more(self, session: Session) -> Turn:
         choices = session.choices

@@ -46,10 +46,10 @@ def configure_logging(app: Flask, level: str = "INFO") -> None:
 
     root = logging.getLogger()
     if not any(getattr(h, "_zwgk", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler._zwgk = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(handler)
+        ours = logging.StreamHandler()
+        setattr(ours, "_zwgk", True)  # marks the handler this function installed  # noqa: B010
+        ours.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(ours)
     if root.level == logging.NOTSET or root.level > logging.getLevelName(level):
         root.setLevel(level)
     # jieba logs its dictionary loading at DEBUG on a handler of its own; once is enough.

@@ -28,9 +28,9 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.privacy import mask_personal_data, pseudonymise, safe_terms
@@ -284,10 +284,13 @@ class QuestionLog:
     def _insert_ignoring_duplicates(self, session: Any, rows: list[dict[str, Any]]) -> None:
         # INSERT … ON CONFLICT (message_key) DO NOTHING: a retried or re-replayed row is no error.
         if self.store.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            from sqlalchemy.dialects import postgresql
+
+            session.execute(postgresql.insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
         else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        session.execute(dialect_insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
+            from sqlalchemy.dialects import sqlite
+
+            session.execute(sqlite.insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
 
     # -- the spool --------------------------------------------------------------------------
 
@@ -352,7 +355,8 @@ class QuestionLog:
 
     def _transient(self, exc: Exception) -> bool:
         """A lost connection or a lock (try again later), as opposed to data the database refuses."""
-        if isinstance(exc, OperationalError | InterfaceError | OSError) or getattr(exc, "connection_invalidated", 0):
+        invalidated = bool(getattr(exc, "connection_invalidated", False))
+        if isinstance(exc, OperationalError | InterfaceError | OSError) or invalidated:
             return True
         try:
             self.store.ping()
@@ -388,7 +392,7 @@ class QuestionLog:
                 ids = [row_id for row_id, _ in session.execute(stmt)]
                 by_id = select(LogRow.id, LogRow.top_title).where(LogRow.id.in_(ids))
                 found = {row_id: title for row_id, title in session.execute(by_id)} if ids else {}
-            titles = [found[i] for i in ids if found.get(i)]
+            titles = [title for i in ids if (title := found.get(i))]
         except Exception as exc:
             log.warning("question log: hot topics unavailable (%s)", mask_personal_data(str(exc).splitlines()[0][:200]))
         self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, titles)
@@ -401,7 +405,8 @@ def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None =
     with store.session() as session:
         if dry_run:
             return session.scalar(select(func.count()).select_from(LogRow).where(LogRow.asked_at < cutoff)) or 0
-        return session.execute(delete(LogRow).where(LogRow.asked_at < cutoff)).rowcount or 0
+        deleted = session.execute(delete(LogRow).where(LogRow.asked_at < cutoff))
+        return cast(CursorResult[Any], deleted).rowcount or 0
 
 
 def from_settings(store: Store, settings: Any, *, background: bool = True) -> QuestionLog:

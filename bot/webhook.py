@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, request
+from flask.globals import app_ctx
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import wording
@@ -85,7 +86,7 @@ class Webhook:
         if encrypted:
             if self.crypto is None:
                 raise _SafeModeNotConfigured
-            xml = self.crypto.decrypt_message(body, args.get("msg_signature"), timestamp, nonce)
+            xml: str | bytes = self.crypto.decrypt_message(body, args.get("msg_signature"), timestamp, nonce)
         else:
             check_signature(args.get("signature"), settings.wechat_token, timestamp, nonce)
             xml = body
@@ -117,7 +118,7 @@ class Webhook:
                     return cached
             log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
             return render(TextReply(wording.BUSY), message, int(time.time()))
-        future = self.pool.submit(self._turn_and_store, current_app._get_current_object(), message, started)
+        future = self.pool.submit(self._turn_and_store, app_ctx.app, message, started)
         try:
             return future.result(timeout=max(0.05, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:

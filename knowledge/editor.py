@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Session
 from knowledge.models import DisclosureItem, FaqEntry, max_chars, utcnow
 from knowledge.store import Store
 from knowledge.text import fold
+
+_Row = TypeVar("_Row", FaqEntry, DisclosureItem)
 
 
 class EditError(ValueError):
@@ -267,7 +270,7 @@ class EditBatch:
             self._items = {k: i for i in reversed(items) for k in _item_keys(i.url, i.index_number, i.title)}
         return self._items
 
-    def _get(self, model: type[FaqEntry] | type[DisclosureItem], row_id: int) -> FaqEntry | DisclosureItem:
+    def _get(self, model: type[_Row], row_id: int) -> _Row:
         row = self.session.get(model, row_id)
         if row is None:
             raise EditError(f"找不到编号为 {row_id} 的{'问答' if model is FaqEntry else '公开信息'}")
@@ -309,7 +312,8 @@ class EditBatch:
         if row is not None:
             index.pop(row.question_key, None)
         result = self._saved(row or FaqEntry(similar_json="[]", enabled=True), values)
-        index[key] = result.row  # type: ignore[assignment]
+        assert isinstance(result.row, FaqEntry)
+        index[key] = result.row
         return result
 
     def set_faq_enabled(self, faq_id: int, enabled: bool) -> Change:
@@ -356,7 +360,8 @@ class EditBatch:
                 index.pop(key, None)
         result = self._saved(row or DisclosureItem(body="", keywords=""), values)
         item = result.row
-        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})  # type: ignore[misc]
+        assert isinstance(item, DisclosureItem)
+        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})
         return result
 
     def delete_item(self, item_id: int) -> bool:

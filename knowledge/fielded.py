@@ -178,7 +178,8 @@ class FieldedIndex:
             return np.zeros(len(doc_ids), dtype=bool)
         ids = found[0]
         pos = np.minimum(np.searchsorted(ids, doc_ids), len(ids) - 1)
-        return ids[pos] == doc_ids
+        found_at: np.ndarray = ids[pos] == doc_ids
+        return found_at
 
     def max_score(self, words: Sequence[str]) -> float:
         """What a document matching every query term as well as any document does would get.
@@ -221,9 +222,11 @@ def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     if not total:
         return np.zeros(0, dtype=np.int64)
     run_start = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(starts, counts) + np.arange(total) - run_start
+    positions: np.ndarray = np.repeat(starts, counts) + np.arange(total) - run_start
+    return positions
 
 
 def _ragged_gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of ``values[s:s + c]`` for each (s, c)."""
-    return values[_ragged_positions(starts, counts)]
+    gathered: np.ndarray = values[_ragged_positions(starts, counts)]
+    return gathered

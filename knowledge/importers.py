@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from sqlalchemy import select
@@ -220,7 +221,7 @@ def _read_jsonl(raw: bytes) -> tuple[list[tuple[int, Record]], list[RowError]]:
     return records, [RowError("", n, reason) for n, reason in bad]
 
 
-def _json_record(obj: dict) -> Record:
+def _json_record(obj: dict[str, Any]) -> Record:
     record: Record = {}
     for key, value in obj.items():
         name = _FIELD_BY_HEADER.get(_header_key(key))
@@ -373,6 +374,7 @@ def import_paths(
                 where = f"{name} 第 {number} 行" if len(loaded) > 1 else f"第 {number} 行"
                 try:
                     data = record_to_data(record)
+                    existing: FaqEntry | DisclosureItem | None
                     if isinstance(data, FaqData):
                         existing = batch.find_faq(data.question)
                     else:
@@ -398,7 +400,8 @@ def export_records(store: Store) -> Iterator[dict[str, object]]:
     """Every item and FAQ entry as the JSON objects `import_paths` reads back: a lossless round trip."""
     with store.session() as session:
         for item in session.scalars(select(DisclosureItem).order_by(DisclosureItem.id)):
-            record = {"type": "item", "title": item.title, **{f: getattr(item, f) for f in ITEM_FIELDS}}
+            fields = {f: getattr(item, f) for f in ITEM_FIELDS}
+            record: dict[str, object] = {"type": "item", "title": item.title, **fields}
             record["published"] = item.published.isoformat() if item.published else None
             yield {k: v for k, v in record.items() if v is not None}
         for faq in session.scalars(select(FaqEntry).order_by(FaqEntry.id)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -34,10 +35,10 @@ class Base(DeclarativeBase):
     pass
 
 
-def max_chars(column: InstrumentedAttribute) -> int:
+def max_chars(column: InstrumentedAttribute[Any]) -> int:
     """The length of a String column: text limits are written once, in the schema, and read here."""
     length = column.property.columns[0].type.length
-    if length is None:
+    if not isinstance(length, int):
         raise TypeError(f"{column} has no length")
     return length
 

@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,7 +42,7 @@ def _drop_question_log_channel(session: Session) -> None:
 MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the webhook read while an import writes; busy_timeout waits instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -55,7 +56,7 @@ class Store:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict = {"echo": echo, "future": True}
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("postgresql"):
             kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 3})
         self.engine: Engine = create_engine(url, **kwargs)

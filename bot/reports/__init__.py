@@ -80,33 +80,32 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
         # Largest first: the wording scan of the period, then the smaller scans.
         rows_job = pool.submit(question_rows, store, period)
-        jobs = {
-            "days": pool.submit(day_rows, store, period),
-            "users": pool.submit(count_users, store, period),
-            "previous_rows": pool.submit(question_rows, store, previous),
-            "previous_days": pool.submit(day_rows, store, previous),
-            "previous_users": pool.submit(count_users, store, previous),
-        }
+        days_job = pool.submit(day_rows, store, period)
+        users_job = pool.submit(count_users, store, period)
+        previous_rows_job = pool.submit(question_rows, store, previous)
+        previous_days_job = pool.submit(day_rows, store, previous)
+        previous_users_job = pool.submit(count_users, store, previous)
         rows = rows_job.result()
         groups = top_groups(store, period, limit, rows=rows)
         unanswered = unanswered_groups(store, period, limit, rows=rows)
         counts = term_counts(rows)
-        done = {name: job.result() for name, job in jobs.items()}
-    previous_rows = done["previous_rows"]
+        days, users = days_job.result(), users_job.result()
+        previous_rows = previous_rows_job.result()
+        previous_days, previous_users = previous_days_job.result(), previous_users_job.result()
     before = count_by_key(previous_rows)
     before_unanswered = count_by_key(r for r in previous_rows if not r.answered)
     for group in groups:
         group.previous = before.get(group.key, 0)
     for group in unanswered:
         group.previous = before_unanswered.get(group.key, 0)
-    totals = summary(store, period, days=done["days"], users=done["users"])
+    totals = summary(store, period, days=days, users=users)
     entries = entries_from(rows)
     return Report(
         period=period,
         generated_at=local_now(),
         summary=totals,
-        previous_summary=summary(store, previous, days=done["previous_days"], users=done["previous_users"]),
-        daily=daily(store, period, days=done["days"]),
+        previous_summary=summary(store, previous, days=previous_days, users=previous_users),
+        daily=daily(store, period, days=days),
         top_groups=groups,
         unanswered=unanswered,
         top_terms=top_terms(store, period, limit + 10, rows=rows, counts=counts),

@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from knowledge.text import word_file_lines
 
@@ -95,8 +94,13 @@ def is_topic_term(term: str) -> bool:
     return bool(_CJK.search(term) or _LATIN_WORD.match(term))
 
 
-class QuestionRow(NamedTuple):
-    """One distinct (wording, answered, matched entry) of a period, as the database counted it."""
+@dataclass(slots=True)
+class QuestionRow:
+    """One distinct (wording, answered, matched entry) of a period, as the database counted it.
+
+    A slotted dataclass rather than a NamedTuple: a tuple's `count` method and this `count`
+    field would be the same name.
+    """
 
     terms: str
     question: str
@@ -104,7 +108,7 @@ class QuestionRow(NamedTuple):
     kind: str | None  # matched (or, unanswered, nearest) entry
     entry_id: int | None
     category: str | None  # that entry's category at the time
-    count: int
+    count: int  # questions with this wording, answer and entry
     satisfied: int
     unsatisfied: int
     last_id: int  # newest log row of this wording: where the entry's current title is read

@@ -106,7 +106,7 @@ class Period:
 
 def _in(period: Period, *, index_free: bool = False) -> ColumnElement[bool]:
     start, end = period.utc_bounds()
-    column: ColumnElement = literal_column("+question_log.asked_at", DateTime) if index_free else LogRow.asked_at
+    column = literal_column("+question_log.asked_at", DateTime) if index_free else LogRow.asked_at
     return and_(column >= start, column < end)
 
 
@@ -123,7 +123,7 @@ def _in_for_grouping(session: Connection, period: Period) -> ColumnElement[bool]
     if not found:
         return None
     # Two statements: SQLite answers a lone min() or max() from the rowid at once, not both.
-    low, high = session.scalar(select(func.min(LogRow.id))), session.scalar(select(func.max(LogRow.id)))
+    low, high = session.scalar(select(func.min(LogRow.id))) or 0, session.scalar(select(func.max(LogRow.id))) or 0
     return _in(period, index_free=found * 10 >= (high - low + 1))
 
 
@@ -225,7 +225,7 @@ def question_rows(store: Store, period: Period) -> list[QuestionRow]:
         )
         if store.engine.dialect.name == "postgresql":  # ~10⁵ groups of text: hash in memory, not on disk
             session.execute(text("SET LOCAL work_mem = '64MB'"))
-        return [QuestionRow._make(row) for row in session.execute(stmt)]
+        return [QuestionRow(*row) for row in session.execute(stmt)]
 
 
 def sum_by_key(rows: Iterable[_R], key: Callable[[_R], _K]) -> dict[_K, list[int]]:
@@ -244,7 +244,8 @@ def entries_from(rows: Iterable[QuestionRow]) -> list[EntryRow]:
     """What `entry_rows` returns, folded from the question rows already in hand."""
     answered = (row for row in rows if row.answered and row.entry_id is not None)
     merged = sum_by_key(answered, lambda row: (row.kind or "", row.entry_id, row.category))
-    return [EntryRow(kind, entry_id, category, *figures) for (kind, entry_id, category), figures in merged.items()]
+    return [EntryRow(kind, entry_id, category, *figures)
+            for (kind, entry_id, category), figures in merged.items() if entry_id is not None]
 
 
 def entry_titles(store: Store, row_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:

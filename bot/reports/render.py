@@ -196,7 +196,8 @@ def render_xlsx(report: Report) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    for sheet in list(book.worksheets):  # the default empty sheet
+        book.remove(sheet)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for table in report_tables(report):
         sheet = book.create_sheet(table.title[:31])
