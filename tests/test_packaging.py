@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pins(name: str) -> dict[str, Requirement]:
-    pins = {}
+    pins: dict[str, Requirement] = {}
     for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-r"):

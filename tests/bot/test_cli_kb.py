@@ -87,6 +87,7 @@ def test_remove_sample_keeps_entries_staff_have_edited(make_app: Callable[..., F
     runtime = get_runtime(app)
     with runtime.db.session() as session:
         kept = session.scalars(select(FaqEntry).order_by(FaqEntry.id)).first()
+        assert kept is not None
         kept.editor, kept_id = "张三", kept.id
     result = app.test_cli_runner().invoke(args=["kb", "remove-sample"])
     with runtime.db.session() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -28,13 +29,15 @@ BARE = Township(name="金贵镇人民政府", short_name="金贵镇", office_hou
 
 
 def faq(**kw) -> Document:
-    values = {"kind": "faq", "id": 1, "title": "低保怎么申请？", "body": "向户籍所在地村委会提出书面申请。"}
+    values: dict[str, Any] = {
+        "kind": "faq", "id": 1, "title": "低保怎么申请？", "body": "向户籍所在地村委会提出书面申请。"
+    }
     values.update(kw)
     return Document(**values)
 
 
 def item(**kw) -> Document:
-    values = {
+    values: dict[str, Any] = {
         "kind": "item",
         "id": 7,
         "title": "金贵镇2018年政务公开工作总结",
@@ -102,6 +105,7 @@ def test_item_without_link_is_text_with_title_meta_and_summary() -> None:
 
 def test_item_without_date_or_doc_number_omits_those_lines() -> None:
     reply = compose.item_answer(item(url=None, published=None, doc_number=None), "摘要。")
+    assert isinstance(reply, TextReply)
     assert "发布日期" not in reply.content and "文号" not in reply.content
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import itertools
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -103,7 +104,7 @@ def text(content: str, user: str = "openid-a") -> Message:
                    msg_id=str(next(_ids)), content=content)
 
 
-def message(msg_type: str, user: str = "openid-a", **fields: str) -> Message:
+def message(msg_type: str, user: str = "openid-a", **fields: Any) -> Message:
     return Message(to_user="gh_1", from_user=user, create_time=1700000000 + next(_ids), msg_type=msg_type,
                    msg_id=str(next(_ids)), **fields)
 
@@ -322,7 +323,10 @@ def test_not_found_offers_hot_topics(conv: Conversation) -> None:
 
 def test_not_found_survives_a_failing_hot_topic_source(kb_runtime: Runtime, store: StateStore) -> None:
     conv = build(kb_runtime, store)
-    conv.hot_topics = lambda: 1 / 0
+    def failing() -> list[str]:
+        raise ConnectionError("database gone")
+
+    conv.hot_topics = failing
     assert conv.respond(text("宠物狗疫苗接种")).kind == "not_found"
 
 

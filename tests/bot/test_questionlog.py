@@ -59,7 +59,7 @@ class FlakyStore(Store):
         self.attempts = 0
         self.threads: set[int] = set()  # every thread that opened a session
 
-    def session(self):  # type: ignore[override]
+    def session(self):
         self.attempts += 1
         self.threads.add(threading.get_ident())
         if self.down:
@@ -207,7 +207,11 @@ def test_a_crashed_replayer_leaves_a_file_the_next_replay_takes(flaky: FlakyStor
 
 def test_concurrent_writers_lose_no_row(store: Store, tmp_path: Path) -> None:
     log = QuestionLog(store, "secret", tmp_path / "spool")
-    threads = [threading.Thread(target=lambda n=n: [record(log, f"m:{n}:{i}") for i in range(25)]) for n in range(4)]
+    def write(n: int) -> None:
+        for i in range(25):
+            record(log, f"m:{n}:{i}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

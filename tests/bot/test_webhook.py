@@ -17,8 +17,9 @@ from wechatpy.crypto import WeChatCrypto
 from bot import wording
 from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
-from bot.turn import Turn
-from bot.wechat import TextReply, msg_signature
+from bot.state import RedisStore
+from bot.turn import ReplyKind, Turn
+from bot.wechat import Message, TextReply, msg_signature
 from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.support import add_knowledge, event_xml, post, reply_fields, signed_args, text_xml
 
@@ -45,7 +46,7 @@ def logged_questions(app: Flask) -> int:
     runtime = get_runtime(app)
     runtime.questions.flush()
     with runtime.db.session() as session:
-        return session.scalar(select(func.count()).select_from(QuestionLog))
+        return session.scalar(select(func.count()).select_from(QuestionLog)) or 0
 
 
 # -- URL verification ----------------------------------------------------------------------
@@ -101,11 +102,11 @@ def test_image_gets_a_text_saying_what_the_bot_can_do(bot: Flask) -> None:
     assert fields["MsgType"] == "text" and fields["Content"]
 
 
-def test_a_failing_conversation_gets_an_apology_not_a_500(bot: Flask) -> None:
+def test_a_failing_conversation_gets_an_apology_not_a_500(bot: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(_message: object) -> Turn:
         raise RuntimeError("boom")
 
-    get_runtime(bot).conversation.respond = explode  # type: ignore[method-assign]
+    monkeypatch.setattr(get_runtime(bot).conversation, "respond", explode)
     response = post(bot.test_client(), text_xml("低保怎么申请"))
     assert (response.status_code, reply_fields(response.data)["Content"]) == (200, wording.INTERNAL_ERROR)
 
@@ -174,7 +175,7 @@ def test_body_over_64_kib_is_refused_as_too_large(bot: Flask) -> None:
 def test_refusal_is_logged_with_the_request_id(bot: Flask, caplog: pytest.LogCaptureFixture) -> None:
     response = post(bot.test_client(), text_xml("低保"), signature="0" * 40)
     refusal = [r for r in caplog.records if "refused" in r.getMessage()]
-    assert refusal and refusal[0].request_id == response.headers["X-Request-Id"]
+    assert refusal and refusal[0].__dict__["request_id"] == response.headers["X-Request-Id"]
 
 
 # -- safe mode -------------------------------------------------------------------------------
@@ -240,7 +241,9 @@ def two_workers(make_app: Callable[..., Flask], redis_url: str, redis_prefix: st
     """Two apps sharing Redis and the database, like two gunicorn workers."""
     apps = [make_app(REDIS_URL=redis_url) for _ in range(2)]
     for app in apps:
-        get_runtime(app).state.backend.prefix = redis_prefix
+        backend = get_runtime(app).state.backend
+        assert isinstance(backend, RedisStore)
+        backend.prefix = redis_prefix
     add_knowledge(get_runtime(apps[0]), faqs=[FAQ, *OTHER_FAQS])
     get_runtime(apps[1]).kb.maybe_reload(wait=True)
     yield apps
@@ -250,7 +253,7 @@ def test_concurrent_retries_across_workers_get_identical_replies_and_one_log_row
     first = get_runtime(two_workers[0]).conversation
     original = first.respond
 
-    def slow_respond(message: object) -> Turn:
+    def slow_respond(message: Message) -> Turn:
         time.sleep(0.5)  # the retries arrive while the first delivery is still being answered
         return original(message)
 
@@ -277,15 +280,17 @@ def test_concurrent_retries_across_workers_get_identical_replies_and_one_log_row
 # -- the deadline -------------------------------------------------------------------------------
 
 
-def test_a_hanging_answer_gets_the_busy_reply_instead_of_silence(make_app: Callable[..., Flask]) -> None:
+def test_a_hanging_answer_gets_the_busy_reply_instead_of_silence(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(REPLY_DEADLINE="0.3")
     release = threading.Event()
 
     def hang(_message: object) -> Turn:
         release.wait(5)
-        return Turn(reply=TextReply("late"), kind="answer_faq")
+        return Turn(reply=TextReply("late"), kind=ReplyKind.ANSWER_FAQ)
 
-    get_runtime(app).conversation.respond = hang  # type: ignore[method-assign]
+    monkeypatch.setattr(get_runtime(app).conversation, "respond", hang)
     try:
         fields = reply_fields(post(app.test_client(), text_xml("低保")).data)
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -24,18 +24,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
     db.engine.dispose()
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
+def write_jsonl(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+def write_xlsx(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    for default in list(workbook.worksheets):
+        workbook.remove(default)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
-            sheet.append(row)
+            sheet.append(list(row))
     workbook.save(path)
     return path
 
@@ -79,7 +80,9 @@ def test_xlsx_unknown_sheet_is_reported_with_the_sheets_it_has(store: Store, tmp
 
 
 def test_xlsx_header_below_a_title_row_is_found_and_rows_keep_excel_numbers(store: Store, tmp_path: Path) -> None:
-    rows = [["金贵镇常见问题"], [], ["问题", "答案"], ["好问题", "好答案"], ["缺答案的问题", None]]
+    rows: list[list[str | None]] = [
+        ["金贵镇常见问题"], [], ["问题", "答案"], ["好问题", "好答案"], ["缺答案的问题", None]
+    ]
     result = import_paths(store, [write_xlsx(tmp_path / "qa.xlsx", {"Sheet1": rows})])
     assert [(e.row, e.reason) for e in result.errors] == [(5, "答案不能为空")]
 
@@ -198,9 +201,10 @@ def test_portal_text_imports_as_an_item_with_every_field(store: Store, tmp_path:
 
 
 def test_export_reimports_into_an_identical_knowledge_base(store: Store, tmp_path: Path) -> None:
-    rows = [{"question": "问", "answer": "答", "similar": ["另一问"], "category": "类", "enabled": False},
-            {"type": "item", "title": "标题", "body": "正文", "index_number": "A-1", "published": "2018-12-10",
-             "keywords": "甲 乙", "publisher": "某镇", "disclosure_period": "长期公开"}]
+    rows: list[dict[str, object]] = [
+        {"question": "问", "answer": "答", "similar": ["另一问"], "category": "类", "enabled": False},
+        {"type": "item", "title": "标题", "body": "正文", "index_number": "A-1", "published": "2018-12-10",
+         "keywords": "甲 乙", "publisher": "某镇", "disclosure_period": "长期公开"}]
     import_paths(store, [write_jsonl(tmp_path / "in.jsonl", rows)])
     exported = write_jsonl(tmp_path / "out.jsonl", list(export_records(store)))
     copy = Store(f"sqlite:///{tmp_path / 'copy.sqlite3'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ class FakeKnowledge:
         return SearchResult(query, tuple(self.analyze(query)), self.hits[:limit], self.answered, assessment)
 
 
-def decide(kb: FakeKnowledge, question: str, topic: str | None = None, **thresholds: float) -> Decision:
+def decide(kb: FakeKnowledge, question: str, topic: str | None = None, **thresholds: Any) -> Decision:
     policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, **thresholds))
     return policy.decide(question, topic, kb)
 

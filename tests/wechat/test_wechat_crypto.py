@@ -22,7 +22,7 @@ from bot.wechat import (
 )
 
 if TYPE_CHECKING:
-    from conftest import WeChatSample
+    from tests.wechat.conftest import WeChatSample
 
 TOKEN = "test-token"
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -21,7 +21,7 @@ from bot.wechat import (
 )
 
 if TYPE_CHECKING:
-    from conftest import WeChatSample
+    from tests.wechat.conftest import WeChatSample
 
 TOKEN = "QDG6eK"
 
