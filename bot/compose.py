@@ -11,15 +11,11 @@ from collections.abc import Sequence
 
 from bot import wording
 from bot.config import Township
-from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply, fit_text
+from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply, fit_text
 from knowledge.document import Document
 
 PAGE_SIZE = 5
 CHOICE_TITLE_CHARS = 36  # one or two lines on a phone
-NEWS_TITLE_BYTES = 192  # WeChat shows about two lines of a card title
-NEWS_DESCRIPTION_BYTES = 600  # a card shows a few lines; the rest is behind the link
-ITEM_SUMMARY_CHARS_TEXT = 300
-ITEM_SUMMARY_CHARS_NEWS = 120
 HELP_TOPICS = 5
 RELATED_TOPICS = 3
 
@@ -107,37 +103,6 @@ def faq_answer(doc: Document, *, hint: bool = True) -> TextReply:
     return text_reply(text, _tail(doc.url, hint))
 
 
-def _item_meta(doc: Document) -> list[str | None]:
-    return [
-        _filled(wording.ITEM_PUBLISHED, doc.published.isoformat() if doc.published else None),
-        _filled(wording.ITEM_DOC_NUMBER, doc.doc_number),
-    ]
-
-
-def wants_card(doc: Document) -> bool:
-    """An item with a web link reads better as a card: the citizen taps through to the original."""
-    url = doc.url or ""
-    return doc.kind == "item" and url.startswith(("http://", "https://")) and len(url.encode("utf-8")) <= 1024
-
-
-def item_summary_chars(doc: Document) -> int:
-    return ITEM_SUMMARY_CHARS_NEWS if wants_card(doc) else ITEM_SUMMARY_CHARS_TEXT
-
-
-def item_answer(doc: Document, summary: str, *, hint: bool = True) -> TextReply | NewsReply:
-    """A disclosure item: title, 发布日期 and 文号 when known, the extractive summary, the link."""
-    summary = summary.strip()
-    if wants_card(doc):
-        assert doc.url is not None
-        title = fit_text(" ".join(doc.title.split()), NEWS_TITLE_BYTES)
-        budget = min(NEWS_DESCRIPTION_BYTES, TEXT_LIMIT_BYTES - len((title + doc.url).encode("utf-8")))
-        description = fit_text(_lines(" ".join(m for m in _item_meta(doc) if m), summary), budget)
-        return NewsReply(title=title, description=description, url=doc.url)
-    body = summary or (wording.ITEM_NO_SUMMARY if doc.url else "")
-    text = _lines(wording.ITEM_HEADING.format(title=_clip(doc.title, 120)), *_item_meta(doc), body)
-    return text_reply(text, _tail(doc.url, hint))
-
-
 # -- lists -----------------------------------------------------------------------------------------
 
 
@@ -160,13 +125,17 @@ def choices_reply(rows: Sequence[tuple[int, Document]], *, page: int, total: int
 
 
 def not_found_reply(
-    township: Township, related: Sequence[str], suggestions: Sequence[tuple[int, Document]] = ()
+    township: Township,
+    related: Sequence[str],
+    suggestions: Sequence[tuple[int, Document]] = (),
+    excerpt: str | None = None,
 ) -> TextReply:
     """An honest "not published", how to ask through 依申请公开, and a few related hot topics.
 
     `suggestions` are entries that share the question's words without answering it with
     confidence: listed under a heading that says so, numbered so the citizen can open one,
-    never presented as the answer.
+    never presented as the answer. `excerpt` (`bot.item_reply.related_excerpt`) quotes the
+    first suggestion's best sentence under the same "only related" heading.
     """
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     request_lines = _lines(
@@ -177,7 +146,7 @@ def not_found_reply(
     )
     parts = [
         _lines(wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
-        _lines(wording.MAYBE_RELATED, *maybe) if maybe else "",
+        _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else "",
         request_lines,
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
     ]

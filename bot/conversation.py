@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Protocol
 
-from bot import compose, wording
+from bot import compose, item_followups, item_reply, wording
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
 from bot.privacy import pseudonymise
@@ -30,7 +30,6 @@ from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.document import Document
 from knowledge.policy import AnswerPolicy, DecisionKind, Searchable
-from knowledge.summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +166,8 @@ class Conversation:
         number = parse_choice(command)
         if number is not None:
             return self._choose(session, number)
+        if (about_item := item_followups.reply(self.kb, session, command)) is not None:
+            return about_item
         return self._ask(message, session, text.strip())
 
     # -- questions -----------------------------------------------------------------------------
@@ -185,12 +186,14 @@ class Conversation:
                 session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
             related_topics = [] if decision.hits else self._related(list(decision.terms))
-            reply = compose.not_found_reply(self.township, related_topics, numbered)
+            first = decision.hits[0].doc if decision.hits else None
+            excerpt = item_reply.related_excerpt(self.kb, first, decision.terms) if first else None
+            reply = compose.not_found_reply(self.township, related_topics, numbered, excerpt)
             return Turn(reply, kind=ReplyKind.NOT_FOUND, question=question, result=decision.result, answered=False,
                         decision=decision)
         assert decision.result is not None
         if decision.kind is DecisionKind.ANSWER:
-            self._remember_answer(session, message.dedupe_key)
+            self._remember_answer(session, message.dedupe_key, decision.hits[0].doc)
             answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
         session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
@@ -202,13 +205,13 @@ class Conversation:
     def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, ReplyKind]:
         if doc.kind == "faq":
             return compose.faq_answer(doc), ReplyKind.ANSWER_FAQ
-        summary = summarize(doc.body, terms, self.kb.analyze, max_chars=compose.item_summary_chars(doc))
-        return compose.item_answer(doc, summary), ReplyKind.ANSWER_ITEM
+        return item_reply.answer(self.kb, doc, terms), ReplyKind.ANSWER_ITEM
 
     @staticmethod
-    def _remember_answer(session: Session, message_key: str | None) -> None:
+    def _remember_answer(session: Session, message_key: str | None, doc: Document) -> None:
         session.answered = message_key
         session.rated = False
+        session.shown = doc.key if doc.kind == "item" else None
 
     # -- lists ---------------------------------------------------------------------------------
 
@@ -231,7 +234,7 @@ class Conversation:
         doc = self.kb.document(choices.keys[number - 1])
         if doc is None:
             return Turn(compose.text_reply(wording.CHOICE_GONE), kind=ReplyKind.CHOICE_GONE)
-        self._remember_answer(session, choices.message_key)
+        self._remember_answer(session, choices.message_key, doc)
         answer, kind = self._answer(doc, self.kb.analyze(choices.query))
         return Turn(answer, kind=kind)
 

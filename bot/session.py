@@ -34,6 +34,7 @@ class Session:
     choices: Choices | None = None
     answered: str | None = None  # message key of the last answered question (for 满意/不满意)
     rated: bool = False  # that answer has been rated already
+    shown: str | None = None  # key of the last item shown, for "这个文件文号是多少" (bot.item_followups)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,12 +49,13 @@ class Session:
             parsed = Choices(**choices) if isinstance(choices, dict) else None
         except TypeError:
             parsed = None
-        topic, answered = data.get("topic"), data.get("answered")
+        topic, answered, shown = data.get("topic"), data.get("answered"), data.get("shown")
         return cls(
             topic=topic if isinstance(topic, str) else None,
             choices=parsed,
             answered=answered if isinstance(answered, str) else None,
             rated=bool(data.get("rated")),
+            shown=shown if isinstance(shown, str) else None,
         )
 
 

@@ -20,6 +20,7 @@ class ReplyKind(StrEnum):
 
     ANSWER_FAQ = "answer_faq"  # a FAQ entry's answer
     ANSWER_ITEM = "answer_item"  # a disclosure item, summarised
+    ITEM_METADATA = "item_metadata"  # 文号, 发布机构 … of the item just shown (bot.item_followups)
     CHOICES = "choices"  # a numbered list (or its next page)
     NOT_FOUND = "not_found"  # honest "not found", perhaps with related entries
     EMPTY = "empty"  # nothing to search: asked for a question

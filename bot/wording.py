@@ -41,10 +41,27 @@ LINE_PORTAL = "网站：{value}"
 # -- answers --------------------------------------------------------------------------------------
 
 FAQ_HEADING = "【{title}】"
-ITEM_HEADING = "【{title}】"
 ITEM_PUBLISHED = "发布日期：{value}"
 ITEM_DOC_NUMBER = "文号：{value}"
+ITEM_PUBLISHER = "发布机构：{value}"
 ITEM_NO_SUMMARY = "详细内容请查看原文。"
+ITEM_SOURCE = "——摘自《{title}》"
+ITEM_HISTORY = "注意：该文件已{status}，以下内容仅供了解历史情况，不是现行规定。"
+ITEM_EXPIRED = "注意：该文件有效期至{date}，已过期，以下内容仅供了解历史情况，不是现行规定。"
+ITEM_LINK = "原文：{url}"
+
+# -- questions about the item just shown (bot.item_followups) -------------------------------------
+
+ABOUT_ITEM = "《{title}》"
+ABOUT_DOC_NUMBER = "文号：{value}"
+ABOUT_PUBLISHER = "发布机构：{value}"
+ABOUT_PUBLISHED = "发布日期：{value}"
+ABOUT_INDEX_NUMBER = "索引号：{value}"
+ABOUT_URL = "原文链接：{value}"
+ABOUT_STATUS_CURRENT = "据公开信息，该文件现行有效。"
+ABOUT_MISSING = "该信息公开时没有登记{label}，请查看原文或咨询发布机构。"
+ABOUT_LABELS = {"doc_number": "文号", "publisher": "发布机构", "published": "发布日期", "index_number": "索引号",
+                "url": "原文链接"}
 DETAIL_LINK = "详情：{url}"
 FEEDBACK_HINT = "（回复“满意”或“不满意”，帮助我们改进）"
 
@@ -70,6 +87,7 @@ NOT_FOUND_CHANNELS = "申请渠道：{value}"
 NOT_FOUND_REPHRASE = "您可以换个说法，或用更简短的关键词再问一次。"
 RELATED_TOPICS = "大家还在问："
 MAYBE_RELATED = "以下已公开内容与您的问题部分相关，仅供参考（回复序号查看）："
+MAYBE_EXCERPT = "第1条《{title}》中写道：“{quote}”"
 
 # -- other turns ----------------------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ import threading
 import time
 from functools import lru_cache
 
+from knowledge import passages, timeframe
 from knowledge.document import Document, SearchResult
-from knowledge.fielded import FieldedIndex
+from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
 from knowledge.store import DbSegmentCache, Store
@@ -90,7 +91,7 @@ class KnowledgeBase:
         cache = DbSegmentCache(self.store)
         cache.preload()
         started = time.perf_counter()
-        index = FieldedIndex(docs, self.processor, cache=cache)
+        index = KindIndex(passages.expand(docs), self.processor, cache=cache)
         cache.flush()
         self._searcher = Searcher(index, self.processor, self._policy)
         self._documents = {doc.key: doc for doc in docs}
@@ -134,7 +135,7 @@ class KnowledgeBase:
         else:
             self.maybe_reload()
         assert self._searcher is not None
-        return self._searcher.search(query, limit=limit)
+        return timeframe.apply(self._searcher.search(query, limit=limit))
 
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""

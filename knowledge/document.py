@@ -24,6 +24,9 @@ class Document:
     doc_number: str | None = None  # 文号
     index_number: str | None = None  # 索引号
     publisher: str | None = None  # 发布机构
+    status: str | None = None  # 有效 / 废止 / 失效 …, as the portal states it
+    valid_until: datetime.date | None = None  # 有效期至
+    part: int | None = None  # the passage of an item's body this is (knowledge.passages), else None
 
     @property
     def key(self) -> str:

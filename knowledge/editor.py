@@ -69,6 +69,8 @@ class ItemData:
     category: str | None = None  # 所属分类
     keywords: Sequence[str] | str | None = None  # 关键词
     disclosure_period: str | None = None  # 公开时限
+    status: str | None = None  # 有效 / 废止 / 失效
+    valid_until: datetime.date | datetime.datetime | str | None = None  # 有效期至
 
 
 # -- normalisation ----------------------------------------------------------------------------
@@ -125,11 +127,16 @@ def split_similar(value: Sequence[str] | str) -> list[str]:
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    # Some indexes give only the month (2024-05); it stands for the month's first day, which
+    # keeps the year and month right for "去年"/"2024年" questions and for ordering.
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
 )
 
 
-def parse_date(value: datetime.date | datetime.datetime | str | None) -> datetime.date | None:
-    """Accept the date spellings found in portals and spreadsheets: 2018-12-10, 2018/12/10, 2018年12月10日."""
+def parse_date(
+    value: datetime.date | datetime.datetime | str | None, label: str = "发布日期"
+) -> datetime.date | None:
+    """Accept the date spellings found in portals and spreadsheets: 2018-12-10, 2018/12/10, 2018年12月10日, 2024-05."""
     if value is None or isinstance(value, datetime.date):
         return value.date() if isinstance(value, datetime.datetime) else value
     text = unicodedata.normalize("NFKC", str(value)).strip()
@@ -139,10 +146,10 @@ def parse_date(value: datetime.date | datetime.datetime | str | None) -> datetim
         match = pattern.match(text)
         if match:
             try:
-                return datetime.date(*(int(g) for g in match.groups()))
+                return datetime.date(*(int(g) if g else 1 for g in match.groups()))
             except ValueError:
                 break
-    raise EditError(f"发布日期“{text[:30]}”无法识别，请写成 2018-12-10 这样的格式")
+    raise EditError(f"{label}“{text[:30]}”无法识别，请写成 2018-12-10 这样的格式")
 
 
 def normalize_faq(data: FaqData) -> FaqData:
@@ -198,6 +205,8 @@ def normalize_item(data: ItemData) -> ItemData:
         category=_optional(data.category, "所属分类", max_chars(DisclosureItem.category)),
         keywords=keywords,
         disclosure_period=_optional(data.disclosure_period, "公开时限", max_chars(DisclosureItem.disclosure_period)),
+        status=_optional(data.status, "状态", max_chars(DisclosureItem.status)),
+        valid_until=parse_date(data.valid_until, "有效期至"),
     )
 
 
@@ -205,7 +214,7 @@ def normalize_item(data: ItemData) -> ItemData:
 
 # An item's fields besides its title, in one place: the importers read and export the same list.
 ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ItemData) if f.name != "title")
-_NULLABLE = {"url", "category", "index_number", "doc_number", "publisher", "disclosure_period"}
+_NULLABLE = {"url", "category", "index_number", "doc_number", "publisher", "disclosure_period", "status"}
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,13 @@ class FieldedIndex:
         keys = [self._word_key[w] for w in dict.fromkeys(words) if w in self._word_key]
         return keys + [self._char_key[c] for c in dict.fromkeys(self.characters(words)) if c in self._char_key]
 
-    def search(self, words: Sequence[str], k: int) -> list[Ranked]:
-        """The `k` best documents for the analysed query `words`, best first."""
+    def search(self, words: Sequence[str], k: int, *, first: int = 0, fanout: int = 1) -> list[Ranked]:
+        """The `k` best documents for the analysed query `words`, best first.
+
+        `first` and `fanout` serve `knowledge.kinds`: only positions from `first` on count, one
+        per document key (passages of one item share it), found among the `k * fanout` best;
+        the filtering happens before any result object is built.
+        """
         bounds = self._inv_bounds
         spans = [(lo, hi) for key in self._query_keys(words) if (hi := bounds[key + 1]) > (lo := bounds[key])]
         if not spans or k <= 0:
@@ -161,9 +166,11 @@ class FieldedIndex:
         ids = [self._inv_doc[lo:hi] for lo, hi in spans]
         contributions = [self._inv_score[lo:hi] for lo, hi in spans]
         if sum(hi - lo for lo, hi in spans) <= DENSE_FROM_SHARE * len(self.documents):
-            ranked = self._scratch.top_k(ids, contributions, k)
+            ranked = self._scratch.top_k(ids, contributions, k * fanout)
         else:
-            ranked = self._scratch.dense_top_k(ids, contributions, k)
+            ranked = self._scratch.dense_top_k(ids, contributions, k * fanout)
+        if first or fanout > 1:
+            ranked = _distinct(self.documents, ranked, first, k)
         hit_ids = np.array([i for i, _ in ranked], dtype=np.int32)
         present = {w: self._contains("text", w, hit_ids) for w in dict.fromkeys(words)}
         return [
@@ -180,6 +187,10 @@ class FieldedIndex:
         pos = np.minimum(np.searchsorted(ids, doc_ids), len(ids) - 1)
         found_at: np.ndarray = ids[pos] == doc_ids
         return found_at
+
+    def scope(self, position: int) -> tuple[FieldedIndex, int]:
+        """The index holding `position` and the position there: itself (see `knowledge.kinds`)."""
+        return self, position
 
     def max_score(self, words: Sequence[str]) -> float:
         """What a document matching every query term as well as any document does would get.
@@ -203,6 +214,21 @@ class FieldedIndex:
         lo, hi = self._title_bounds[position], self._title_bounds[position + 1]
         covered = [t for t in self._title_terms[lo:hi].tolist() if t in asked]
         return float(field.idf[covered].sum()) / mass
+
+
+def _distinct(
+    documents: Sequence[Document], ranked: list[tuple[int, float]], first: int, k: int
+) -> list[tuple[int, float]]:
+    """The first `k` of `ranked` at positions from `first` on, one per document key."""
+    seen: set[str] = set()
+    kept = []
+    for position, score in ranked:
+        if position >= first and (key := documents[position].key) not in seen:
+            seen.add(key)
+            kept.append((position, score))
+            if len(kept) == k:
+                break
+    return kept
 
 
 def _token_arrays(

@@ -1,8 +1,10 @@
 """Import FAQ entries and disclosure items from the files staff actually have.
 
 JSONL, CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 from Excel's "Unicode text"),
-XLSX and portal page text. Column headers may be Chinese or English with common aliases; each
-row becomes an FAQ entry (question + answer) or a disclosure item (title + body or url).
+XLSX, portal pages saved from the browser (HTML: an item page, or a 信息公开目录 list page whose
+rows become items; `knowledge.portal_html`), portal page text, and folders of such files.
+Column headers may be Chinese or English with common aliases; each row becomes an FAQ entry
+(question + answer) or a disclosure item (title + body or url).
 
 Reading and writing are separate steps: every file is read first — an unreadable, undecodable,
 corrupt or empty file contributes nothing and is reported once — then all rows are written
@@ -31,6 +33,7 @@ from sqlalchemy import select
 from knowledge.editor import ITEM_FIELDS, Change, EditError, FaqData, ItemData, KbEditor, normalize_item
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.portal import PortalParseError, parse_portal_text
+from knowledge.portal_html import read_portal_html
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,9 @@ _ALIASES = {
     "body": "正文 内容 正文内容 全文 body content text",
     "published": "发布日期 发布时间 日期 成文日期 date published",
     "index_number": "索引号 indexnumber",
-    "doc_number": "文号 发文字号 docnumber",
+    "doc_number": "文号 发文字号 docnumber docno",
+    "status": "状态 效力 有效性 时效性 status",
+    "valid_until": "有效期至 失效日期 废止日期 validuntil",
     "publisher": "发布机构 发文机关 publisher",
     "keywords": "关键词 关键字 主题词 keywords",
     "disclosure_period": "公开时限 disclosureperiod",
@@ -62,6 +67,8 @@ _FALSE = {"0", "false", "no", "n", "否", "停用", "禁用", "关闭", "无效"
 _SHEET_HINT = re.compile(r"问答|faq|常见问题|知识", re.IGNORECASE)
 
 Record = dict[str, object]  # canonical field name → raw value
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+IMPORTABLE = {".xlsx", ".xlsm", ".csv", ".tsv", ".jsonl", ".ndjson", ".txt", ".text", *HTML_SUFFIXES}
 
 
 @dataclass(frozen=True)
@@ -287,13 +294,34 @@ def read_file(
         return records, bad, []
     if suffix in {".csv", ".tsv"}:
         return _read_csv(raw, suffix), [], []
+    if suffix in HTML_SUFFIXES:
+        try:
+            items = read_portal_html(raw, url=url)
+        except PortalParseError as exc:
+            raise FileError(str(exc)) from None
+        return [(n, _item_record(item)) for n, item in enumerate(items, start=1)], [], []
     if suffix in {".txt", ".text"}:
         try:
             item = parse_portal_text(_decode(raw), url=url)
         except PortalParseError as exc:
             raise FileError(str(exc)) from None
-        return [(1, {"type": "item", **{k: v for k, v in vars(item).items() if v is not None}})], [], []
-    raise FileError(f"不支持 {suffix or '无扩展名的'} 文件：请使用 .xlsx、.csv、.jsonl 或门户网页文本 .txt")
+        return [(1, _item_record(item))], [], []
+    raise FileError(f"不支持 {suffix or '无扩展名的'} 文件：请使用 .xlsx、.csv、.jsonl、门户网页 .html 或网页文本 .txt")
+
+
+def _item_record(item: ItemData) -> Record:
+    return {"type": "item", **{k: v for k, v in vars(item).items() if v is not None}}
+
+
+def expand_folders(paths: Sequence[str | Path]) -> list[Path]:
+    """Files as given; a folder stands for the importable files in it (not its subfolders), by name."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMPORTABLE))
+        else:
+            files.append(path)
+    return files
 
 
 # -- turning records into edits -------------------------------------------------------------------
@@ -355,7 +383,7 @@ def import_paths(
     """Import every file in one transaction; see the module docstring for what is reported."""
     result = ImportResult()
     loaded: list[tuple[str, list[tuple[int, Record]]]] = []
-    for path in paths:
+    for path in expand_folders(paths):
         name = Path(path).name
         try:
             records, bad, notes = read_file(path, sheet=sheet, url=url)
@@ -403,6 +431,7 @@ def export_records(store: Store) -> Iterator[dict[str, object]]:
             fields = {f: getattr(item, f) for f in ITEM_FIELDS}
             record: dict[str, object] = {"type": "item", "title": item.title, **fields}
             record["published"] = item.published.isoformat() if item.published else None
+            record["valid_until"] = item.valid_until.isoformat() if item.valid_until else None
             yield {k: v for k, v in record.items() if v is not None}
         for faq in session.scalars(select(FaqEntry).order_by(FaqEntry.id)):
             record = {"type": "faq", "question": faq.question, "similar": faq.similar, "answer": faq.answer,

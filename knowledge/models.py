@@ -59,6 +59,8 @@ class DisclosureItem(Base):
     category: Mapped[str | None] = mapped_column(String(200))  # 所属分类
     keywords: Mapped[str] = mapped_column(String(500), default="")  # 关键词, space separated
     disclosure_period: Mapped[str | None] = mapped_column(String(100))  # 公开时限
+    status: Mapped[str | None] = mapped_column(String(20))  # 有效 / 废止 / 失效 (None: not stated)
+    valid_until: Mapped[datetime.date | None] = mapped_column(Date)  # 有效期至
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     editor: Mapped[str | None] = mapped_column(String(100))

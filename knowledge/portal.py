@@ -44,7 +44,7 @@ _LABEL_RE = re.compile(
     r"(?:^|(?<=\s))(" + "|".join(_spaced(k) for k in sorted(_LABELS, key=len, reverse=True)) + r")[ \t\u3000]*[:：]?"
 )
 _URL_LINE = re.compile(r"^(?:原文)?(?:链接|网址)\s*[:：]?\s*(https?://\S+)$", re.IGNORECASE)
-_BREADCRUMB = re.compile(r"^(?:您?当前(?:浏览)?位置|所在位置)\s*[:：]")
+_BREADCRUMB = re.compile(r"^(?:您?当前的?(?:浏览)?位置|所在位置)\s*[:：]")
 _CHROME = re.compile(
     r"^(?:扫一扫在手机打开当前页|附件下载|附件[:：]?$|【?打印本页】?|【?关闭窗口】?|上一篇|下一篇|相关链接|分享到"
     r"|字号|【\s*[大中小]\s*】|访问量|浏览次数)"
@@ -60,7 +60,7 @@ class PortalParseError(ValueError):
     """The text does not look like a portal page; the message says why, in Chinese."""
 
 
-def _metadata(line: str) -> list[tuple[str, str]] | None:
+def metadata_pairs(line: str) -> list[tuple[str, str]] | None:
     """The (field, value) pairs of a metadata line, or None if the line does not start with a label."""
     matches = list(_LABEL_RE.finditer(line))
     if not matches or matches[0].start() != 0:
@@ -101,7 +101,7 @@ def parse_portal_text(text: str, *, url: str | None = None) -> ItemData:
         if url_line:
             fields.setdefault("url", url_line.group(1))
             continue
-        pairs = _metadata(line) if not body else None
+        pairs = metadata_pairs(line) if not body else None
         if pairs:
             for name, value in pairs:
                 if value and name not in fields:

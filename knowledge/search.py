@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 
+from knowledge import passages
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
 from knowledge.fielded import FieldedIndex, Ranked
+from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy
 from knowledge.text import TextProcessor
 
@@ -31,7 +33,7 @@ class Searcher:
 
     def __init__(
         self,
-        index: FieldedIndex,
+        index: FieldedIndex | KindIndex,
         processor: TextProcessor,
         policy: AnswerPolicy | None = None,
     ) -> None:
@@ -48,7 +50,8 @@ class Searcher:
     def assess(self, query: str, limit: int = 10) -> tuple[SearchResult, Assessment]:
         """`search`, plus the features and confidence behind its decision."""
         words = self.processor.analyze(query)
-        ranked = self.index.search(words, max(limit, DECISION_DEPTH)) if words else []
+        depth = max(limit, DECISION_DEPTH)
+        ranked = passages.collapse(self.index.search(words, depth), depth) if words else []
         assessment = self._assess(words, ranked) if ranked else NO_EVIDENCE
         hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
         answered = bool(hits) and self.policy.answers(assessment)
@@ -56,17 +59,18 @@ class Searcher:
 
     def _assess(self, words: list[str], ranked: list[Ranked]) -> Assessment:
         best = ranked[0]
-        attainable = self.index.max_score(words)
+        index, position = self.index.scope(best.position)  # the statistics that ranked the best hit
+        attainable = index.max_score(words)
         strength = best.score / attainable if attainable > 0 else 0.0
         runner_up = next((r.score for r in ranked[1:] if not _same_answer(r, best)), 0.0)
         margin = (best.score - runner_up) / best.score if best.score > 0 else 0.0
-        coverage = self.index.title_coverage(words, best.position)
+        coverage = index.title_coverage(words, position)
         confidence = self.policy.confidence(strength, margin, coverage)
         return Assessment(strength, margin, coverage, confidence, self._query_coverage(words, best))
 
     def _query_coverage(self, words: list[str], best: Ranked) -> float:
         """Idf share of the question's words found in the best hit; unseen words weigh the most."""
-        text = self.index.fields["text"]
+        text = self.index.scope(best.position)[0].fields["text"]
         n = text.corpus_size
         unseen = math.log((n - 0.5) / 1.5) if n > 2 else 1.0
         weights = {w: (text.term_idf(w) if w in text.vocab else unseen) for w in set(words)}

@@ -22,7 +22,7 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 KB_VERSION_KEY = "kb_version"
 
 
@@ -37,9 +37,18 @@ def _drop_question_log_channel(session: Session) -> None:
         session.execute(text("ALTER TABLE question_log DROP COLUMN channel"))
 
 
+def _add_item_validity(session: Session) -> None:
+    """2 → 3: items carry their status (有效/废止/失效) and an optional 有效期至."""
+    present = {c["name"] for c in inspect(session.connection()).get_columns("disclosure_item")}
+    if "status" not in present:
+        session.execute(text("ALTER TABLE disclosure_item ADD COLUMN status VARCHAR(20)"))
+    if "valid_until" not in present:
+        session.execute(text("ALTER TABLE disclosure_item ADD COLUMN valid_until DATE"))
+
+
 # Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
 # newest schema for a new database; these only alter databases made by older releases.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel, 2: _add_item_validity}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -169,6 +178,8 @@ def item_document(item: DisclosureItem) -> Document:
         doc_number=item.doc_number or None,
         index_number=item.index_number or None,
         publisher=item.publisher or None,
+        status=item.status or None,
+        valid_until=item.valid_until,
     )
 
 

@@ -109,24 +109,29 @@ def summarize(
 
     def score(i: int) -> float:
         value = sum(weight.get(t, 0.0) for t in analysed[i] & wanted)
-        heading = len(parts[i]) < _SHORT_SENTENCE or not parts[i].endswith(_ENDED)
-        return value * (0.5 if heading else 1.0)
+        return value * (0.5 if is_heading(parts[i]) else 1.0)
 
     scores = [score(i) for i in range(len(parts))]
     if any(scores):
         ranked = sorted((i for i in range(len(parts)) if scores[i] > 0), key=lambda i: (-scores[i], i))
     else:
         ranked = list(range(len(parts)))
-    return _assemble(parts, ranked[: max(1, sentences)], wanted, analyze, max_chars)
+    return assemble(parts, ranked[: max(1, sentences)], wanted, analyze, max_chars)
 
 
-def _assemble(
+def is_heading(sentence: str) -> bool:
+    """A heading or fragment ("一、强化组织机构", no end mark, or very short): weak evidence."""
+    return len(sentence) < _SHORT_SENTENCE or not sentence.endswith(_ENDED)
+
+
+def assemble(
     parts: Sequence[str],
     ranked: Sequence[int],
     wanted: set[str],
     analyze: Callable[[str], list[str]],
     max_chars: int,
 ) -> str:
+    """The `ranked` sentences that fit in `max_chars` (the best always, narrowed), in text order."""
     chosen: list[int] = []
     used = 0
     for i in ranked:

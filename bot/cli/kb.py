@@ -38,11 +38,11 @@ def _default_editor() -> str:
 @group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--sheet", help="Excel 文件要导入的工作表名称（默认自动选择有“问题/答案”表头的工作表）。")
-@click.option("--url", help="门户网页文本对应的网址（只能和一个 .txt 文件一起使用）。")
+@click.option("--url", help="门户网页对应的网址（只能和一个 .txt 或 .html 文件一起使用；目录页的相对链接据此补全）。")
 @click.option("--editor", help="记录为编辑人的名字（默认是当前系统用户）。")
 def import_command(paths: tuple[Path, ...], sheet: str | None, url: str | None, editor: str | None) -> None:
-    """导入问答或公开信息：.xlsx、.csv、.jsonl，或门户网页文本 .txt。"""
-    if url and len(paths) != 1:
+    """导入问答或公开信息：.xlsx、.csv、.jsonl，门户网页 .html（信息页或目录页）、网页文本 .txt，或文件夹。"""
+    if url and (len(paths) != 1 or paths[0].is_dir()):
         raise click.UsageError("--url 只能和一个文件一起使用")
     runtime = runtime_with_schema()
     result = import_paths(runtime.db, paths, sheet=sheet, url=url, editor=editor or _default_editor())

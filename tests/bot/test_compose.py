@@ -79,41 +79,6 @@ def test_long_faq_answer_is_cut_at_a_sentence_end() -> None:
     assert body.endswith("。")
 
 
-def test_item_with_link_becomes_a_card_with_date_and_doc_number() -> None:
-    reply = compose.item_answer(item(), "2018年累计投入扶贫资金300万元。")
-    assert isinstance(reply, NewsReply)
-    assert reply.url == URL
-    assert reply.description.startswith("发布日期：2018-12-10 文号：金政发〔2018〕293号\n")
-    assert "300万元" in reply.description
-
-
-def test_item_card_with_long_title_and_summary_fits() -> None:
-    reply = compose.item_answer(item(title=LONG_TITLE), LONG)
-    assert size(reply) <= TEXT_LIMIT_BYTES
-
-
-def test_item_without_link_is_text_with_title_meta_and_summary() -> None:
-    reply = compose.item_answer(item(url=None), "2018年累计投入扶贫资金300万元。")
-    assert isinstance(reply, TextReply)
-    assert reply.content.splitlines()[:4] == [
-        "【金贵镇2018年政务公开工作总结】",
-        "发布日期：2018-12-10",
-        "文号：金政发〔2018〕293号",
-        "2018年累计投入扶贫资金300万元。",
-    ]
-
-
-def test_item_without_date_or_doc_number_omits_those_lines() -> None:
-    reply = compose.item_answer(item(url=None, published=None, doc_number=None), "摘要。")
-    assert isinstance(reply, TextReply)
-    assert "发布日期" not in reply.content and "文号" not in reply.content
-
-
-def test_long_item_text_fits() -> None:
-    reply = compose.item_answer(item(url=None, title=LONG_TITLE), LONG)
-    assert size(reply) <= TEXT_LIMIT_BYTES
-
-
 def test_choices_are_numbered_with_pick_and_more_hints() -> None:
     rows = [(n, faq(id=n, title=f"问题{n}")) for n in range(1, 6)]
     reply = compose.choices_reply(rows, page=0, total=8)

@@ -22,7 +22,7 @@ from bot.runtime import Runtime, get_runtime
 from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore
 from bot.turn import Turn
 from bot.wechat.messages import Message
-from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply
+from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply
 from knowledge.models import DisclosureItem, FaqEntry
 from tests.support import DIBAO, OTHER, FakeClock
 
@@ -166,16 +166,18 @@ def test_answer_turn_carries_question_and_result_for_the_log(conv: Conversation)
     assert turn.question == "高龄津贴怎么申领？" and turn.result is not None and turn.answered
 
 
-def test_item_with_link_is_a_card_quoting_the_matching_sentence(conv: Conversation) -> None:
+def test_item_answer_quotes_the_matching_sentence_first_then_its_source(conv: Conversation) -> None:
     turn = conv.respond(text("扶贫资金投入了多少"))
-    assert isinstance(turn.reply, NewsReply) and turn.reply.url == ITEM_URL
-    assert "2018年累计投入扶贫资金300万元" in turn.reply.description
-    assert "发布日期：2018-12-10" in turn.reply.description and "金政发〔2018〕293号" in turn.reply.description
+    lines = content(turn).splitlines()
+    assert turn.kind == "answer_item" and lines[0].startswith("2018年累计投入扶贫资金300万元")
+    assert "发布日期：2018-12-10" in lines and "文号：金政发〔2018〕293号" in lines
+    assert f"原文：{ITEM_URL}" in lines
 
 
-def test_item_without_link_is_a_text_answer(conv: Conversation) -> None:
+def test_item_without_link_is_answered_without_a_link_line(conv: Conversation) -> None:
     turn = conv.respond(text("秸秆禁烧"))
-    assert turn.kind == "answer_item" and content(turn).startswith("【关于秸秆禁烧的通告】")
+    assert turn.kind == "answer_item" and "——摘自《关于秸秆禁烧的通告》" in content(turn)
+    assert "原文：" not in content(turn)
 
 
 def test_long_answer_fits_the_byte_limit(kb_runtime: Runtime, store: StateStore) -> None:
@@ -378,7 +380,7 @@ def test_subscribe_gets_the_help_text_as_welcome(conv: Conversation, key: str | 
 
 def test_menu_click_answers_its_topic(conv: Conversation) -> None:
     turn = conv.respond(event("CLICK", "MENU_POVERTY"))
-    assert isinstance(turn.reply, NewsReply) and turn.question == "扶贫资金"
+    assert turn.kind == "answer_item" and turn.question == "扶贫资金"
 
 
 def test_unknown_menu_click_gets_help(conv: Conversation) -> None:

@@ -231,3 +231,23 @@ def test_two_thousand_rows_import_without_a_query_per_row(store: Store, tmp_path
         event.remove(store.engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert (result.created, len(selects) < 20) == (2000, True), selects[:5]
+
+
+def test_item_status_valid_until_and_month_only_dates_are_imported(store: Store, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "items.jsonl", [
+        {"标题": "某办法", "正文": "正文。", "状态": "废止", "有效期至": "2025-12-31", "发布日期": "2024-05",
+         "doc_no": "某府〔2024〕1号"},
+    ])
+    assert import_paths(store, [path]).created == 1
+    with store.session() as session:
+        row = session.scalars(select(DisclosureItem)).one()
+        assert (row.status, row.valid_until, row.published, row.doc_number) == (
+            "废止", datetime.date(2025, 12, 31), datetime.date(2024, 5, 1), "某府〔2024〕1号")
+    exported = list(export_records(store))
+    assert exported[0]["status"] == "废止" and exported[0]["valid_until"] == "2025-12-31"
+
+
+def test_an_unreadable_valid_until_date_names_its_column(store: Store, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "items.jsonl", [{"标题": "某办法", "正文": "正文。", "有效期至": "明年"}])
+    result = import_paths(store, [path])
+    assert result.created == 0 and "有效期至" in result.errors[0].reason

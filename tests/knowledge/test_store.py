@@ -99,3 +99,27 @@ def test_migrate_adds_an_index_missing_from_an_existing_table(store: Store) -> N
     store.migrate()
     names = {ix["name"] for ix in sqlalchemy.inspect(store.engine).get_indexes("question_log")}
     assert "ix_question_log_user_asked_at" in names
+
+
+def test_a_version_1_database_gains_the_item_validity_columns(tmp_path) -> None:
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy import text as sa_text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Store(url)
+    with old.engine.begin() as conn:
+        conn.execute(sa_text("CREATE TABLE disclosure_item (id INTEGER PRIMARY KEY, index_number VARCHAR(100), "
+                             "doc_number VARCHAR(200), title VARCHAR(500), body TEXT, url VARCHAR(1000), "
+                             "published DATE, publisher VARCHAR(200), category VARCHAR(200), keywords VARCHAR(500), "
+                             "disclosure_period VARCHAR(100), created_at DATETIME, updated_at DATETIME, "
+                             "editor VARCHAR(100))"))
+        conn.execute(sa_text("INSERT INTO disclosure_item (id, title, body, keywords) VALUES (1, '旧信息', '', '')"))
+        conn.execute(sa_text("CREATE TABLE kb_meta (key VARCHAR(100) PRIMARY KEY, value VARCHAR(200))"))
+        conn.execute(sa_text("INSERT INTO kb_meta VALUES ('schema_version', '1')"))
+    old.engine.dispose()
+    store = Store(url)
+    store.migrate()
+    columns = {c["name"] for c in sa_inspect(store.engine).get_columns("disclosure_item")}
+    assert {"status", "valid_until"} <= columns
+    assert [d.title for d in store.load_documents()] == ["旧信息"]
+    store.engine.dispose()

@@ -1,0 +1,237 @@
+"""Disclosure items beside the FAQ bank: is the right document found, and is its answer quoted?
+
+    python -m bench.items [--shared DIR] [--sweep]
+
+The 86 Shanghai documents (``datasets/shanghai_gov_docs.jsonl``) are written out as the item
+rows a township would import (标题, 正文, 文号, 发布日期, 发布机构, 所属分类, 状态, 链接) and
+imported through the real importer into a throwaway database **together with** the 2,081-entry
+FAQ bank, so items and FAQ entries compete in one ranking. Then:
+
+* items: for each of the 30 questions of ``eval/items_dev.jsonl`` — hit@1 / hit@3 of its
+  document among the ranked hits (an FAQ entry above it counts against it), and whether the
+  reply a citizen gets through `Conversation.respond` contains the answering sentence
+  (``answer_hint``, compared without whitespace) — the share "quoted" — and of those, the
+  share quoted as the answer ("quoted as answer"; the rest were quoted under "not found" as
+  only related, `bot.item_reply.related_excerpt`);
+* FAQ: hit@1 / hit@3 / MRR@10 of the 170 FAQ development questions, and what citizens get
+  (`bench.outcomes` classes), with the FAQ bank alone and with the documents imported too.
+
+items_dev is a development set, so a held-out view is printed as well: the questions are split
+into two fixed halves (even and odd lines); ``--sweep`` compares passage sizes on the first
+half only and reports the chosen size on the second, and figures are shown per document level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.outcomes import classify
+from bench.quality import DevSet, default_shared, first_correct, ranking_metrics, read_jsonl, require_shared
+from bot import create_app
+from bot.runtime import Runtime, get_runtime
+from bot.startup import prepare
+from bot.wechat import Message, NewsReply, TextReply
+from knowledge import passages
+from knowledge.importers import import_paths
+from knowledge.kinds import KindIndex
+from knowledge.search import Searcher
+from knowledge.segcache import MemorySegmentationCache
+
+BANK = "datasets/msgabench_govqa_2081.jsonl"
+DOCS = "datasets/shanghai_gov_docs.jsonl"
+ITEMS_DEV = "eval/items_dev.jsonl"
+FAQ_DEV = "eval/dev_queries.jsonl"
+GOALS = {"hit@1": 0.90, "hit@3": 0.95, "quoted": 0.80}
+_SPACE = re.compile(r"\s+")
+
+
+def item_rows(docs: Sequence[dict]) -> list[dict]:
+    """The documents as a township's item import: the portal's own field names."""
+    rows = []
+    for doc in docs:
+        row = {"条目类型": "信息", "标题": doc["title"], "正文": doc["body"], "链接": doc["url"],
+               "发布日期": doc["date"], "发布机构": doc["publisher"], "所属分类": doc["category"],
+               "状态": doc["status"]}
+        if doc.get("doc_no") and doc["doc_no"].strip("-— "):
+            row["文号"] = doc["doc_no"]
+        rows.append(row)
+    return rows
+
+
+def reply_text(reply: TextReply | NewsReply | None) -> str:
+    if isinstance(reply, TextReply):
+        return reply.content + reply.tail
+    if isinstance(reply, NewsReply):
+        return reply.title + "\n" + reply.description
+    return ""
+
+
+def open_runtime(tmp: str, files: Sequence[Path]) -> Runtime:
+    env = {"DATABASE_URL": f"sqlite:///{tmp}/items.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
+           "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
+    app = create_app(env, instance_path=tmp)
+    prepare(app, announce=False)
+    runtime = get_runtime(app)
+    result = import_paths(runtime.db, list(files))
+    if result.errors:
+        print(f"  import: {result.summary()} first errors: {[str(e) for e in result.errors[:3]]}")
+    runtime.kb.maybe_reload(wait=True)
+    return runtime
+
+
+def ask(runtime: Runtime, n: int, query: str):
+    message = Message("gh", f"bench-items-{n}", 1700000000, "text", msg_id=str(n), content=query)
+    return runtime.conversation.respond(message)
+
+
+def item_figures(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str]) -> list[dict]:
+    """Per question: rank of its document, and whether the conversation's reply quotes the hint."""
+    rows = []
+    for n, (question, gold) in enumerate(zip(questions, gold_keys, strict=True)):
+        result = runtime.kb.search(question["query"], limit=10)
+        rank = first_correct([h.doc.key for h in result.hits], frozenset({gold}))
+        turn = ask(runtime, n, question["query"])
+        quoted = _SPACE.sub("", question["answer_hint"]) in _SPACE.sub("", reply_text(turn.reply))
+        rows.append({"rank": rank, "quoted": quoted, "kind": turn.kind})
+    return rows
+
+
+def summarise(rows: Sequence[dict]) -> dict[str, float]:
+    """hit@1, hit@3, quoted in any reply, and quoted as the answer (not only under "related")."""
+    metrics = ranking_metrics([r["rank"] for r in rows])
+    return {"hit@1": metrics["hit@1"], "hit@3": metrics["hit@3"],
+            "quoted": sum(r["quoted"] for r in rows) / len(rows),
+            "quoted as answer": sum(r["quoted"] and r["kind"] == "answer_item" for r in rows) / len(rows)}
+
+
+def fmt(metrics: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+
+
+def faq_figures(runtime: Runtime, dev: DevSet, bank: Sequence[dict], queries: Sequence[dict]) -> tuple[dict, dict]:
+    """FAQ ranking metrics and outcome classes through this runtime's knowledge base.
+
+    Gold FAQ entries are matched by question/answer text (ids differ between databases).
+    """
+    by_text: dict[tuple[str, str], str] = {}
+    for doc in runtime.db.load_documents():
+        if doc.kind == "faq":
+            by_text[("q", _SPACE.sub("", doc.title))] = doc.key
+    ranks: list[int | None] = []
+    counts: collections.Counter[str] = collections.Counter()
+    for n, (query, gold_titles) in enumerate(zip(dev.queries, faq_gold_titles(bank, queries), strict=True)):
+        result = runtime.kb.search(query, limit=10)
+        gold = frozenset(k for t in gold_titles if (k := by_text.get(("q", _SPACE.sub("", t)))))
+        ranks.append(first_correct([h.doc.key for h in result.hits], gold))
+        turn = ask(runtime, 1000 + n, query)
+        top = turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
+        counts[classify(turn.reply, turn.kind, gold_titles, top)] += 1
+    return ranking_metrics(ranks), dict(counts)
+
+
+def faq_gold_titles(bank: Sequence[dict], queries: Sequence[dict]) -> list[set[str]]:
+    titles = []
+    for query in queries:
+        gold = bank[query["row"]]
+        titles.append({e["question"].strip() for e in bank
+                       if e["question"] == gold["question"] or e["answer"] == gold["answer"]})
+    return titles
+
+
+def outcome_line(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    reach = sum(v for k, v in counts.items()
+                if k in {"direct answer, correct", "list, gold shown", "not found + related, gold shown"})
+    return (f"direct correct {counts.get('direct answer, correct', 0) / total:.1%}, "
+            f"answered or one tap away {reach / total:.1%}, "
+            f"wrong direct answers {counts.get('direct answer, WRONG', 0) / total:.1%}")
+
+
+def sweep(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str], sizes: Sequence[int]) -> None:
+    """Document ranking for other passage sizes (searcher only, no conversation)."""
+    docs = runtime.db.load_documents()
+    processor = runtime.kb.processor
+    cache = MemorySegmentationCache()
+    halves = (range(0, len(questions), 2), range(1, len(questions), 2))
+    print("\nPassage size sweep (document ranking; tune on half A, read half B):")
+    for size in sizes:
+        index = KindIndex(passages.expand(docs, size) if size else docs, processor, cache=cache)
+        searcher = Searcher(index, processor)
+        ranks = [first_correct([h.doc.key for h in searcher.search(q["query"]).hits], frozenset({g}))
+                 for q, g in zip(questions, gold_keys, strict=True)]
+        parts = [ranking_metrics([ranks[i] for i in half]) for half in halves]
+        label = "whole documents" if not size else f"{size} chars"
+        print(f"  {label:<16} A: hit@1 {parts[0]['hit@1']:.3f} hit@3 {parts[0]['hit@3']:.3f}   "
+              f"B: hit@1 {parts[1]['hit@1']:.3f} hit@3 {parts[1]['hit@3']:.3f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.items", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--sweep", action="store_true", help="compare passage sizes on half A")
+    parser.add_argument("--no-faq", action="store_true", help="skip the FAQ figures (faster)")
+    args = parser.parse_args(argv)
+    require_shared(args.shared, BANK, DOCS, ITEMS_DEV, FAQ_DEV)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    docs = read_jsonl(args.shared / DOCS)
+    questions = read_jsonl(args.shared / ITEMS_DEV)
+    bank = read_jsonl(args.shared / BANK)
+    faq_queries = read_jsonl(args.shared / FAQ_DEV)
+    dev = DevSet.load(args.shared) if not args.no_faq else None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        items_file = Path(tmp) / "items.jsonl"
+        items_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in item_rows(docs)),
+                              encoding="utf-8")
+        runtime = open_runtime(tmp, [args.shared / BANK, items_file])
+        by_url = {d.url: d.key for d in runtime.db.load_documents() if d.kind == "item"}
+        gold_keys = [by_url[docs[q["doc"]]["url"]] for q in questions]
+        rows = item_figures(runtime, questions, gold_keys)
+        print(f"Items: {len(docs)} documents + FAQ bank in one knowledge base ({runtime.kb.size} entries), "
+              f"{len(questions)} questions (passages of {passages.PASSAGE_CHARS} chars)")
+        overall = summarise(rows)
+        print(f"  all 30                 {fmt(overall)}")
+        for name, half in (("half A (even lines)", rows[0::2]), ("half B (odd lines)", rows[1::2])):
+            print(f"  {name:<22} {fmt(summarise(half))}")
+        levels = collections.defaultdict(list)
+        for q, row in zip(questions, rows, strict=True):
+            levels[docs[q["doc"]]["level"]].append(row)
+        for level, level_rows in sorted(levels.items()):
+            print(f"  {level} ({len(level_rows):2d})            {fmt(summarise(level_rows))}")
+        kinds = collections.Counter(r["kind"] for r in rows)
+        print("  reply kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+        misses = [(q["query"], r) for q, r in zip(questions, rows, strict=True) if r["rank"] != 1 or not r["quoted"]]
+        for query, r in misses:
+            print(f"    miss: rank {r['rank']}, quoted {r['quoted']}, {r['kind']}: {query}")
+        if args.sweep:
+            sweep(runtime, questions, gold_keys, (0, 120, 180, 240, 320, 480))
+        if dev is not None:
+            combined = faq_figures(runtime, dev, bank, faq_queries)
+        runtime.questions.close()
+    if dev is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            runtime = open_runtime(tmp, [args.shared / BANK])
+            alone = faq_figures(runtime, dev, bank, faq_queries)
+            runtime.questions.close()
+        print(f"\nFAQ development questions ({len(dev.queries)}):")
+        for name, (metrics, counts) in (("FAQ bank alone", alone), ("FAQ bank + 86 documents", combined)):
+            print(f"  {name:<24} hit@1 {metrics['hit@1']:.3f}  hit@3 {metrics['hit@3']:.3f}  "
+                  f"mrr@10 {metrics['mrr@10']:.3f}")
+            print(f"  {'':<24} {outcome_line(counts)}")
+    print("\nGoals (items):")
+    for name, goal in GOALS.items():
+        print(f"  {name:<7} {overall[name]:.3f}  goal >= {goal:.2f}  {'met' if overall[name] >= goal else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Questions about the item just shown: "这个文件文号是多少", "哪个部门发的", "什么时候发布的".
+
+After an item was answered, a citizen often asks about the document itself rather than its
+content. Those questions name no topic, so a search would find nothing (or something else);
+they are answered from the item's own metadata instead. Only short messages that ask for one
+metadata field are taken, and only while the session remembers an item (`Session.shown`);
+anything else goes on to the normal search.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import wording
+from bot.compose import text_reply
+from bot.item_reply import ItemSource, history_note
+from bot.session import Session
+from bot.turn import ReplyKind, Turn
+from knowledge.document import Document
+
+MAX_CHARS = 20  # longer messages are questions of their own
+# Which field a question asks for. Checked in order: 发布日期 before 发布机构 ("什么时候发的").
+_FIELDS = (
+    ("doc_number", re.compile(r"文号|字号|发文号|文件号")),
+    ("index_number", re.compile(r"索引号")),
+    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|哪年|日期|时间|多久以前")),
+    ("publisher", re.compile(r"哪个部门|什么部门|哪个单位|哪个机关|哪家|谁发|谁出|谁制定|谁印发|发布机构|发文机关|"
+                             r"发布单位|哪里发|哪发")),
+    ("url", re.compile(r"链接|网址|原文|出处")),
+    ("status", re.compile(r"有效|失效|废止|过期|现行|还能用|还管用|作废")),
+)
+# Words that refer to the document just shown, and the particles of a question.
+_ABOUT = re.compile(r"这个|那个|这份|这篇|该|此|它|这条|上面|刚才|文件|通知|办法|公告|公示|规定|发布|发的|印发|出的")
+_PARTICLES = re.compile(r"[是多少吗呢的了啊呀吧个哪什么谁请问一下给我您你想知道查看告诉还有能用呀嘛]")
+
+
+def asked_field(command: str) -> str | None:
+    """The metadata field a short follow-up asks for, or None when it is not such a question.
+
+    Whatever is left of the message after the field's words, the words that point at the
+    document and the question's particles must be (almost) nothing: "低保什么时候发放" names a
+    topic of its own and goes to the search.
+    """
+    if len(command) > MAX_CHARS:
+        return None
+    for field, pattern in _FIELDS:
+        if pattern.search(command):
+            rest = _PARTICLES.sub("", _ABOUT.sub("", pattern.sub("", command)))
+            return field if len(rest) <= 1 else None
+    return None
+
+
+def answer(doc: Document, field: str) -> str:
+    """The answer text: the item's title, then the field asked for (or that it was not recorded)."""
+    lines = [wording.ABOUT_ITEM.format(title=" ".join(doc.title.split()))]
+    if field == "status":
+        lines.append(history_note(doc) or wording.ABOUT_STATUS_CURRENT)
+        return "\n".join(lines)
+    value = {
+        "doc_number": doc.doc_number,
+        "index_number": doc.index_number,
+        "published": doc.published.isoformat() if doc.published else None,
+        "publisher": doc.publisher,
+        "url": doc.url,
+    }[field]
+    template = {
+        "doc_number": wording.ABOUT_DOC_NUMBER,
+        "index_number": wording.ABOUT_INDEX_NUMBER,
+        "published": wording.ABOUT_PUBLISHED,
+        "publisher": wording.ABOUT_PUBLISHER,
+        "url": wording.ABOUT_URL,
+    }[field]
+    lines.append(template.format(value=value) if value else wording.ABOUT_MISSING.format(
+        label=wording.ABOUT_LABELS[field]))
+    return "\n".join(lines)
+
+
+def reply(kb: ItemSource, session: Session, command: str) -> Turn | None:
+    """The turn answering a metadata follow-up about `session.shown`, or None to search as usual."""
+    if not session.shown:
+        return None
+    field = asked_field(command)
+    if field is None:
+        return None
+    doc = kb.document(session.shown)
+    if doc is None:  # removed since it was shown
+        session.shown = None
+        return None
+    return Turn(text_reply(answer(doc, field)), kind=ReplyKind.ITEM_METADATA)

@@ -1,0 +1,84 @@
+"""An item reply: the answering sentences first, then 《title》, 文号, 发布日期, 发布机构 and the link."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from bot import item_reply
+from bot.wechat.replies import TEXT_LIMIT_BYTES
+from knowledge.document import Document
+from tests.bot.test_conversation import kb_runtime  # noqa: F401 (fixture)
+
+URL = "https://www.example.gov.cn/xxgk/2018/1.html"
+
+
+def item(**kw) -> Document:
+    values: dict[str, Any] = {
+        "kind": "item", "id": 7, "title": "金贵镇2018年政务公开工作总结", "body": "正文。", "url": URL,
+        "published": datetime.date(2018, 12, 10), "doc_number": "金政发〔2018〕293号",
+        "publisher": "金贵镇人民政府"}
+    values.update(kw)
+    return Document(**values)
+
+
+def test_quote_comes_first_then_title_doc_number_date_publisher_and_link() -> None:
+    reply = item_reply.item_answer(item(), "2018年发布信息389条。", hint=False)
+    assert (reply.content + reply.tail).splitlines() == [
+        "2018年发布信息389条。",
+        "——摘自《金贵镇2018年政务公开工作总结》",
+        "文号：金政发〔2018〕293号",
+        "发布日期：2018-12-10",
+        "发布机构：金贵镇人民政府",
+        f"原文：{URL}",
+    ]
+
+
+def test_missing_metadata_lines_are_left_out() -> None:
+    reply = item_reply.item_answer(item(url=None, doc_number=None, published=None, publisher=None), "摘要。")
+    assert "文号" not in reply.content and "发布日期" not in reply.content and "原文：" not in reply.content
+
+
+def test_a_repealed_item_is_labelled_as_history_above_the_quote() -> None:
+    reply = item_reply.item_answer(item(status="废止"), "补贴标准为每月0.25元。")
+    assert reply.content.splitlines()[0] == "注意：该文件已废止，以下内容仅供了解历史情况，不是现行规定。"
+
+
+def test_an_expired_item_is_labelled_with_its_end_date() -> None:
+    doc = item(valid_until=datetime.date(2020, 1, 1))
+    reply = item_reply.item_answer(doc, "摘要。", today=datetime.date(2021, 1, 1))
+    assert "有效期至2020-01-01，已过期" in reply.content.splitlines()[0]
+
+
+def test_a_current_item_carries_no_history_label() -> None:
+    reply = item_reply.item_answer(item(status="有效"), "摘要。")
+    assert "仅供了解历史情况" not in reply.content
+
+
+def test_a_long_quote_and_title_still_fit_with_the_link_intact() -> None:
+    reply = item_reply.item_answer(item(title="很长的标题" * 60), "很长的句子，" * 400)
+    assert len((reply.content + reply.tail).encode("utf-8")) <= TEXT_LIMIT_BYTES
+    assert (reply.content + reply.tail).endswith(f"原文：{URL}\n（回复“满意”或“不满意”，帮助我们改进）")
+    assert "文号：金政发〔2018〕293号" in reply.content + reply.tail
+
+
+def test_not_found_quotes_a_related_items_sentence_under_the_related_heading() -> None:
+    from bot import compose, wording
+    from bot.config import Township
+
+    township = Township(name="金贵镇人民政府", short_name="金贵镇", phone="", address="", office_hours="",
+                        disclosure_channels="", staff_contact="")
+    excerpt = wording.MAYBE_EXCERPT.format(title="某办法", quote="每台补助不超过10万元。")
+    reply = compose.not_found_reply(township, [], [(1, item())], excerpt)
+    lines = reply.content.splitlines()
+    assert lines[0] == wording.NOT_FOUND
+    heading = lines.index(wording.MAYBE_RELATED)
+    assert lines[heading + 2] == "第1条《某办法》中写道：“每台补助不超过10万元。”"
+
+
+def test_a_related_excerpt_is_only_for_items(kb_runtime) -> None:  # noqa: F811
+    kb = kb_runtime.kb
+    docs = {kb.document(k).kind: kb.document(k) for k in ("item:1", "faq:1") if kb.document(k)}
+    text = item_reply.related_excerpt(kb, docs["item"], kb.analyze("扶贫资金多少"))
+    assert text is not None and "300万元" in text and text.startswith("第1条《金贵镇2018年扶贫工作情况》")
+    assert item_reply.related_excerpt(kb, docs["faq"], kb.analyze("低保")) is None

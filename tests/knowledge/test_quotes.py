@@ -1,0 +1,55 @@
+"""The answering sentence of an item, quoted verbatim rather than its cover note."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.document import Document
+from knowledge.quotes import asks_quantity, quote
+from knowledge.text import TextProcessor
+
+TITLE = "关于印发《星河路站动迁特殊困难对象补助办法》的通知"
+BODY = (
+    "现印发《星河路站动迁特殊困难对象补助办法》，请遵照执行。\n"
+    "第一条 为做好星河路站动迁工作，制定本办法。\n"
+    "第二条 本办法适用于星河路站地块内户籍在册的居民家庭。\n"
+    "第三条 符合特殊困难认定标准的，给予每人最高不超过2万元货币补贴。\n"
+    "第四条 申请人应向街道受理窗口提交书面申请。"
+)
+
+
+@pytest.fixture(scope="module")
+def analyze():
+    return TextProcessor().analyze
+
+
+def item() -> Document:
+    return Document(kind="item", id=1, title=TITLE, body=BODY)
+
+
+def test_the_sentence_with_the_asked_fact_is_quoted_not_the_cover_note(analyze) -> None:
+    question = "星河路站动迁的困难户 每人最高能补贴多少"
+    text = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    assert "给予每人最高不超过2万元货币补贴。" in text
+    assert "请遵照执行" not in text
+
+
+def test_the_quote_is_verbatim_text_of_the_body(analyze) -> None:
+    question = "去哪里提交申请"
+    text = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    assert text and all(part in BODY for part in text.split("。") if part)
+
+
+def test_a_quote_stays_within_its_length_budget(analyze) -> None:
+    question = "补贴多少 怎么申请"
+    assert len(quote(item(), analyze(question), analyze, max_chars=40, question=question)) <= 40
+
+
+@pytest.mark.parametrize("question", ["能补多少钱", "几年复核一次", "多久响应", "什么时候截止", "最高能造多高"])
+def test_questions_asking_for_an_amount_or_a_time_are_recognised(question: str) -> None:
+    assert asks_quantity(question)
+
+
+@pytest.mark.parametrize("question", ["去哪里申请", "谁负责维修", "这有规定吗"])
+def test_other_questions_are_not_taken_for_amounts(question: str) -> None:
+    assert not asks_quantity(question)
