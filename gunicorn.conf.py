@@ -1,4 +1,13 @@
-"""Production server settings: `gunicorn -c gunicorn.conf.py app:app`.
+"""Production server settings: `gunicorn -c gunicorn.conf.py app:app`, behind nginx.
+
+Starting through this file *is* what makes a start "production": it sets `ZWGK_ENV=production`
+(unless the environment already says otherwise), so a missing or default `WECHAT_TOKEN`, a
+missing `WECHAT_MODE`, generated secrets with a shared database or Redis, or several workers
+without Redis stop the start with one Chinese+English line each, before any worker forks.
+
+gunicorn listens on 127.0.0.1 only: nginx (deploy/nginx.conf) is the front that buffers
+whole request bodies, so a slow or stalled client holds an nginx connection (cheap, evented)
+and never one of gunicorn's threads. The limits below bound gunicorn by itself as well.
 
 The app is created once in the master (`preload_app`) and prepared there before any worker
 forks (`on_starting` → `bot.startup.prepare`): the schema upgrade and the first-start sample
@@ -8,12 +17,32 @@ across processes.
 """
 
 import os
+import sys
 
-bind = os.environ.get("BIND", "0.0.0.0:8000")
+os.environ.setdefault("ZWGK_ENV", "production")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+os.environ["WEB_CONCURRENCY"] = str(workers)  # the start-up check counts the same workers
+
+if os.environ["ZWGK_ENV"] == "production":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bot.config import production_problems
+
+    _problems = production_problems(os.environ)
+    if _problems:
+        sys.stderr.write("拒绝以不安全的配置启动生产环境 / refusing an unsafe production start:\n")
+        sys.stderr.writelines(f"  - {problem}\n" for problem in _problems)
+        sys.exit(1)
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True
-timeout = 30
+timeout = 30  # a worker silent this long (stuck in C code) is killed and replaced
+graceful_timeout = 10
+keepalive = 2  # nginx keeps its upstream connections short; an idle one must not pin a thread
+limit_request_line = 8190
+limit_request_fields = 50
+limit_request_field_size = 8190
 accesslog = "-"
 # WeChat puts the OpenID in the query string; keep it out of the access log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'

@@ -3,6 +3,10 @@
 Defaults are chosen so that `flask --app app run` works on a fresh machine (SQLite under
 `instance/`, in-process state store, bundled sample knowledge base). The README's
 configuration table lists the same names; keep the two in step.
+
+Production fails closed. `ZWGK_ENV=production` (which `gunicorn.conf.py` sets unless told
+otherwise) turns every default that is only safe on a developer's machine into a refusal to
+start, with one Chinese+English sentence naming what to set: see `production_problems`.
 """
 
 from __future__ import annotations
@@ -16,10 +20,63 @@ from pathlib import Path
 # Signs requests when WECHAT_TOKEN is unset, so `flask run` works out of the box; a server
 # started with it warns (bot.startup), since anyone who knows it can forge messages.
 DEV_TOKEN = "zwgk-dev-token"
+WECHAT_MODES = ("plain", "compatible", "safe")
+ENVIRONMENTS = ("development", "production")
 
 
 class ConfigError(ValueError):
     """A setting has a value the bot cannot work with; the message names the variable."""
+
+
+def environment(env: Mapping[str, str]) -> str:
+    """`development` (the default: `flask run`, tests, CLI) or `production` (gunicorn.conf.py)."""
+    raw = env.get("ZWGK_ENV", "").strip().lower() or "development"
+    if raw not in ENVIRONMENTS:
+        raise ConfigError(f"ZWGK_ENV must be development or production, got {raw!r}")
+    return raw
+
+
+def wechat_mode(env: Mapping[str, str]) -> str:
+    """The console's message encryption mode; by default what the AES key allows."""
+    raw = env.get("WECHAT_MODE", "").strip().lower()
+    aes_key = env.get("WECHAT_AES_KEY", "").strip()
+    if not raw:
+        return "compatible" if aes_key else "plain"
+    if raw not in WECHAT_MODES:
+        raise ConfigError(f"WECHAT_MODE must be plain, compatible or safe, got {raw!r}")
+    if raw != "plain" and not aes_key:
+        raise ConfigError(f"WECHAT_MODE={raw} needs WECHAT_AES_KEY (the 43-character EncodingAESKey) "
+                          f"/ {raw} 模式需要配置 WECHAT_AES_KEY（43 位消息加解密密钥）")
+    return raw
+
+
+def production_problems(env: Mapping[str, str]) -> list[str]:
+    """Why a production start would be unsafe: one Chinese+English line per problem, or none.
+
+    Checked from the environment alone, so gunicorn.conf.py can refuse before any worker
+    starts (and `Settings.from_env` refuses again for any other way of starting production).
+    """
+    problems = []
+    token = env.get("WECHAT_TOKEN", "").strip()
+    if not token or token == DEV_TOKEN:
+        problems.append("未设置 WECHAT_TOKEN 或仍为开发默认值，任何人都可伪造群众消息 / "
+                        "WECHAT_TOKEN is unset or the public development default: anyone could forge messages")
+    if not env.get("WECHAT_MODE", "").strip():
+        problems.append("未设置 WECHAT_MODE（plain、compatible 或 safe，与公众平台“消息加解密方式”一致） / "
+                        "WECHAT_MODE is unset: set plain, compatible or safe as chosen in the WeChat console")
+    shared = bool(env.get("REDIS_URL", "").strip()) or not (
+        env.get("DATABASE_URL", "").strip() or "sqlite:").startswith("sqlite:")
+    for name in ("SECRET_KEY", "USER_HASH_SECRET"):
+        if shared and not env.get(name, "").strip():
+            problems.append(f"使用共享的数据库或 Redis 时必须显式设置 {name}，否则各实例的密钥（用户假名）不一致 / "
+                            f"{name} must be set explicitly with a shared database or Redis: "
+                            f"a per-instance generated secret would not agree between instances")
+    workers = env.get("WEB_CONCURRENCY", "").strip() or "1"
+    if not env.get("REDIS_URL", "").strip() and (not workers.isdigit() or int(workers) > 1):
+        problems.append("多个工作进程必须配置 REDIS_URL（会话、重试去重和限流须共享），或设 WEB_CONCURRENCY=1 / "
+                        "more than one worker needs REDIS_URL (sessions, retry folding and rate limits must be "
+                        "shared), or set WEB_CONCURRENCY=1")
+    return problems
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -112,6 +169,8 @@ class Settings:
     wechat_appid: str
     wechat_aes_key: str
     wechat_max_skew: int
+    wechat_mode: str
+    environment: str
     max_body_bytes: int
     reply_deadline: float
     load_sample_kb: bool
@@ -127,7 +186,16 @@ class Settings:
 
     @property
     def safe_mode_enabled(self) -> bool:
-        return bool(self.wechat_aes_key)
+        return bool(self.wechat_aes_key) and self.wechat_mode != "plain"
+
+    @property
+    def accepts_plaintext(self) -> bool:
+        """`safe` mode refuses unencrypted bodies: a downgrade would skip the AES layer."""
+        return self.wechat_mode != "safe"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_env(cls, instance_path: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,6 +204,13 @@ class Settings:
         aes_key = env.get("WECHAT_AES_KEY", "").strip()
         if aes_key and len(aes_key) != 43:
             raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console")
+        mode = wechat_mode(env)
+        stage = environment(env)
+        if stage == "production":
+            problems = production_problems(env)
+            if problems:
+                raise ConfigError("拒绝以不安全的配置启动生产环境 / refusing an unsafe production start:\n  "
+                                  + "\n  ".join(problems))
         token = env.get("WECHAT_TOKEN", "").strip() or DEV_TOKEN  # warned about at server start
         default_db = f"sqlite:///{(instance_path / 'zwgk.sqlite3').as_posix()}"
         township = Township(
@@ -158,9 +233,12 @@ class Settings:
             wechat_appid=env.get("WECHAT_APPID", "").strip(),
             wechat_aes_key=aes_key,
             wechat_max_skew=_int(env, "WECHAT_MAX_SKEW", 300),
+            wechat_mode=mode,
+            environment=stage,
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
             reply_deadline=_float(env, "REPLY_DEADLINE", 4.5) or 4.5,
-            load_sample_kb=_bool(env, "LOAD_SAMPLE_KB", True),
+            # The bundled sample is demo content: loaded by default only in development.
+            load_sample_kb=_bool(env, "LOAD_SAMPLE_KB", stage == "development"),
             session_ttl=_int(env, "SESSION_TTL", 1800, minimum=60),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
             user_hash_secret=env.get("USER_HASH_SECRET") or _instance_secret(instance_path, "user_hash_secret"),

@@ -89,6 +89,8 @@ class Webhook:
             xml: str | bytes = self.crypto.decrypt_message(body, args.get("msg_signature"), timestamp, nonce)
         else:
             check_signature(args.get("signature"), settings.wechat_token, timestamp, nonce)
+            if not settings.accepts_plaintext:
+                raise _PlaintextRefused  # after the signature: an unsigned probe learns nothing
             xml = body
         check_timestamp(timestamp, time.time(), settings.wechat_max_skew)
         return parse_message(xml), Envelope(str(timestamp), str(nonce), encrypted)
@@ -161,6 +163,12 @@ class Webhook:
 
 class _SafeModeNotConfigured(WeChatError):
     status = 400
+
+
+class _PlaintextRefused(WeChatError):
+    """WECHAT_MODE=safe: a plaintext body is a downgrade around the AES layer."""
+
+    status = 403
 
 
 def _webhook() -> Webhook:
