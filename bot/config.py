@@ -176,6 +176,7 @@ class Settings:
     load_sample_kb: bool
     session_ttl: int
     rate_limit_per_minute: int
+    rate_limit_global_per_minute: int
     user_hash_secret: str
     log_retention_days: int
     answer_threshold: float | None
@@ -241,6 +242,7 @@ class Settings:
             load_sample_kb=_bool(env, "LOAD_SAMPLE_KB", stage == "development"),
             session_ttl=_int(env, "SESSION_TTL", 1800, minimum=60),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
+            rate_limit_global_per_minute=_int(env, "RATE_LIMIT_GLOBAL_PER_MINUTE", 3000),
             user_hash_secret=env.get("USER_HASH_SECRET") or _instance_secret(instance_path, "user_hash_secret"),
             log_retention_days=_int(env, "LOG_RETENTION_DAYS", 365, minimum=1),
             answer_threshold=_float(env, "ANSWER_THRESHOLD", None),

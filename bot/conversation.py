@@ -33,6 +33,10 @@ from knowledge.policy import AnswerPolicy, DecisionKind, Searchable
 
 log = logging.getLogger(__name__)
 
+# What of a message is read as the question: the question log keeps as much, and no real
+# question is longer; a 60 KB paste costs neither a long search nor a big session.
+MAX_QUESTION_CHARS = 1000
+
 _HELP = {"帮助", "菜单", "?", "help", "你好", "您好", "hi", "hello", "在吗", "使用说明"}
 _STAFF = {"人工", "转人工", "人工服务", "人工客服", "客服"}
 _THANKS = {"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的", "收到", "ok", "知道了", "明白了"}
@@ -102,7 +106,14 @@ class Conversation:
     # -- entry point ---------------------------------------------------------------------------
 
     def respond(self, message: Message) -> Turn:
-        """The reply to one message, and what the question log should record about it."""
+        """The reply to one message, and what the question log should record about it.
+
+        Every kind of message counts against the limits (帮助 and 人工 too: each costs a
+        reply, and a flood of them is a flood all the same).
+        """
+        limited = self._limited(message)
+        if limited is not None:
+            return limited
         if message.is_event:
             return self._event(message)
         if message.msg_type == "text":
@@ -120,6 +131,23 @@ class Conversation:
 
     def _user(self, openid: str) -> str:
         return pseudonymise(openid, self.settings.user_hash_secret)
+
+    def _message_key(self, message: Message) -> str:
+        """The message's pseudonymous key, as the question log stores it (never the OpenID)."""
+        return pseudonymise(message.dedupe_key, self.settings.user_hash_secret)
+
+    def _limited(self, message: Message) -> Turn | None:
+        """The reply when this message is over the per-citizen or the global limit, else None."""
+        if self.sessions.allow(self._user(message.from_user), self.settings.rate_limit_per_minute):
+            over_global = not self.sessions.allow_global(self.settings.rate_limit_global_per_minute)
+            if not over_global:
+                return None
+            reply = compose.text_reply(wording.BUSY)
+        else:
+            reply = compose.text_reply(wording.RATE_LIMITED)
+        if message.is_event and message.event_lower not in {"subscribe", "click"}:
+            return Turn(None, kind=ReplyKind.IGNORED)  # nothing would have been said anyway
+        return Turn(reply, kind=ReplyKind.RATE_LIMITED)
 
     def _event(self, message: Message) -> Turn:
         event = message.event_lower
@@ -147,10 +175,8 @@ class Conversation:
         return self._with_session(message, lambda s: self._stateful(message, s, text, command))
 
     def _with_session(self, message: Message, handle: Callable[[Session], Turn]) -> Turn:
-        """Rate-limit, load the citizen's session, run `handle`, save what it changed."""
+        """Load the citizen's session, run `handle`, save what it changed."""
         user = self._user(message.from_user)
-        if not self.sessions.allow(user, self.settings.rate_limit_per_minute):
-            return Turn(compose.text_reply(wording.RATE_LIMITED), kind=ReplyKind.RATE_LIMITED)
         session = self.sessions.load(user)
         turn = handle(session)
         self.sessions.save(user, session)
@@ -168,7 +194,7 @@ class Conversation:
             return self._choose(session, number)
         if (about_item := item_followups.reply(self.kb, session, command)) is not None:
             return about_item
-        return self._ask(message, session, text.strip())
+        return self._ask(message, session, text.strip()[:MAX_QUESTION_CHARS])
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -183,7 +209,7 @@ class Conversation:
         if decision.kind in (DecisionKind.NOT_FOUND, DecisionKind.RELATED):
             session.answered = None
             if decision.kind is DecisionKind.RELATED:
-                session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
+                session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
             related_topics = [] if decision.hits else self._related(list(decision.terms))
             first = decision.hits[0].doc if decision.hits else None
@@ -193,10 +219,10 @@ class Conversation:
                         decision=decision)
         assert decision.result is not None
         if decision.kind is DecisionKind.ANSWER:
-            self._remember_answer(session, message.dedupe_key, decision.hits[0].doc)
+            self._remember_answer(session, self._message_key(message), decision.hits[0].doc)
             answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
-        session.choices = Choices(query=decision.query, keys=keys, message_key=message.dedupe_key)
+        session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
         session.answered = None
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,

@@ -155,12 +155,17 @@ class QuestionLog:
         except Exception:
             log.exception("question log: could not record a question")
 
-    def record_feedback(self, message_key: str, value: str) -> None:
-        """Attach 满意/不满意 to the logged question with this (raw) message key."""
+    def record_feedback(self, message_key: str, value: str, *, hashed: bool = False) -> None:
+        """Attach 满意/不满意 to the logged question with this message key.
+
+        `hashed`: the key is already the pseudonym (`pseudonymise(key, secret)`), as the
+        conversation keeps it in the session.
+        """
         if value not in FEEDBACK_VALUES:
             raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_VALUES)}, not {value!r}")
         try:
-            self._submit({"op": "feedback", "key": self._key(message_key), "value": value})
+            key = message_key if hashed else self._key(message_key)
+            self._submit({"op": "feedback", "key": key, "value": value})
         except Exception:
             log.exception("question log: could not record feedback")
 

@@ -1,9 +1,12 @@
 """A citizen's conversation memory: the last list of choices, the current topic, the last answer.
 
-Kept in the state store (Redis in production) under the citizen's pseudonym, never the OpenID,
-and expiring `session_ttl` seconds after the last message. Everything in it can be lost at any
-moment (expiry, Redis outage): the conversation then behaves as for a new citizen, and a
-numbered reply is told that its list has expired instead of being answered from nothing.
+Kept in the state store (Redis in production) under the citizen's pseudonym, never the OpenID;
+message keys in it are pseudonyms too, and the question text it keeps (topic, list query) is
+masked and capped when saved (`STORED_TEXT_CHARS`), so Redis never holds a phone or ID number
+nor a pasted wall of text. The session expires `session_ttl` seconds after the last message.
+Everything in it can be lost at any moment (expiry, Redis outage): the conversation then
+behaves as for a new citizen, and a numbered reply is told that its list has expired
+instead of being answered from nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +14,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.privacy import mask_personal_data
 from bot.state import StateStore
 
 SESSION_PREFIX = "session:"
 RATE_PREFIX = "rate:"
+GLOBAL_RATE_KEY = "rate-all"
 RATE_WINDOW = 60  # seconds; the limit is per minute
+STORED_TEXT_CHARS = 200  # a topic or list query longer than this adds nothing to a follow-up
+
+
+def _stored_text(text: str | None) -> str | None:
+    return mask_personal_data(text)[:STORED_TEXT_CHARS] if text else text
 
 
 @dataclass
@@ -37,7 +47,12 @@ class Session:
     shown: str | None = None  # key of the last item shown, for "这个文件文号是多少" (bot.item_followups)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """What the store keeps: question text masked and capped (see the module docstring)."""
+        data = asdict(self)
+        data["topic"] = _stored_text(self.topic)
+        if data["choices"]:
+            data["choices"]["query"] = _stored_text(self.choices.query) or ""
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> Session:
@@ -84,3 +99,9 @@ class Sessions:
         if per_minute <= 0:
             return True
         return self.state.incr(RATE_PREFIX + user, RATE_WINDOW) <= per_minute
+
+    def allow_global(self, per_minute: int) -> bool:
+        """Count this message against every citizen's total; False beyond `per_minute` (0: no limit)."""
+        if per_minute <= 0:
+            return True
+        return self.state.incr(GLOBAL_RATE_KEY, RATE_WINDOW) <= per_minute

@@ -2,7 +2,8 @@
 
 The order matters. Size, signature and timestamp are checked before anything is parsed;
 decryption and XML parsing refuse hostile bodies without expanding them; then WeChat's retries
-are folded onto the first delivery (one answer, one log row, byte-identical replies), and the
+are folded onto the first delivery (`bot.retries`: one answer, one log row, byte-identical
+replies, a dead delivery's claim taken over by the next retry), and the
 conversation runs in a worker thread under a deadline so that a hanging Redis or database
 costs the citizen a polite "please try again", never silence.
 """
@@ -19,6 +20,7 @@ from flask.globals import app_ctx
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import wording
+from bot.retries import RENEW_EVERY, RetryFolding
 from bot.runtime import Runtime, get_runtime
 from bot.turn import ReplyKind, Turn
 from bot.wechat import (
@@ -37,14 +39,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat", __name__)
 
-CLAIM_TTL = 60  # a first delivery that has not answered after this long is presumed dead
-REPLY_TTL = 300  # WeChat's three retries arrive within ~15 s; keep the reply well past that
 POLL_INTERVAL = 0.05
-
-
-def reply_key(message: Message) -> str:
-    """Where the reply XML to this message (and so to its retries) is kept in the state store."""
-    return f"wx:reply:{message.dedupe_key}"
 
 
 def _refuse(status: int, reason: str) -> Response:
@@ -75,6 +70,7 @@ class Webhook:
             else None
         )
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="turn")
+        self.folding = RetryFolding(runtime.state, settings.user_hash_secret)
 
     # -- inbound ------------------------------------------------------------------------------
 
@@ -104,32 +100,42 @@ class Webhook:
 
     def answer(self, message: Message, started: float) -> str:
         """The reply XML for this message: the stored one for a retry, else a fresh answer."""
-        state = self.runtime.state
-        stored_at = reply_key(message)
+        folding = self.folding
+        key = folding.key(message.dedupe_key)
         deadline = started + self.runtime.settings.reply_deadline
-        cached = state.get(stored_at)
+        cached = folding.reply(key)
         if cached is not None:
             log.info("retry of %s answered from the stored reply", message.msg_type)
             return cached
-        if not state.add(f"wx:claim:{message.dedupe_key}", "1", CLAIM_TTL):
-            # Another worker is answering the first delivery right now: wait for its reply.
-            while time.monotonic() < deadline:
-                time.sleep(POLL_INTERVAL)
-                cached = state.get(stored_at)
-                if cached is not None:
-                    return cached
-            log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
-            return render(TextReply(wording.BUSY), message, int(time.time()))
-        future = self.pool.submit(self._turn_and_store, app_ctx.app, message, started)
-        try:
-            return future.result(timeout=max(0.05, deadline - time.monotonic()))
-        except concurrent.futures.TimeoutError:
+        owned = folding.claim(key)
+        while not owned:
+            # Another delivery is answering right now: wait for its reply, or for its claim to
+            # lapse (its worker died) and answer in its place.
+            if time.monotonic() >= deadline:
+                log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
+                return render(TextReply(wording.BUSY), message, int(time.time()))
+            time.sleep(POLL_INTERVAL)
+            cached = folding.reply(key)
+            if cached is not None:
+                return cached
+            owned = folding.claim(key)
+            if owned:
+                log.warning("the delivery that claimed this message stopped; this retry answers it")
+        future = self.pool.submit(self._turn_and_store, app_ctx.app, message, key, started)
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return future.result(timeout=max(0.05, min(RENEW_EVERY, remaining)))
+            except concurrent.futures.TimeoutError:
+                if remaining > RENEW_EVERY:
+                    folding.renew(key)  # still alive and working: keep the claim
+                    continue
             log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
             busy = render(TextReply(wording.BUSY), message, int(time.time()))
-            state.add(stored_at, busy, REPLY_TTL)  # the first reply sent stays the canonical one
+            folding.store_reply(key, busy)  # the first reply sent stays the canonical one
             return busy
 
-    def _turn_and_store(self, app: Flask, message: Message, started: float) -> str:
+    def _turn_and_store(self, app: Flask, message: Message, key: str, started: float) -> str:
         with app.app_context():
             try:
                 turn = self.runtime.conversation.respond(message)
@@ -137,9 +143,10 @@ class Webhook:
                 log.exception("conversation failed for a %s message", message.msg_type)
                 turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind=ReplyKind.ERROR)
             xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
-            # add, not set: if the deadline already sent the busy reply, that stays what retries get.
-            self.runtime.state.add(reply_key(message), xml, REPLY_TTL)
+            # Logged before the reply can go out; add, not set: if the deadline already sent the
+            # busy reply, that stays what retries get.
             self._log_turn(message, turn, started)
+            self.folding.store_reply(key, xml)
             return xml
 
     def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
@@ -156,7 +163,7 @@ class Webhook:
                     latency_ms=(time.monotonic() - started) * 1000,
                 )
             if turn.feedback is not None:
-                questions.record_feedback(*turn.feedback)
+                questions.record_feedback(*turn.feedback, hashed=True)
         except Exception:
             log.exception("could not log the question")
 

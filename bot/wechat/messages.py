@@ -60,10 +60,13 @@ class Message:
 
         WeChat retries a push up to three times when we are slow; its docs say
         to de-duplicate messages by MsgId and events by FromUserName+CreateTime.
+        The EventKey is part of an event's key too: two different menu CLICKs in
+        the same second are two questions, and a retry repeats its EventKey.
         """
         if self.msg_id and not self.is_event:
             return f"m:{self.from_user}:{self.msg_id}"
-        return f"e:{self.from_user}:{self.create_time}:{self.event or self.msg_type}"
+        key = f"e:{self.from_user}:{self.create_time}:{self.event or self.msg_type}"
+        return f"{key}:{self.event_key}" if self.event_key else key
 
 
 def _to_text(body: str | bytes) -> str | bytes:

@@ -99,6 +99,11 @@ def conv(kb_runtime: Runtime, store: StateStore) -> Conversation:
 _ids = itertools.count(1)
 
 
+def pseudonym(conv: Conversation, message: Message) -> str:
+    """The message key as the session and the question log hold it: never the OpenID."""
+    return pseudonymise(message.dedupe_key, conv.settings.user_hash_secret)
+
+
 def text(content: str, user: str = "openid-a") -> Message:
     return Message(to_user="gh_1", from_user=user, create_time=1700000000, msg_type="text",
                    msg_id=str(next(_ids)), content=content)
@@ -149,7 +154,7 @@ def test_dialogue_script(conv: Conversation) -> None:
 
     conv.respond(asked := text("低保申请需要什么材料"))
     rated = conv.respond(text("满意"))
-    assert rated.feedback == (asked.dedupe_key, "satisfied")
+    assert rated.feedback == (pseudonym(conv, asked), "satisfied")
     assert first.dedupe_key != asked.dedupe_key
 
 
@@ -338,13 +343,13 @@ def test_not_found_survives_a_failing_hot_topic_source(kb_runtime: Runtime, stor
 def test_unsatisfied_feedback_points_to_staff(conv: Conversation) -> None:
     conv.respond(asked := text("高龄津贴怎么申领"))
     turn = conv.respond(text("不满意"))
-    assert turn.feedback == (asked.dedupe_key, "unsatisfied") and "人工" in content(turn)
+    assert turn.feedback == (pseudonym(conv, asked), "unsatisfied") and "人工" in content(turn)
 
 
 def test_feedback_on_a_chosen_answer_names_the_listed_question(conv: Conversation) -> None:
     conv.respond(asked := text("低保"))
     conv.respond(text("3"))
-    assert conv.respond(text("满意")).feedback == (asked.dedupe_key, "satisfied")
+    assert conv.respond(text("满意")).feedback == (pseudonym(conv, asked), "satisfied")
 
 
 def test_feedback_counts_once_per_answer(conv: Conversation) -> None:
@@ -426,6 +431,35 @@ def test_rate_limit_answers_politely_past_the_limit(kb_runtime: Runtime, store: 
     conv = build(kb_runtime, store, rate_limit_per_minute=3)
     kinds = [conv.respond(text("高龄津贴怎么申领")).kind for _ in range(4)]
     assert kinds == ["answer_faq"] * 3 + ["rate_limited"]
+
+
+@pytest.mark.parametrize("command", ["帮助", "人工", "谢谢"])
+def test_rate_limit_counts_commands_too(kb_runtime: Runtime, store: StateStore, command: str) -> None:
+    conv = build(kb_runtime, store, rate_limit_per_minute=2)
+    kinds = [conv.respond(text(command)).kind for _ in range(3)]
+    assert kinds[2] == "rate_limited" and "rate_limited" not in kinds[:2]
+
+
+def test_global_rate_limit_gives_every_citizen_the_busy_reply(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store, rate_limit_global_per_minute=3)
+    turns = [conv.respond(text("帮助", user=f"openid-{n}")) for n in range(4)]
+    assert [t.kind for t in turns] == ["help"] * 3 + ["rate_limited"]
+    assert content(turns[3]) == wording.BUSY
+
+
+def test_a_limited_silent_event_stays_silent(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store, rate_limit_per_minute=1)
+    conv.respond(text("帮助"))
+    unsubscribe = Message(to_user="gh_1", from_user="openid-a", create_time=1, msg_type="event", event="unsubscribe")
+    assert conv.respond(unsubscribe).reply is None
+
+
+def test_a_pasted_wall_of_text_is_cut_and_the_session_stays_small(kb_runtime: Runtime, store: StateStore) -> None:
+    conv = build(kb_runtime, store)
+    turn = conv.respond(text("低保" + "怎么申请" * 15_000))
+    assert len(turn.question or "") <= 1000
+    stored = store.get("session:" + conv._user("openid-a")) or ""
+    assert len(stored) < 2000
 
 
 def test_rate_limit_is_per_citizen(kb_runtime: Runtime, store: StateStore) -> None:

@@ -14,12 +14,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
-from bot import wording
+from bot import retries, wording
+from bot import webhook as webhook_module
 from bot.questionlog_table import QuestionLogRow as QuestionLog
+from bot.retries import RetryFolding
 from bot.runtime import get_runtime
 from bot.state import RedisStore
 from bot.turn import ReplyKind, Turn
-from bot.wechat import Message, TextReply, msg_signature
+from bot.wechat import Message, TextReply, msg_signature, parse_message
 from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.support import add_knowledge, event_xml, post, reply_fields, signed_args, text_xml
 
@@ -275,6 +277,53 @@ def test_concurrent_retries_across_workers_get_identical_replies_and_one_log_row
     for thread in threads:
         thread.join()
     assert (len(replies), len(set(replies)), logged_questions(two_workers[0])) == (3, 1, 1)
+
+
+def test_a_retry_takes_over_the_claim_of_a_delivery_that_died(
+    two_workers: list[Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first delivery's worker was killed after claiming: it never renews, never answers."""
+    monkeypatch.setattr(retries, "CLAIM_TTL", 1)
+    body = text_xml("低保怎么申请", msg_id="55443322")
+    dead = RetryFolding(get_runtime(two_workers[0]).state, "test-user-hash-secret")
+    assert dead.claim(dead.key(parse_message(body).dedupe_key))
+    time.sleep(0.2)  # WeChat's retry comes later, while the dead claim is still there
+    fields = reply_fields(post(two_workers[1].test_client(), body).data)
+    assert "户籍所在地的镇人民政府" in fields["Content"]
+    assert logged_questions(two_workers[1]) == 1
+
+
+def test_a_live_delivery_keeps_its_claim_past_the_claim_lifetime(
+    two_workers: list[Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retries, "CLAIM_TTL", 1)
+    monkeypatch.setattr(retries, "RENEW_EVERY", 0.3)
+    monkeypatch.setattr(webhook_module, "RENEW_EVERY", 0.3)
+    first = get_runtime(two_workers[0]).conversation
+    original = first.respond
+    calls: list[object] = []
+
+    def slow_respond(message: object) -> Turn:
+        calls.append(message)
+        time.sleep(1.8)  # longer than a claim lives: only renewal keeps the retry waiting
+        return original(message)
+
+    first.respond = slow_respond  # type: ignore[method-assign]
+    get_runtime(two_workers[1]).conversation.respond = slow_respond  # type: ignore[method-assign]
+    body = text_xml("低保怎么申请", msg_id="66554433")
+    replies: list[bytes] = []
+
+    def deliver(app: Flask, delay: float) -> None:
+        time.sleep(delay)
+        replies.append(post(app.test_client(), body).data)
+
+    threads = [threading.Thread(target=deliver, args=(two_workers[0], 0.0)),
+               threading.Thread(target=deliver, args=(two_workers[1], 0.2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(calls), len(set(replies)), logged_questions(two_workers[0])) == (1, 1, 1)
 
 
 # -- the deadline -------------------------------------------------------------------------------

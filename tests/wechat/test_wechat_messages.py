@@ -154,6 +154,13 @@ def test_event_dedupe_key_uses_sender_time_and_event() -> None:
     assert m.dedupe_key == "e:o_citizen:1700000000:CLICK"
 
 
+def test_two_menu_clicks_in_the_same_second_have_different_dedupe_keys() -> None:
+    a = parse_message(event("CLICK", "<EventKey>MENU_A</EventKey>"))
+    b = parse_message(event("CLICK", "<EventKey>MENU_B</EventKey>"))
+    assert a.dedupe_key != b.dedupe_key
+    assert a.dedupe_key == parse_message(event("CLICK", "<EventKey>MENU_A</EventKey>")).dedupe_key
+
+
 def test_event_with_msg_id_still_dedupes_by_time_and_event() -> None:
     m = parse_message(event("TEMPLATESENDJOBFINISH", "<MsgID>200163836</MsgID>"))
     assert m.dedupe_key == "e:o_citizen:1700000000:TEMPLATESENDJOBFINISH"
