@@ -39,7 +39,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
     configure_logging(app, settings.log_level)
 
-    db = Store(settings.database_url)  # connects on first use
+    db = Store(settings.database_url, statement_timeout=settings.db_statement_timeout)  # connects on first use
     kb = KnowledgeBase(db, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval)
     state = make_store(settings.redis_url, timeout=settings.redis_timeout)
     questions = QuestionLog(db, settings.user_hash_secret, settings.instance_path / "spool")

@@ -164,6 +164,7 @@ class Settings:
     secret_key: str
     database_url: str
     redis_url: str | None
+    db_statement_timeout: float
     redis_timeout: float
     wechat_token: str
     wechat_appid: str
@@ -229,6 +230,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
             database_url=env.get("DATABASE_URL", "").strip() or default_db,
             redis_url=env.get("REDIS_URL", "").strip() or None,
+            db_statement_timeout=_float(env, "DB_STATEMENT_TIMEOUT", 30.0) or 0.0,
             redis_timeout=_float(env, "REDIS_TIMEOUT", 0.5) or 0.5,
             wechat_token=token,
             wechat_appid=env.get("WECHAT_APPID", "").strip(),

@@ -4,19 +4,22 @@ Every logged row is pseudonymised and masked *before* it leaves this module — 
 database, in the spool file and in log messages alike — so no later step can leak an OpenID
 or a phone number. WeChat's message key contains the OpenID too, so it is hashed as well.
 
-Logging must never slow or break a reply. `record` only builds the row (pure CPU, no I/O)
-and hands it to a writer thread; the thread writes in small batches. When the database is
-down or locked, the row goes to an append-only JSONL spool under the instance folder and is
-replayed, in order, on the next successful write or by `flask report flush-spool`. Inserts
-are idempotent on the (hashed) message key, so a replay that is interrupted and repeated
-never duplicates a row.
+Logging must never slow or break a reply, nor lose a row. `record` builds the row, appends
+it to this process's journal (`spool/journal.<pid>.<id>.jsonl`, written and fsync'd before
+`record` returns, so before the reply goes out) and hands it to a writer thread, which writes
+in small batches. The journal is emptied whenever everything handed over has been written; a
+process killed at any moment (SIGKILL, OOM) leaves its journal behind, and the next process
+to start or write finds it unlocked (each live process holds an flock on its own) and replays
+it. When the database is down or locked, rows go to an append-only JSONL spool under the
+instance folder and are replayed, in order, on the next successful write or by
+`flask report flush-spool`. Inserts are idempotent on the (hashed) message key, so a replay
+that is interrupted and repeated never duplicates a row.
 """
 
 from __future__ import annotations
 
 import atexit
 import datetime
-import fcntl
 import json
 import logging
 import os
@@ -25,8 +28,6 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,6 +36,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.privacy import mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_table import QuestionLogRow as LogRow
+from bot.spool import Journal, Spool
 from bot.turn import Feedback
 from knowledge.document import SearchResult
 from knowledge.models import max_chars, utcnow
@@ -45,7 +47,6 @@ log = logging.getLogger(__name__)
 FEEDBACK_VALUES = tuple(Feedback)
 MAX_QUESTION_CHARS = 1000
 TOP_HITS = 3
-SPOOL_NAME = "questionlog.jsonl"
 REJECTED_NAME = "questionlog.rejected.jsonl"
 HOT_TOPICS_TTL = 60.0
 BATCH = 500
@@ -69,53 +70,6 @@ def to_utc_naive(moment: datetime.datetime | None) -> datetime.datetime:
     return moment
 
 
-class _Spool:
-    """Append-only JSONL of pending operations, shared by every process of one instance."""
-
-    def __init__(self, directory: Path, name: str = SPOOL_NAME) -> None:
-        self.directory = Path(directory)
-        self.path = self.directory / name
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "questionlog.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def append(self, ops: list[dict[str, Any]]) -> None:
-        lines = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in ops)
-        with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
-            spool.write(lines)
-            spool.flush()
-            os.fsync(spool.fileno())
-
-    def pending(self) -> bool:
-        return self.path.exists() or any(self.directory.glob("questionlog.*.replaying"))
-
-    def claim(self) -> list[tuple[Path, Any]]:
-        """Take the spool (and any left by a crashed replayer) for replay; each stays flock'ed."""
-        claimed: list[tuple[Path, Any]] = []
-        if not self.directory.exists():
-            return claimed
-        with self._locked():
-            if self.path.exists():
-                target = self.directory / f"questionlog.{os.getpid()}.{uuid.uuid4().hex[:8]}.replaying"
-                self.path.rename(target)
-            for path in sorted(self.directory.glob("questionlog.*.replaying")):
-                handle = open(path, encoding="utf-8")  # noqa: SIM115 - held until the replay ends
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:  # another process is replaying it right now
-                    handle.close()
-                    continue
-                claimed.append((path, handle))
-        return claimed
-
-
 class QuestionLog:
     """Records questions and feedback; see the module docstring for the guarantees."""
 
@@ -123,7 +77,8 @@ class QuestionLog:
                  retry_after: float = 30.0) -> None:
         self.store = store
         self.secret = secret
-        self.spool = _Spool(spool_dir)
+        self.spool = Spool(spool_dir)
+        self.journal = Journal(spool_dir)
         self.background = background
         self.retry_after = retry_after
         self._down_until = 0.0
@@ -204,10 +159,12 @@ class QuestionLog:
             self._write([op])
             return
         q = self._ensure_worker()
+        self.journal.append(op)  # durable before the reply goes out
         try:
             q.put_nowait(op)
         except queue.Full:  # the database has been slow for a while: keep the row, not the reply, waiting
             self.spool.append([op])
+            self.journal.done(1)
 
     def _ensure_worker(self) -> queue.Queue[dict[str, Any]]:
         # Started lazily and again after a fork: gunicorn workers do not inherit threads.
@@ -228,8 +185,9 @@ class QuestionLog:
                     break
             try:
                 self._write(ops)
-            except Exception:  # even the spool failed (disk full?): say so, keep the thread alive
-                log.exception("question log: %d operation(s) lost", len(ops))
+                self.journal.done(len(ops))
+            except Exception:  # even the spool failed (disk full?): the journal keeps them
+                log.exception("question log: %d operation(s) left in the journal for the next start", len(ops))
             finally:
                 for _ in ops:
                     q.task_done()
@@ -299,6 +257,16 @@ class QuestionLog:
 
     # -- the spool --------------------------------------------------------------------------
 
+    def recover(self) -> int:
+        """At start: replay what stopped processes left (journals, spool); never raises."""
+        try:
+            if self.spool.pending():
+                return self.flush_spool()
+        except Exception as exc:
+            log.warning("question log: replay at start postponed (%s)",
+                        mask_personal_data(str(exc).splitlines()[0][:200]))
+        return 0
+
     def flush_spool(self) -> int:
         """Replay spooled operations into the database now; returns how many were applied."""
         with self._write_lock:
@@ -354,7 +322,7 @@ class QuestionLog:
                         return done, applied
                     log.error("question log: database refused a spooled %s (%s); kept in %s", op.get("op"),
                               mask_personal_data(str(exc).splitlines()[0][:300]), REJECTED_NAME)
-                    _Spool(self.spool.directory, REJECTED_NAME).append([op])
+                    Spool(self.spool.directory, REJECTED_NAME).append([op])
                 done += 1
         return done, applied
 

@@ -4,7 +4,8 @@
 `report` — starts in a fraction of a second, touches no table it does not read, and prints no
 warning meant for a server. A process that is about to answer citizens calls `prepare`:
 
-1. upgrade the database schema (`Store.migrate`; also `flask db upgrade`);
+1. upgrade the database schema (`Store.migrate`; also `flask db upgrade`) and replay the
+   question-log rows a killed process left behind (`QuestionLog.recover`);
 2. on the very first start, import the bundled sample knowledge base (`LOAD_SAMPLE_KB`);
 3. load jieba's dictionary and build the index, so the first citizen does not wait for it;
 4. warn, once, about settings that are wrong for production (the development token, no Redis).
@@ -53,6 +54,7 @@ def prepare(app: Flask, *, announce: bool = True) -> None:
         if runtime.started.is_set():
             return
         runtime.db.migrate()
+        runtime.questions.recover()  # rows a killed process left in its journal or the spool
         if runtime.settings.load_sample_kb:
             load_sample_if_empty(runtime.db)
         runtime.kb.load()

@@ -51,26 +51,49 @@ def _add_item_validity(session: Session) -> None:
 MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel, 2: _add_item_validity}
 
 
+CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before the call fails (and the log spools)
+LOCK_WAIT_MS = 5000  # SQLite busy timeout and PostgreSQL lock_timeout: wait for a lock, then fail
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the webhook read while an import writes; busy_timeout waits instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgres_timeouts(statement_ms: int) -> Callable[[Any, Any], None]:
+    def set_timeouts(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET outside any transaction the pool will see
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {statement_ms}")
+            cursor.execute(f"SET lock_timeout = {LOCK_WAIT_MS}")
+        dbapi_connection.autocommit = autocommit
+
+    return set_timeouts
 
 
 class Store:
     """Owns the engine and session factory; the only place that knows the database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, statement_timeout: float = 30.0) -> None:
+        """`statement_timeout` (seconds, PostgreSQL): the server cancels any longer statement, so
+        a stuck query releases its connection and locks; 0 disables it."""
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("postgresql"):
-            kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 3})
+            # keepalives: a server that vanished (host down, cable cut) is noticed within ~10 s.
+            kwargs.update(pool_pre_ping=True, pool_timeout=CONNECT_TIMEOUT, connect_args={
+                "connect_timeout": CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 5,
+                "keepalives_interval": 2, "keepalives_count": 3, "tcp_user_timeout": 10_000})
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            event.listen(self.engine, "connect", _postgres_timeouts(int(statement_timeout * 1000)))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.contextmanager

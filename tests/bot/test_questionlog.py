@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -279,3 +280,69 @@ def test_our_own_log_lines_carry_no_personal_data_even_without_the_filter(
     assert "database write failed" in caplog.text and "replayed" in caplog.text
     for piece in RAW_PIECES:
         assert piece not in caplog.text, piece
+
+
+# -- the journal: durable before the reply ------------------------------------------------------
+
+
+class StalledStore(FlakyStore):
+    """A database whose writes hang until released, as a locked SQLite or a hung PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.release = threading.Event()
+        self.release.set()
+        self.migrate()
+        self.release.clear()
+
+    def session(self):  # type: ignore[override]
+        self.release.wait(10)
+        return super().session()
+
+
+def test_a_recorded_row_is_in_the_journal_before_record_returns(tmp_path: Path) -> None:
+    stalled = StalledStore(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    log = QuestionLog(stalled, "secret", tmp_path / "spool")
+    try:
+        for n in range(5):
+            record(log, key=f"m:{n}", question=f"电话13812345678 第{n}个问题")
+        journal = b"".join(p.read_bytes() for p in (tmp_path / "spool").glob("journal.*.jsonl"))
+        lines = journal.decode("utf-8").splitlines()
+        assert len(lines) == 5 and "13812345678" not in journal.decode("utf-8")
+    finally:
+        stalled.release.set()
+        assert log.flush()
+    assert len(rows(stalled)) == 5
+    assert all(p.stat().st_size == 0 for p in (tmp_path / "spool").glob("journal.*.jsonl"))
+
+
+def test_the_journal_of_a_process_that_died_is_replayed_by_the_next_start(tmp_path: Path) -> None:
+    stalled = StalledStore(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    dead = QuestionLog(stalled, "secret", tmp_path / "spool")
+    for n in range(7):
+        record(dead, key=f"m:{n}")
+    # The process dies: its writer never finishes and its journal lock is released by the kernel.
+    assert dead.journal._fd is not None
+    os.close(dead.journal._fd)
+    dead.journal._fd = None
+
+    healthy = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    restarted = QuestionLog(healthy, "secret", tmp_path / "spool")
+    assert restarted.recover() == 7
+    assert len(rows(healthy)) == 7
+    stalled.release.set()  # the dead writer's late write is a duplicate, ignored
+    dead.flush()
+    assert len(rows(healthy)) == 7
+
+
+def test_a_live_process_journal_is_not_taken_for_an_orphan(tmp_path: Path) -> None:
+    stalled = StalledStore(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    alive = QuestionLog(stalled, "secret", tmp_path / "spool")
+    try:
+        record(alive, key="m:1")
+        other = QuestionLog(Store(f"sqlite:///{tmp_path / 'db.sqlite3'}"), "secret", tmp_path / "spool")
+        assert other.recover() == 0
+    finally:
+        stalled.release.set()
+        alive.flush()
+    assert len(rows(stalled)) == 1

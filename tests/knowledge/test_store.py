@@ -123,3 +123,12 @@ def test_a_version_1_database_gains_the_item_validity_columns(tmp_path) -> None:
     assert {"status", "valid_until"} <= columns
     assert [d.title for d in store.load_documents()] == ["旧信息"]
     store.engine.dispose()
+
+
+def test_postgres_cancels_a_statement_past_the_statement_timeout(postgres_url: str) -> None:
+    slow = Store(postgres_url, statement_timeout=0.2)
+    with pytest.raises(sqlalchemy.exc.OperationalError, match="statement timeout"), slow.session() as session:
+        session.execute(sqlalchemy.text("SELECT pg_sleep(5)"))
+    with slow.session() as session:  # the connection is usable again, search_path kept
+        assert session.execute(sqlalchemy.text("SHOW statement_timeout")).scalar() == "200ms"
+    slow.engine.dispose()
