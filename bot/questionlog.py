@@ -34,7 +34,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.privacy import mask_personal_data, pseudonymise, safe_terms
+from bot.privacy import mask_citizen_text, mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.spool import Journal, Spool
 from bot.turn import Feedback
@@ -131,7 +131,7 @@ class QuestionLog:
                   answered: bool, reply_kind: str, latency_ms: float,
                   asked_at: datetime.datetime | None = None) -> dict[str, Any]:
         """The row exactly as stored (and spooled): JSON-ready, pseudonymised and masked."""
-        masked = mask_personal_data(question.strip())[:MAX_QUESTION_CHARS]
+        masked = mask_citizen_text(question.strip()[:MAX_QUESTION_CHARS * 2])[:MAX_QUESTION_CHARS]
         hits = list(result.hits[:TOP_HITS]) if result else []
         top = hits[0].doc if hits else None
         key = message_key or f"local:{uuid.uuid4().hex}"  # a key of its own keeps replays idempotent
@@ -140,7 +140,7 @@ class QuestionLog:
             "user_hash": pseudonymise(openid, self.secret),
             "message_key": self._key(key),
             "question": masked,
-            "terms": " ".join(safe_terms(result.terms, masked)) if result else "",
+            "terms": " ".join(safe_terms(result.terms, masked, question)) if result else "",
             "hits_json": json.dumps(
                 [{"kind": h.doc.kind, "id": h.doc.id, "title": h.doc.title, "score": round(h.score, 4)}
                  for h in hits], ensure_ascii=False),

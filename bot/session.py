@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.privacy import mask_personal_data
+from bot.privacy import mask_citizen_text
 from bot.state import StateStore
 
 SESSION_PREFIX = "session:"
@@ -25,7 +25,7 @@ STORED_TEXT_CHARS = 200  # a topic or list query longer than this adds nothing t
 
 
 def _stored_text(text: str | None) -> str | None:
-    return mask_personal_data(text)[:STORED_TEXT_CHARS] if text else text
+    return mask_citizen_text(text[:STORED_TEXT_CHARS * 2])[:STORED_TEXT_CHARS] if text else text
 
 
 @dataclass

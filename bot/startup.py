@@ -26,6 +26,7 @@ from flask import Flask, Response
 from flask.cli import run_command
 from flask.helpers import get_debug_flag
 
+from bot import privacy
 from bot.config import DEV_TOKEN, Settings
 from bot.runtime import get_runtime
 from knowledge.sample import load_sample_if_empty
@@ -58,6 +59,7 @@ def prepare(app: Flask, *, announce: bool = True) -> None:
         if runtime.settings.load_sample_kb:
             load_sample_if_empty(runtime.db)
         runtime.kb.load()
+        privacy.warm_up()  # jieba's tagger, which masks names in what citizens write
         if announce:
             for warning in production_warnings(runtime.settings):
                 log.warning(warning)

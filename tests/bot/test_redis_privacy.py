@@ -14,7 +14,7 @@ from tests.support import DIBAO, OTHER, add_knowledge, ask, event_xml, post
 OPENID = "oWx7Kz_citizen_Zhang3_9QmP"
 PERSONAL = [
     "13812345678", "1381234", "110101199003077777", "19900307", "zhang.san@example.com", "zhang.san",
-    "6222021234567890123", "010-12345678", "12345678",
+    "6222021234567890123", "010-12345678", "12345678", "张三",
 ]
 CONVERSATION = [
     "我叫张三，电话13812345678，低保怎么申请",
