@@ -41,6 +41,7 @@ from bot.turn import Feedback
 from knowledge.document import SearchResult
 from knowledge.models import max_chars, utcnow
 from knowledge.store import Store
+from knowledge.text import strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class QuestionLog:
                   answered: bool, reply_kind: str, latency_ms: float,
                   asked_at: datetime.datetime | None = None) -> dict[str, Any]:
         """The row exactly as stored (and spooled): JSON-ready, pseudonymised and masked."""
-        masked = mask_citizen_text(question.strip()[:MAX_QUESTION_CHARS * 2])[:MAX_QUESTION_CHARS]
+        masked = mask_citizen_text(strip_controls(question).strip()[:MAX_QUESTION_CHARS * 2])[:MAX_QUESTION_CHARS]
         hits = list(result.hits[:TOP_HITS]) if result else []
         top = hits[0].doc if hits else None
         key = message_key or f"local:{uuid.uuid4().hex}"  # a key of its own keeps replays idempotent

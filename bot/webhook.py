@@ -195,13 +195,38 @@ def verify_url() -> Response:
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
+def _read_body(limit: int) -> bytes | None:
+    """The request body, or None when it is over `limit` bytes — with or without Content-Length.
+
+    A chunked body has no length to check up front, and a stream capped at the limit would
+    silently cut it there and answer a truncated message; so read one byte past the limit.
+    """
+    if request.content_length is not None:
+        if request.content_length > limit:
+            return None
+        try:
+            return request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return None
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
 @bp.post("/wechat")
 def receive() -> Response:
     started = time.monotonic()
     hook = _webhook()
-    try:
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
+    body = _read_body(get_runtime().settings.max_body_bytes)
+    if body is None:
         return _refuse(413, "body over the size limit")
     if not body.strip():
         return _refuse(400, "empty body")

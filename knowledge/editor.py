@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.models import DisclosureItem, FaqEntry, max_chars, utcnow
 from knowledge.store import Store
-from knowledge.text import fold
+from knowledge.text import fold, strip_controls
 
 _Row = TypeVar("_Row", FaqEntry, DisclosureItem)
 
@@ -93,10 +93,20 @@ def question_key(question: str) -> str:
 
 
 def clean_text(value: object, *, single_line: bool = False) -> str:
-    """Tidy stored text without changing what staff wrote (no width folding in stored text)."""
+    """Tidy stored text without changing what staff wrote (no width folding in stored text).
+
+    Control and bidi-override characters are dropped (they break XLSX reports and can fool a
+    terminal). A NUL byte or U+FFFD (bytes the file's encoding could not decode) means the
+    value was damaged on the way: it is refused with a reason rather than stored mangled.
+    """
     if value is None:
         return ""
-    text = _INVISIBLE.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    raw = str(value)
+    if "\x00" in raw:
+        raise EditError("含有空字符（NUL），这一行的内容已损坏，请检查原文件")
+    if "\ufffd" in raw:
+        raise EditError("含有无法识别的字符（文件编码损坏），请检查原文件中的这一行")
+    text = strip_controls(_INVISIBLE.sub("", raw).replace("\r\n", "\n").replace("\r", "\n"))
     if single_line:
         return _SPACES.sub(" ", text.replace("\n", " ")).strip()
     lines = [line.rstrip() for line in text.split("\n")]

@@ -171,6 +171,28 @@ def _table(rows: Iterable[Sequence[object]]) -> list[tuple[int, Record]]:
     return records
 
 
+def _decode_8bit(raw: bytes) -> str:
+    """UTF-8, else GB18030; a UTF-8 file with a few damaged bytes stays UTF-8.
+
+    A GBK file read as UTF-8 fails on nearly every Chinese character; a UTF-8 file with one
+    broken row fails a handful of times. In the second case the damaged bytes become U+FFFD,
+    which the editor refuses, so only those rows are reported and the others import.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lenient = raw.decode("utf-8-sig", errors="replace")
+    damaged = lenient.count("\ufffd")
+    non_ascii = sum(1 for ch in lenient if ord(ch) > 127)
+    if damaged <= max(3, non_ascii // 100):
+        return lenient
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码") from None
+
+
 def _decode(raw: bytes) -> str:
     """Bytes → text, trying what Chinese offices save: UTF-8 (with or without BOM), GB18030, UTF-16."""
     if not raw.strip():
@@ -182,14 +204,7 @@ def _decode(raw: bytes) -> str:
     elif b"\x00" in raw[:4096]:
         raise FileError("这不是文本文件（含有二进制内容），无法读取")
     else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise FileError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码")
+        text = _decode_8bit(raw)
     controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
     if controls > max(2, len(text[:20000]) // 200):
         raise FileError("这不是文本文件（含有大量不可显示的字符），无法读取")
@@ -211,7 +226,8 @@ def _read_jsonl(raw: bytes) -> tuple[list[tuple[int, Record]], list[RowError]]:
     text = _decode(raw)
     records: list[tuple[int, Record]] = []
     bad: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: str.splitlines would also cut at \x0b, \x85 or U+2028 inside a value.
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             continue
         try:

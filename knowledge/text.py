@@ -117,6 +117,17 @@ def _get_simplifier() -> _Simplifier:
         return _simplifier
 
 
+# Characters that must never reach a terminal, a spreadsheet or a web page from stored text:
+# C0 controls but tab and newline (openpyxl refuses \x0b), DEL, C1 controls (some terminals
+# act on them) and the bidirectional overrides and isolates that reorder what staff read.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control and bidi-override characters (tab, newline and CR kept)."""
+    return _CONTROLS.sub("", text) if text else text
+
+
 def fold(text: str) -> str:
     """Full-width → half-width (NFKC), traditional → simplified, lower case, one space.
 

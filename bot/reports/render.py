@@ -8,6 +8,7 @@ against spreadsheet formula injection (a question typed as `=HYPERLINK(...)`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
 import json
@@ -17,6 +18,7 @@ from typing import Any
 
 from bot.reports import Report
 from bot.reports.grouping import QuestionGroup
+from knowledge.text import strip_controls
 
 KIND_LABELS = {"faq": "常见问答", "item": "公开信息"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -54,7 +56,27 @@ def _group_rows(groups: list[QuestionGroup], *, answered: bool) -> list[list[Any
     return rows
 
 
+def _printable(value: Any) -> Any:
+    """Text from the database without control or bidi characters, in every format.
+
+    Rows logged or imported before those were removed at the door can still hold them, and
+    one \x0b stops openpyxl, one C1 or bidi character misleads a staff terminal.
+    """
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_printable(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
 def report_tables(report: Report) -> list[Table]:
+    """Every table of the report, cells cleaned by `_printable`."""
+    return [dataclasses.replace(t, rows=_printable(t.rows)) for t in _tables(report)]
+
+
+def _tables(report: Report) -> list[Table]:
     s, p = report.summary, report.previous_summary
     three = (Column("指标", width=20), Column("本期", width=24), Column("上期", width=24))
     overview = Table("summary", "概览", three, [
@@ -233,7 +255,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "terms": g.terms}
 
     s = report.summary
-    return {
+    return _printable({
         "period": {"since": report.period.since.isoformat(), "until": report.period.until.isoformat(),
                    "label": report.period.label()},
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
@@ -253,7 +275,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "categories": [{"category": c.category, "count": c.count} for c in report.categories],
         "entries": [{"kind": e.kind, "id": e.id, "title": e.title, "category": e.category, "count": e.count,
                      "satisfied": e.satisfied, "unsatisfied": e.unsatisfied} for e in report.entries],
-    }
+    })
 
 
 def render_json(report: Report) -> str:

@@ -146,3 +146,23 @@ def test_flush_spool_writes_back_what_the_outage_kept(app: Flask) -> None:
     assert "已写回 1 条" in run(app, "report", "flush-spool").output
     assert count_rows(app) == 1
     assert "暂存文件为空" in run(app, "report", "flush-spool").output
+
+
+def test_control_characters_already_in_the_database_reach_no_report_format(app: Flask, tmp_path: Path) -> None:
+    """Rows stored before control characters were removed at the door: xlsx must not crash."""
+    runtime = get_runtime(app)
+    log = from_settings(runtime.db, runtime.settings, background=False)
+    title = Document(kind="faq", id=9, title="低保\x0b怎么\u202e申请", body="", category="救助\x85")
+    log.record(openid="o1", message_key="c1", question="路灯坏了", answered=True, reply_kind="answer_faq",
+               result=SearchResult("路灯坏了", ("路灯",), (Hit(title, 5.0, ("路灯",)),), True), latency_ms=5,
+               asked_at=datetime.datetime(2026, 2, 1, 10, tzinfo=BEIJING))
+    with runtime.db.session() as session:  # as an older release could have stored them
+        session.execute(LogRow.__table__.update().values(question="路灯\x1b[2J坏了\u202e\x9b"))
+    target = tmp_path / "r.xlsx"
+    run(app, "report", *PERIOD, "--format", "xlsx", "-o", str(target))
+    assert load_workbook(target)
+    for fmt in ("table", "csv", "json", "html"):
+        target = tmp_path / f"r.{fmt}"
+        run(app, "report", *PERIOD, "--format", fmt, "-o", str(target))
+        out = target.read_text(encoding="utf-8-sig")
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out), fmt

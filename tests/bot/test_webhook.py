@@ -388,3 +388,26 @@ def test_hanging_redis_still_gets_the_citizen_an_answer(make_app: Callable[..., 
 @given(body=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(lambda t: f"<xml>{t}</xml>")))
 def test_any_signed_body_gets_200_or_400_never_a_server_error(bot: Flask, body: bytes | str) -> None:
     assert post(bot.test_client(), body).status_code in {200, 400}
+
+
+# -- chunked bodies ------------------------------------------------------------------------------
+
+
+def _chunked(app: Flask, body: bytes):
+    import io
+
+    return app.test_client().post(
+        "/wechat", query_string=signed_args(), input_stream=io.BytesIO(body),
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "text/xml"},
+    )
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut(bot: Flask) -> None:
+    padding = "<!--" + "x" * 70_000 + "-->"
+    body = text_xml("低保怎么申请").replace("</xml>", padding + "</xml>").encode("utf-8")
+    assert _chunked(bot, body).status_code == 413
+
+
+def test_a_chunked_body_within_the_limit_is_answered(bot: Flask) -> None:
+    response = _chunked(bot, text_xml("低保怎么申请").encode("utf-8"))
+    assert response.status_code == 200 and "户籍所在地的镇人民政府" in reply_fields(response.data)["Content"]

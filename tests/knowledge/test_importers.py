@@ -251,3 +251,47 @@ def test_an_unreadable_valid_until_date_names_its_column(store: Store, tmp_path:
     path = write_jsonl(tmp_path / "items.jsonl", [{"标题": "某办法", "正文": "正文。", "有效期至": "明年"}])
     result = import_paths(store, [path])
     assert result.created == 0 and "有效期至" in result.errors[0].reason
+
+
+# -- damaged files: a bad row is refused, the import goes on ------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = (f"sqlite:///{tmp_path / 'any.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    db = Store(url)
+    db.migrate()
+    yield db
+    db.engine.dispose()
+
+
+def _filler(count: int) -> str:
+    return "".join(f"填充问题{n}号怎么办,这是第{n}条填充答案，用来让文件超过四千字节。\n" for n in range(count))
+
+
+def test_a_nul_byte_after_the_first_4kb_refuses_only_its_row(any_store: Store, tmp_path: Path) -> None:
+    text = "问题,答案\n" + _filler(80) + "坏的问题\x00,坏的答案\n最后的问题,最后的答案\n"
+    assert text.encode("utf-8").index(b"\x00") > 4096
+    path = tmp_path / "nul.csv"
+    path.write_bytes(text.encode("utf-8"))
+    result = import_paths(any_store, [path])
+    assert [(e.row, "NUL" in e.reason) for e in result.bad_rows] == [(82, True)]
+    assert result.created == 81 and "最后的问题" in faqs(any_store)
+
+
+def test_a_row_with_broken_utf8_is_refused_and_the_rest_import(any_store: Store, tmp_path: Path) -> None:
+    raw = ("问题,答案\n" + _filler(20)).encode("utf-8") + "坏".encode()[:2] + "的问题,答案\n".encode() \
+        + "好的问题,好的答案\n".encode()
+    path = tmp_path / "broken.csv"
+    path.write_bytes(raw)
+    result = import_paths(any_store, [path])
+    assert [e.row for e in result.bad_rows] == [22] and "编码" in result.bad_rows[0].reason
+    assert "好的问题" in faqs(any_store) and "填充问题0号怎么办" in faqs(any_store)
+
+
+def test_control_and_bidi_characters_are_removed_at_import(store: Store, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [{"question": "低保\x0b怎么\u202e申请\x85", "answer": "去\x1b[31m民政办"}])
+    import_paths(store, [path])
+    [entry] = faqs(store).values()
+    assert (entry.question, entry.answer) == ("低保怎么申请", "去[31m民政办")
