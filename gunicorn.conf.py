@@ -43,6 +43,7 @@ keepalive = 2  # nginx keeps its upstream connections short; an idle one must no
 limit_request_line = 8190
 limit_request_fields = 50
 limit_request_field_size = 8190
+control_socket_disable = True  # several instances per host must not share one control socket path
 accesslog = "-"
 # WeChat puts the OpenID in the query string; keep it out of the access log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
@@ -57,4 +58,7 @@ def on_starting(server):
 def post_fork(server, worker):  # gunicorn calls every hook with both
     from bot.runtime import get_runtime
 
-    get_runtime(worker.app.wsgi()).db.engine.dispose(close=False)
+    runtime = get_runtime(worker.app.wsgi())
+    runtime.db.engine.dispose(close=False)
+    # A worker that replaces a killed one replays the journal the dead one left.
+    runtime.questions.start_recovery()

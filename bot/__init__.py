@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask
 
 from bot import cli, startup, webhook
-from bot.config import Settings
+from bot.config import Settings, instance_path_from_env
 from bot.conversation import Conversation
 from bot.logs import configure_logging
 from bot.questionlog import QuestionLog
@@ -32,8 +32,9 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
 
     Tests pass a complete `env` mapping so that a developer's shell variables never leak in.
     """
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     env = dict(os.environ if env is None else env)
+    instance_path = instance_path or instance_path_from_env(env)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(Path(app.instance_path), env)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)

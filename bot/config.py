@@ -36,6 +36,12 @@ def environment(env: Mapping[str, str]) -> str:
     return raw
 
 
+def instance_path_from_env(env: Mapping[str, str]) -> str | None:
+    """INSTANCE_PATH: where secrets, the SQLite database and the log spool live (default: ./instance)."""
+    raw = env.get("INSTANCE_PATH", "").strip()
+    return str(Path(raw).resolve()) if raw else None
+
+
 def wechat_mode(env: Mapping[str, str]) -> str:
     """The console's message encryption mode; by default what the AES key allows."""
     raw = env.get("WECHAT_MODE", "").strip().lower()

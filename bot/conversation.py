@@ -125,6 +125,22 @@ class Conversation:
             return self._text(message, recognised)
         return Turn(compose.text_reply(wording.UNSUPPORTED), kind=ReplyKind.UNSUPPORTED)
 
+    def question_of(self, message: Message) -> str | None:
+        """The question this message asks, if it is one (not an event, a command, a choice …).
+
+        Decided from the text alone, without the session: the webhook logs a question whose
+        answer missed the deadline before the answer exists, so that a worker dying while it
+        computes the answer still leaves the row.
+        """
+        if message.is_event or message.msg_type not in {"text", "voice"}:
+            return None
+        text = (message.content if message.msg_type == "text" else message.recognition) or ""
+        command = command_form(text)
+        if (not command or command in _HELP | _STAFF | _THANKS | _SATISFIED | _UNSATISFIED | _MORE
+                or parse_choice(command) is not None):
+            return None
+        return text.strip()[:MAX_QUESTION_CHARS]
+
     def forget(self, openid: str) -> None:
         """Drop a citizen's session (the CLI answers batch questions independently)."""
         self.sessions.clear(self._user(openid))

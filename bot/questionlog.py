@@ -75,7 +75,7 @@ class QuestionLog:
     """Records questions and feedback; see the module docstring for the guarantees."""
 
     def __init__(self, store: Store, secret: str, spool_dir: Path, *, background: bool = True,
-                 retry_after: float = 30.0) -> None:
+                 retry_after: float = 5.0) -> None:
         self.store = store
         self.secret = secret
         self.spool = Spool(spool_dir)
@@ -178,7 +178,12 @@ class QuestionLog:
 
     def _run(self, q: queue.Queue[dict[str, Any]]) -> None:
         while True:
-            ops = [q.get()]
+            try:
+                # Rows wait in the spool (or a dead process's journal): retry without new traffic.
+                ops = [q.get(timeout=self.retry_after)]
+            except queue.Empty:
+                self._replay_if_pending()
+                continue
             while len(ops) < BATCH:
                 try:
                     ops.append(q.get_nowait())
@@ -221,6 +226,8 @@ class QuestionLog:
                     self._replay()
                 except Exception:
                     log.exception("question log: spool replay failed; will retry on the next write")
+            if not ops:
+                return
             if time.monotonic() < self._down_until:
                 self.spool.append(ops)
                 return
@@ -257,6 +264,22 @@ class QuestionLog:
             session.execute(sqlite.insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
 
     # -- the spool --------------------------------------------------------------------------
+
+    def _replay_if_pending(self) -> None:
+        try:
+            if time.monotonic() >= self._down_until and self.spool.pending():
+                self._write([])
+        except Exception:
+            log.exception("question log: spool replay failed; will retry")
+
+    def start_recovery(self) -> None:
+        """Replay what stopped processes left, in the background (a gunicorn worker at boot).
+
+        A thread, because a hung database must not keep a worker from booting; it also starts
+        the writer thread, which keeps retrying while rows wait.
+        """
+        self._ensure_worker()
+        threading.Thread(target=self.recover, name="question-log-recovery", daemon=True).start()
 
     def recover(self) -> int:
         """At start: replay what stopped processes left (journals, spool); never raises."""

@@ -132,7 +132,8 @@ class Webhook:
                     continue
             log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
             busy = render(TextReply(wording.BUSY), message, int(time.time()))
-            folding.store_reply(key, busy)  # the first reply sent stays the canonical one
+            if folding.store_reply(key, busy):  # the first reply sent stays the canonical one
+                self._log_busy(message, started)
             return busy
 
     def _turn_and_store(self, app: Flask, message: Message, key: str, started: float) -> str:
@@ -148,6 +149,18 @@ class Webhook:
             self._log_turn(message, turn, started)
             self.folding.store_reply(key, xml)
             return xml
+
+    def _log_busy(self, message: Message, started: float) -> None:
+        """Log the question as given the busy reply, before that reply goes out.
+
+        The answer is still being computed and may never finish (the worker can die); the row
+        is what the citizen got. If the answer does finish, its row is a duplicate and ignored.
+        """
+        question = self.runtime.conversation.question_of(message)
+        if question:
+            self.runtime.questions.record(openid=message.from_user, message_key=message.dedupe_key,
+                                          question=question, result=None, answered=False, reply_kind="busy",
+                                          latency_ms=(time.monotonic() - started) * 1000)
 
     def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
         questions = self.runtime.questions

@@ -347,6 +347,26 @@ def test_a_hanging_answer_gets_the_busy_reply_instead_of_silence(
     assert fields["Content"] == wording.BUSY
 
 
+def test_a_question_given_the_busy_reply_is_logged_before_the_reply(make_app: Callable[..., Flask]) -> None:
+    app = make_app(REPLY_DEADLINE="0.3")
+    runtime = get_runtime(app)
+    release = threading.Event()
+
+    def hang(_message: object) -> Turn:
+        release.wait(5)  # the worker could die here: the row must already exist
+        raise RuntimeError("never answered")
+
+    runtime.conversation.respond = hang  # type: ignore[method-assign]
+    try:
+        post(app.test_client(), text_xml("低保怎么申请"))
+        assert runtime.questions.flush()
+        with runtime.db.session() as session:
+            kinds = list(session.scalars(select(QuestionLog.reply_kind)))
+    finally:
+        release.set()
+    assert kinds == ["busy"]
+
+
 @pytest.fixture
 def hanging_redis() -> Iterator[str]:
     """A TCP server that accepts connections and never answers: Redis at its worst."""
