@@ -41,7 +41,12 @@ class RetryFolding:
         self.secret = secret
         derived = hmac.new(secret.encode("utf-8"), b"zwgk reply encryption", hashlib.sha256).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
-        self._owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._token = uuid.uuid4().hex[:8]
+
+    @property
+    def _owner(self) -> str:
+        # Computed per call: the app is built before gunicorn forks its workers.
+        return f"{os.getpid()}:{self._token}"
 
     def key(self, dedupe_key: str) -> str:
         """The pseudonymous key of one message (equal to the question log's message key)."""
