@@ -220,6 +220,19 @@ class Gunicorn:
         while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def fresh_workers(self, timeout: float = 30.0) -> None:
+        """Replace every worker (SIGHUP to the master): no cache or connection of earlier tests."""
+        assert self.proc is not None
+        old = set(self.worker_pids())
+        os.kill(self.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = set(self.worker_pids())
+            if len(pids) == self.workers and not pids & old:
+                return
+            time.sleep(0.05)
+        raise TimeoutError("gunicorn did not replace its workers")
+
     def stop(self) -> None:
         _stop(self.proc, signal.SIGTERM, 20)
         if getattr(self, "log", None):
