@@ -241,10 +241,14 @@ class Gunicorn:
 
 @dataclass
 class Nginx:
-    """Debian's nginx with deploy/nginx.conf itself, minus TLS, on a free port, own prefix."""
+    """Debian's nginx with deploy/nginx.conf itself, minus TLS, on a free port, own prefix.
 
-    folder: Path
+    Its folder is a fresh one under /tmp that nginx's unprivileged workers can write to (they
+    buffer large or chunked bodies to `temp/`), whatever user runs the tests.
+    """
+
     upstream_port: int
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="zwgk-nginx-")))
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
 
@@ -270,7 +274,9 @@ class Nginx:
                 f"uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n" + "\n".join(lines) + "\n}\n")
 
     def start(self) -> Nginx:
+        os.chmod(self.folder, 0o755)
         (self.folder / "temp").mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder / "temp", 0o777)
         conf = self.folder / "nginx.conf"
         conf.write_text(self.config(), encoding="utf-8")
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -285,6 +291,7 @@ class Nginx:
 
     def stop(self) -> None:
         _stop(self.proc, signal.SIGQUIT, 10)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # -- WeChat's side -----------------------------------------------------------------------------

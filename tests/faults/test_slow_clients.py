@@ -76,7 +76,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gunicorn, 
     nginx = None
     try:
         app.start()
-        nginx = Nginx(folder / "nginx", app.port).start()
+        nginx = Nginx(app.port).start()
         yield app, nginx
     finally:
         if nginx is not None:
