@@ -50,7 +50,7 @@ class Session:
         """What the store keeps: question text masked and capped (see the module docstring)."""
         data = asdict(self)
         data["topic"] = _stored_text(self.topic)
-        if data["choices"]:
+        if data["choices"] and self.choices is not None:
             data["choices"]["query"] = _stored_text(self.choices.query) or ""
         return data
 

@@ -14,7 +14,7 @@ import click
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.cli.report import parse_duration_days
 from bot.questionlog import QuestionLog, from_settings
@@ -157,7 +157,7 @@ def test_control_characters_already_in_the_database_reach_no_report_format(app: 
                result=SearchResult("路灯坏了", ("路灯",), (Hit(title, 5.0, ("路灯",)),), True), latency_ms=5,
                asked_at=datetime.datetime(2026, 2, 1, 10, tzinfo=BEIJING))
     with runtime.db.session() as session:  # as an older release could have stored them
-        session.execute(LogRow.__table__.update().values(question="路灯\x1b[2J坏了\u202e\x9b"))
+        session.execute(update(LogRow).values(question="路灯\x1b[2J坏了\u202e\x9b"))
     target = tmp_path / "r.xlsx"
     run(app, "report", *PERIOD, "--format", "xlsx", "-o", str(target))
     assert load_workbook(target)

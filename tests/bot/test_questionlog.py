@@ -295,7 +295,7 @@ class StalledStore(FlakyStore):
         self.migrate()
         self.release.clear()
 
-    def session(self):  # type: ignore[override]
+    def session(self):
         self.release.wait(10)
         return super().session()
 

@@ -9,6 +9,7 @@ from flask import Flask
 
 from bot.privacy import pseudonymise
 from bot.runtime import get_runtime
+from bot.state import RedisStore
 from tests.support import DIBAO, OTHER, add_knowledge, ask, event_xml, post
 
 OPENID = "oWx7Kz_citizen_Zhang3_9QmP"
@@ -33,7 +34,9 @@ def test_no_key_or_value_in_redis_holds_the_openid_or_personal_numbers(
 ) -> None:
     app = make_app(REDIS_URL=redis_url)
     runtime = get_runtime(app)
-    runtime.state.backend.prefix = redis_prefix
+    backend = runtime.state.backend
+    assert isinstance(backend, RedisStore)
+    backend.prefix = redis_prefix
     add_knowledge(runtime, faqs=[*DIBAO, *OTHER])
     client = app.test_client()
     for line in CONVERSATION:
@@ -46,8 +49,8 @@ def test_no_key_or_value_in_redis_holds_the_openid_or_personal_numbers(
     dump = []
     for key in keys:
         kind = server.type(key)
-        value = server.get(key) if kind == "string" else str(server.dump(key))
-        dump.append(f"{key}\t{value}")
+        value = server.get(key) if kind == "string" else server.dump(key)
+        dump.append(f"{key}\t{value if isinstance(value, str) else repr(value)}")
     text = "\n".join(dump)
 
     user = pseudonymise(OPENID, "test-user-hash-secret")

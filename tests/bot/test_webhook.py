@@ -303,7 +303,7 @@ def test_a_live_delivery_keeps_its_claim_past_the_claim_lifetime(
     original = first.respond
     calls: list[object] = []
 
-    def slow_respond(message: object) -> Turn:
+    def slow_respond(message: Message) -> Turn:
         calls.append(message)
         time.sleep(1.8)  # longer than a claim lives: only renewal keeps the retry waiting
         return original(message)
@@ -352,7 +352,7 @@ def test_a_question_given_the_busy_reply_is_logged_before_the_reply(make_app: Ca
     runtime = get_runtime(app)
     release = threading.Event()
 
-    def hang(_message: object) -> Turn:
+    def hang(message: Message) -> Turn:
         release.wait(5)  # the worker could die here: the row must already exist
         raise RuntimeError("never answered")
 

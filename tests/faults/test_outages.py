@@ -102,7 +102,8 @@ def _claim_owner(client: redis.Redis, timeout: float = 4.0) -> int:
         for key in client.scan_iter("zwgk:wx:claim:*"):
             value = client.get(key)
             if value:
-                return int(value.split(b":")[0])
+                text = value.decode() if isinstance(value, bytes) else str(value)
+                return int(text.split(":")[0])
         time.sleep(0.01)
     raise AssertionError("no worker claimed the message")
 
