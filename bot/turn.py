@@ -40,6 +40,7 @@ class ReplyKind(StrEnum):
     FEEDBACK_NONE = "feedback_none"  # 满意/不满意 with no answer to rate
     FEEDBACK_REPEAT = "feedback_repeat"  # that answer was rated already
     ERROR = "error"  # the conversation failed; an apology was sent
+    BUSY = "busy"  # no answer within REPLY_DEADLINE: the polite busy reply (logged before it goes out)
 
 
 class Feedback(StrEnum):

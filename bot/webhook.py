@@ -159,7 +159,7 @@ class Webhook:
         question = self.runtime.conversation.question_of(message)
         if question:
             self.runtime.questions.record(openid=message.from_user, message_key=message.dedupe_key,
-                                          question=question, result=None, answered=False, reply_kind="busy",
+                                          question=question, result=None, answered=False, reply_kind=ReplyKind.BUSY,
                                           latency_ms=(time.monotonic() - started) * 1000)
 
     def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
