@@ -18,6 +18,16 @@ across processes.
 
 import os
 import sys
+import tempfile
+from pathlib import Path
+
+# Metrics from every worker: prometheus-client keeps each process's values in files under this
+# folder and /metrics adds them up. It must be set before prometheus-client is imported (the
+# production check below imports the bot package), and a restart starts from an empty folder.
+metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="zwgk-metrics-")))
+metrics_dir.mkdir(parents=True, exist_ok=True)
+for stale in metrics_dir.glob("*.db"):
+    stale.unlink()
 
 os.environ.setdefault("ZWGK_ENV", "production")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -62,3 +72,21 @@ def post_fork(server, worker):  # gunicorn calls every hook with both
     runtime.db.engine.dispose(close=False)
     # A worker that replaces a killed one replays the journal the dead one left.
     runtime.questions.start_recovery()
+
+
+def post_worker_init(worker):
+    # Threads do not survive the fork: each worker starts its own knowledge-base watcher, so
+    # a staff edit reaches every worker within a second or two without any citizen traffic.
+    from bot import metrics
+    from bot.runtime import get_runtime
+
+    runtime = get_runtime(worker.app.wsgi())
+    metrics.worker_started(runtime)
+    if runtime.reloader is not None:
+        runtime.reloader.ensure_started()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

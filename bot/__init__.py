@@ -14,11 +14,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import cli, startup, webhook
+from bot import cli, metrics, readiness, startup, webhook
 from bot.config import Settings, instance_path_from_env
 from bot.conversation import Conversation
 from bot.logs import configure_logging
+from bot.push import make_client
 from bot.questionlog import QuestionLog
+from bot.reload import Reloader
 from bot.runtime import EXTENSION_KEY, Runtime
 from bot.state import make_store
 from knowledge.base import KnowledgeBase
@@ -42,7 +44,15 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
 
     db = Store(settings.database_url, statement_timeout=settings.db_statement_timeout)  # connects on first use
     kb = KnowledgeBase(db, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval)
-    state = make_store(settings.redis_url, timeout=settings.redis_timeout)
+    state = make_store(settings.redis_url, timeout=settings.redis_timeout, prefix=settings.redis_prefix)
+    reloader = Reloader(
+        kb,
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
+        interval=settings.kb_reload_interval,
+        timeout=settings.redis_timeout,
+    )
+    db.on_kb_change(reloader.notify)
     questions = QuestionLog(db, settings.user_hash_secret, settings.instance_path / "spool")
     runtime = Runtime(
         settings=settings,
@@ -51,14 +61,34 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
         kb=kb,
         questions=questions,
         conversation=Conversation(kb, state, settings, hot_topics=questions.hot_topics),
+        reloader=reloader,
+        wechat_api=make_client(settings),
     )
     app.extensions[EXTENSION_KEY] = runtime
     webhook.init_app(app, runtime)
     startup.init_app(app)
+    metrics.init_app(app, runtime)
+    readiness.init_app(app, runtime)
     cli.register(app)
+
+    @app.before_request
+    def start_watcher() -> None:
+        # gunicorn starts it in each worker after the fork (gunicorn.conf.py); other servers
+        # on the first request. Test apps leave it off and reload explicitly.
+        if not app.testing:
+            reloader.ensure_started()
 
     @app.get("/healthz")
     def healthz() -> tuple[dict, int]:
-        return {"status": "ok", "kb_version": kb.version, "documents": kb.size}, 200
+        try:
+            stored: int | None = kb.stored_version()
+        except Exception:
+            stored = None
+        return {
+            "status": "ok",
+            "kb_version": kb.version,
+            "kb_version_stored": stored,
+            "documents": kb.size,
+        }, 200
 
     return app

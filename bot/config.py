@@ -11,11 +11,15 @@ start, with one Chinese+English sentence naming what to set: see `production_pro
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.menu import DEFAULT_FILE as DEFAULT_MENU_FILE
+from bot.menu import MenuError, load_menu
 
 # Signs requests when WECHAT_TOKEN is unset, so `flask run` works out of the box; a server
 # started with it warns (bot.startup), since anyone who knows it can forge messages.
@@ -137,6 +141,40 @@ def _pairs(raw: str) -> dict[str, str]:
     return pairs
 
 
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parse `10.0.0.0/8, 192.168.1.5` (METRICS_ALLOW) into networks."""
+    networks = []
+    for part in raw.replace(";", ",").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(f"METRICS_ALLOW: {part.strip()!r} is not an address or network") from None
+    return tuple(networks)
+
+
+def _menu_file(raw: str) -> Path | None:
+    """The custom-menu file (its CLICK keys become `menu_topics`); checked now, not at the first tap."""
+    path = Path(raw.strip()) if raw.strip() else DEFAULT_MENU_FILE
+    if not path.is_file():
+        if raw.strip():
+            raise ConfigError(f"WECHAT_MENU_FILE: no such file {raw.strip()!r}")
+        return None
+    try:
+        load_menu(path)
+    except MenuError as exc:
+        raise ConfigError(f"WECHAT_MENU_FILE {path}: {exc}") from None
+    return path
+
+
+def _api_base(raw: str) -> str:
+    """WeChat's API root (a local fake in tests, or a forwarding proxy), always ending in '/'."""
+    base = raw.strip() or "https://api.weixin.qq.com/cgi-bin/"
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError(f"WECHAT_API_BASE must be an http(s) URL, got {raw!r}")
+    return base if base.endswith("/") else base + "/"
+
+
 def _instance_secret(instance_path: Path, name: str) -> str:
     """A random secret kept in `instance/`, so restarts keep pseudonyms and sessions stable."""
     path = instance_path / name
@@ -172,6 +210,7 @@ class Settings:
     redis_url: str | None
     db_statement_timeout: float
     redis_timeout: float
+    redis_prefix: str
     wechat_token: str
     wechat_appid: str
     wechat_aes_key: str
@@ -190,6 +229,11 @@ class Settings:
     kb_reload_interval: float
     log_level: str
     menu_topics: dict[str, str] = field(default_factory=dict)
+    metrics_token: str = ""
+    menu_file: Path | None = None
+    wechat_appsecret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     township: Township = field(default_factory=Township)
 
     @property
@@ -220,6 +264,7 @@ class Settings:
                 raise ConfigError("拒绝以不安全的配置启动生产环境 / refusing an unsafe production start:\n  "
                                   + "\n  ".join(problems))
         token = env.get("WECHAT_TOKEN", "").strip() or DEV_TOKEN  # warned about at server start
+        menu_file = _menu_file(env.get("WECHAT_MENU_FILE", ""))
         default_db = f"sqlite:///{(instance_path / 'zwgk.sqlite3').as_posix()}"
         township = Township(
             name=env.get("TOWNSHIP_NAME", Township.name),
@@ -238,6 +283,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip() or None,
             db_statement_timeout=_float(env, "DB_STATEMENT_TIMEOUT", 30.0) or 0.0,
             redis_timeout=_float(env, "REDIS_TIMEOUT", 0.5) or 0.5,
+            redis_prefix=env.get("REDIS_KEY_PREFIX", "").strip() or "zwgk:",
             wechat_token=token,
             wechat_appid=env.get("WECHAT_APPID", "").strip(),
             wechat_aes_key=aes_key,
@@ -254,8 +300,14 @@ class Settings:
             user_hash_secret=env.get("USER_HASH_SECRET") or _instance_secret(instance_path, "user_hash_secret"),
             log_retention_days=_int(env, "LOG_RETENTION_DAYS", 365, minimum=1),
             answer_threshold=_float(env, "ANSWER_THRESHOLD", None),
-            kb_reload_interval=_float(env, "KB_RELOAD_INTERVAL", 5.0) or 5.0,
+            kb_reload_interval=_float(env, "KB_RELOAD_INTERVAL", 1.0) or 1.0,
             log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
-            menu_topics=_pairs(env.get("WECHAT_MENU_TOPICS", "")),
+            menu_file=menu_file,
+            menu_topics={**(load_menu(menu_file).topics if menu_file else {}),
+                         **_pairs(env.get("WECHAT_MENU_TOPICS", ""))},
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            wechat_appsecret=env.get("WECHAT_APPSECRET", "").strip(),
+            wechat_api_base=_api_base(env.get("WECHAT_API_BASE", "")),
+            metrics_allow=_networks(env.get("METRICS_ALLOW", "")),
             township=township,
         )

@@ -19,7 +19,9 @@ from knowledge.store import Store
 
 if TYPE_CHECKING:
     from bot.conversation import Conversation
+    from bot.push import SharedTokenClient
     from bot.questionlog import QuestionLog
+    from bot.reload import Reloader
 
 EXTENSION_KEY = "zwgk"
 
@@ -35,6 +37,8 @@ class Runtime:
     # Set once bot.startup.prepare has run in this process (schema, sample, index, warnings).
     started: threading.Event = field(default_factory=threading.Event, repr=False)
     start_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    reloader: Reloader | None = None
+    wechat_api: SharedTokenClient | None = None  # WeChat's API, when WECHAT_APPSECRET is set
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

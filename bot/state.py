@@ -17,6 +17,8 @@ from typing import Any
 
 import redis
 
+from bot.metrics import count_error
+
 log = logging.getLogger(__name__)
 
 
@@ -210,6 +212,7 @@ class ResilientStore(StateStore):
         try:
             return getattr(self.backend, method)(*args)
         except StateUnavailable as exc:
+            count_error(self.name)
             if self._down_until == 0.0 or self.available:
                 log.warning("state store %s unavailable, answering without it: %s", self.name, exc)
             self._down_until = self._clock() + self.retry_after
@@ -234,11 +237,11 @@ class ResilientStore(StateStore):
         return self.backend.ping()
 
 
-def make_store(redis_url: str | None, *, timeout: float = 0.5) -> ResilientStore:
+def make_store(redis_url: str | None, *, timeout: float = 0.5, prefix: str = "zwgk:") -> ResilientStore:
     """The store the settings ask for: Redis when REDIS_URL is set, else in-process.
 
     A server started without Redis warns once (bot.startup); building one here stays silent.
     """
     if redis_url:
-        return ResilientStore(RedisStore(redis_url, timeout=timeout))
+        return ResilientStore(RedisStore(redis_url, timeout=timeout, prefix=prefix))
     return ResilientStore(MemoryStore())

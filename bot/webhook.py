@@ -19,7 +19,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask.globals import app_ctx
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot import wording
+from bot import metrics, wording
+from bot.push import LatePush
 from bot.retries import RENEW_EVERY, RetryFolding
 from bot.runtime import Runtime, get_runtime
 from bot.turn import ReplyKind, Turn
@@ -70,6 +71,7 @@ class Webhook:
             else None
         )
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="turn")
+        self.late = LatePush(runtime.wechat_api) if runtime.wechat_api is not None else None
         self.folding = RetryFolding(runtime.state, settings.user_hash_secret)
 
     # -- inbound ------------------------------------------------------------------------------
@@ -125,18 +127,31 @@ class Webhook:
         while True:
             remaining = deadline - time.monotonic()
             try:
-                return future.result(timeout=max(0.05, min(RENEW_EVERY, remaining)))
+                return future.result(timeout=max(0.05, min(RENEW_EVERY, remaining)))[0]
             except concurrent.futures.TimeoutError:
                 if remaining > RENEW_EVERY:
                     folding.renew(key)  # still alive and working: keep the claim
                     continue
             log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
-            busy = render(TextReply(wording.BUSY), message, int(time.time()))
+            busy_text = wording.BUSY if self.late is None else wording.BUSY_PUSHED
+            busy = render(TextReply(busy_text), message, int(time.time()))
             if folding.store_reply(key, busy):  # the first reply sent stays the canonical one
                 self._log_busy(message, started)
+            if self.late is not None:  # send the answer through the customer-service API when ready
+                future.add_done_callback(lambda done: self.pool.submit(self._push_late, message, done))
             return busy
 
-    def _turn_and_store(self, app: Flask, message: Message, key: str, started: float) -> str:
+    def _push_late(self, message: Message, done: concurrent.futures.Future[tuple[str, Turn]]) -> None:
+        assert self.late is not None
+        try:
+            _xml, turn = done.result()
+        except Exception:
+            log.exception("the late turn failed; nothing to push")
+            return
+        if turn.reply is not None and self.late.send(message.from_user, turn.reply):
+            log.info("late answer pushed through the customer-service API")
+
+    def _turn_and_store(self, app: Flask, message: Message, key: str, started: float) -> tuple[str, Turn]:
         with app.app_context():
             try:
                 turn = self.runtime.conversation.respond(message)
@@ -148,7 +163,7 @@ class Webhook:
             # busy reply, that stays what retries get.
             self._log_turn(message, turn, started)
             self.folding.store_reply(key, xml)
-            return xml
+            return xml, turn
 
     def _log_busy(self, message: Message, started: float) -> None:
         """Log the question as given the busy reply, before that reply goes out.
@@ -164,6 +179,7 @@ class Webhook:
 
     def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
         questions = self.runtime.questions
+        metrics.count_reply(turn.kind)
         try:
             if turn.question is not None:
                 questions.record(

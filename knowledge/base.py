@@ -1,9 +1,16 @@
 """The searchable snapshot of the store, swapped for a new one when staff change something.
 
-Every worker process holds one `KnowledgeBase`. Edits bump a version number in the database;
-at most every `reload_interval` seconds a search compares it with the version its index was
-built from and, when they differ, rebuilds in a background thread and swaps the new index in
-atomically. A citizen's search therefore never waits for a rebuild.
+Every worker process holds one `KnowledgeBase`. Edits bump a version number in the database
+(and, in the app, publish a notification: see `bot/reload.py`, whose watcher thread calls
+`refresh` as soon as an edit is committed). A rebuild happens outside the request path and the
+new index replaces the old one in a single assignment of an immutable `Snapshot`, so a
+citizen's search never waits for a rebuild and never sees half of two versions.
+
+A one-entry edit must not cost a re-read or a re-segmentation of the whole knowledge base:
+unchanged rows keep their `Document` (`Store.stamped_documents` compares `updated_at`), and
+`SegmentMemo` keeps, per process, the analysed terms of every text of the served version, so a rebuild only
+runs jieba on texts that are new; the database segment cache fills the memo at the first build
+(start-up after a restart) and receives what the process had to segment itself.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from knowledge import passages, timeframe
@@ -30,6 +39,71 @@ def shared_processor() -> TextProcessor:
     return TextProcessor()
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One knowledge-base version as served: replaced whole, never changed in place."""
+
+    version: int
+    searcher: Searcher | None
+    documents: Mapping[str, Document] = field(default_factory=dict)
+    build_seconds: float = 0.0
+    segmented: int = 0  # texts this build had to run through jieba
+    reload: bool = False  # False for the process's first build, True for a rebuild after a change
+
+
+class SegmentMemo:
+    """The analysed terms of the served version's texts, kept in memory between rebuilds.
+
+    Each build reads through a `_BuildCache`: hits come from memory, misses are analysed by
+    the index and remembered. After the build the memo keeps only the texts that build used,
+    so edits and deletions do not make it grow without bound.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._terms: dict[str, Sequence[str]] = {}
+        self._seeded = False
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def for_build(self) -> _BuildCache:
+        db = DbSegmentCache(self.store)
+        if not self._seeded:
+            db.preload()  # the first build after a start reuses what earlier processes segmented
+        return _BuildCache(self._terms, db)
+
+    def keep(self, build: _BuildCache) -> None:
+        """Remember exactly what `build` used; write what it analysed to the database."""
+        self._terms = build.used
+        self._seeded = True
+        try:
+            build.db.flush()
+        except Exception:  # the database cache only saves time after a restart
+            log.warning("could not save new segmentations to the database", exc_info=True)
+
+
+class _BuildCache:
+    """`SegmentationCache` for one build: memory first, then the preloaded database rows."""
+
+    def __init__(self, memory: Mapping[str, Sequence[str]], db: DbSegmentCache) -> None:
+        self.memory = memory
+        self.db = db
+        self.used: dict[str, Sequence[str]] = {}
+
+    def get(self, key: str) -> Sequence[str] | None:
+        found = self.memory.get(key)
+        if found is None:
+            found = self.db.get(key)
+        if found is not None:
+            self.used[key] = found
+        return found
+
+    def put(self, key: str, terms: list[str]) -> None:
+        self.used[key] = tuple(terms)
+        self.db.put(key, terms)
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -37,15 +111,19 @@ class KnowledgeBase:
         processor: TextProcessor | None = None,
         *,
         threshold: float | None = None,
-        reload_interval: float = 5.0,
+        reload_interval: float = 1.0,
     ) -> None:
         self.store = store
         self._processor = processor
         self._policy = AnswerPolicy.with_threshold(threshold)
         self.reload_interval = reload_interval
-        self._searcher: Searcher | None = None
-        self._documents: dict[str, Document] = {}
-        self._version = -1
+        #: Set by a background watcher (bot/reload.py): searches then never check the version.
+        self.watched = False
+        self.reloads = 0  # rebuilds after the first load, for metrics
+        self.on_reload: list[Callable[[Snapshot], None]] = []
+        self._snapshot = Snapshot(version=-1, searcher=None)
+        self._segments = SegmentMemo(store)
+        self._stamped: dict[str, tuple[object, Document]] = {}  # documents served, by key, with updated_at
         self._checked_at = 0.0
         self._rebuilding = threading.Lock()
 
@@ -61,9 +139,8 @@ class KnowledgeBase:
         return self._processor
 
     @property
-    def loaded(self) -> bool:
-        """True once an index has been built in this process."""
-        return self._searcher is not None
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
 
     @property
     def policy(self) -> AnswerPolicy:
@@ -73,36 +150,84 @@ class KnowledgeBase:
     @policy.setter
     def policy(self, policy: AnswerPolicy) -> None:
         self._policy = policy
-        if self._searcher is not None:
-            self._searcher.policy = policy
+        if self._snapshot.searcher is not None:
+            self._snapshot.searcher.policy = policy
 
     @property
     def version(self) -> int:
-        return self._version
+        return self._snapshot.version
 
     @property
     def size(self) -> int:
-        return len(self._documents)
+        return len(self._snapshot.documents)
+
+    @property
+    def loaded(self) -> bool:
+        """True once an index has been built in this process."""
+        return self._snapshot.searcher is not None
 
     def load(self) -> None:
-        """Build the index from the store now (start-up, CLI, tests)."""
-        version = self.store.kb_version()
-        docs = self.store.load_documents()
-        cache = DbSegmentCache(self.store)
-        cache.preload()
+        """Build the index from the store now and swap it in (start-up, CLI, tests, watcher)."""
+        with self._rebuilding:
+            self._load()
+
+    def _load(self) -> None:
         started = time.perf_counter()
+        version = self.store.kb_version()
+        stamped = self.store.stamped_documents(self._stamped)
+        docs = [doc for _at, doc in stamped.values()]
+        cache = self._segments.for_build()
         index = KindIndex(passages.expand(docs), self.processor, cache=cache)
-        cache.flush()
-        self._searcher = Searcher(index, self.processor, self._policy)
-        self._documents = {doc.key: doc for doc in docs}
-        self._version = version
+        searcher = Searcher(index, self.processor, self._policy)
+        first = self._snapshot.searcher is None
+        snapshot = Snapshot(
+            version=version,
+            searcher=searcher,
+            documents={doc.key: doc for doc in docs},
+            build_seconds=time.perf_counter() - started,
+            segmented=index.segmented,
+            reload=not first,
+        )
+        self._snapshot = snapshot  # one assignment: readers see the old version or the new one
+        self._stamped = stamped
+        self._segments.keep(cache)
         self._checked_at = time.monotonic()
+        if not first:
+            self.reloads += 1
+        for listener in self.on_reload:
+            try:
+                listener(snapshot)
+            except Exception:
+                log.exception("a reload listener failed")
         log.info(
-            "knowledge base v%d loaded: %d documents in %.2f s", version, len(docs), time.perf_counter() - started
+            "knowledge base v%d loaded: %d documents in %.2f s (%d texts segmented)",
+            version, len(docs), snapshot.build_seconds, index.segmented,
         )
 
+    def stored_version(self) -> int:
+        """The version in the database (what the served one should catch up with)."""
+        return self.store.kb_version()
+
+    def refresh(self) -> bool:
+        """Rebuild in this thread if the stored version moved on; True if it did.
+
+        Raises when the database cannot be read: the caller (the watcher) logs and retries.
+        """
+        self._checked_at = time.monotonic()
+        if self.stored_version() == self.version and self.loaded:
+            return False
+        with self._rebuilding:
+            if self.stored_version() == self.version and self.loaded:
+                return False  # another thread rebuilt while this one waited
+            self._load()
+        return True
+
     def maybe_reload(self, *, wait: bool = False) -> None:
-        """Start a rebuild if the store moved on; `wait=True` rebuilds in this thread (CLI, tests)."""
+        """Start a rebuild if the store moved on; `wait=True` rebuilds in this thread (CLI, tests).
+
+        Without a watcher (a process that serves no traffic, or a test app) this is how a
+        change is picked up; with one, searches skip it.
+        """
         now = time.monotonic()
         if not wait and now - self._checked_at < self.reload_interval:
             return
@@ -112,30 +237,31 @@ class KnowledgeBase:
         except Exception:
             log.exception("could not read the knowledge-base version; keeping the current index")
             return
-        if current == self._version:
+        if current == self.version:
             return
         if wait:
-            with self._rebuilding:
-                self.load()
+            self.load()
             return
         if self._rebuilding.acquire(blocking=False):
             threading.Thread(target=self._rebuild_in_background, name="kb-reload", daemon=True).start()
 
     def _rebuild_in_background(self) -> None:
         try:
-            self.load()
+            self._load()
         except Exception:
-            log.exception("knowledge-base rebuild failed; still serving version %d", self._version)
+            log.exception("knowledge-base rebuild failed; still serving version %d", self.version)
         finally:
             self._rebuilding.release()
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
-        if self._searcher is None:
+        searcher = self._snapshot.searcher
+        if searcher is None:
             self.load()
-        else:
+            searcher = self._snapshot.searcher
+        elif not self.watched:
             self.maybe_reload()
-        assert self._searcher is not None
-        return timeframe.apply(self._searcher.search(query, limit=limit))
+        assert searcher is not None
+        return timeframe.apply(searcher.search(query, limit=limit))
 
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""
@@ -143,7 +269,7 @@ class KnowledgeBase:
 
     def document(self, key: str) -> Document | None:
         """A document by its key (`faq:12`), as of the loaded index: used for numbered choices."""
-        return self._documents.get(key)
+        return self._snapshot.documents.get(key)
 
     def analyze(self, text: str) -> list[str]:
         return self.processor.analyze(text)

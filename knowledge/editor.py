@@ -3,7 +3,8 @@
 Importers, the `flask kb` commands and the staff admin all edit the knowledge base through
 `KbEditor`, so every change is normalised and validated the same way, carries the editor's name
 and a timestamp, and bumps the knowledge-base version in the same transaction — which is what
-makes every worker process reload its index.
+makes every worker process reload its index. After the commit the store's change listeners
+run (the app publishes a notification, so other processes reload at once instead of polling).
 
 Validation errors are `EditError`s whose message is Chinese and meant for staff as-is.
 
@@ -415,6 +416,8 @@ class KbEditor:
             yield batch
             if batch.changes:
                 self.store.bump_kb_version(session)
+        if batch.changes:  # committed: every process may rebuild now
+            self.store.kb_changed()
 
     def save_faq(self, data: FaqData, *, faq_id: int | None = None) -> EditResult:
         with self.batch() as batch:

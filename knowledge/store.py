@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.document import Document
@@ -95,6 +98,7 @@ class Store:
         else:
             event.listen(self.engine, "connect", _postgres_timeouts(int(statement_timeout * 1000)))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._kb_listeners: list[Callable[[], None]] = []
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -150,6 +154,18 @@ class Store:
         else:
             row.value = str(int(row.value) + 1)
 
+    def on_kb_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every committed edit (the app publishes it to other processes)."""
+        self._kb_listeners.append(listener)
+
+    def kb_changed(self) -> None:
+        """Tell the listeners that an edit was committed; a failing listener never undoes it."""
+        for listener in self._kb_listeners:
+            try:
+                listener()
+            except Exception:
+                log.warning("a knowledge-base change listener failed", exc_info=True)
+
     def is_empty(self) -> bool:
         with self.session() as session:
             has_faq = session.execute(select(FaqEntry.id).limit(1)).first()
@@ -160,27 +176,65 @@ class Store:
 
     def load_documents(self) -> list[Document]:
         """Every enabled FAQ entry and every item, as immutable values for the index."""
-        docs: list[Document] = []
+        return [doc for _stamp, doc in self.stamped_documents({}).values()]
+
+    def stamped_documents(self, previous: Mapping[str, tuple[object, Document]]) -> dict[str, tuple[object, Document]]:
+        """Every enabled FAQ entry and every item by key (`faq:12`), with its `updated_at`.
+
+        Every worker runs this on every edit, so it reads as little as it can: first the id
+        and `updated_at` of every row, then the full columns (as plain tuples, not ORM
+        objects) only of rows that are new or changed since `previous`; the others keep
+        their `Document` from `previous`. Ordered by kind and id.
+        """
         with self.session() as session:
-            for faq in session.scalars(select(FaqEntry).where(FaqEntry.enabled.is_(True))):
-                docs.append(faq_document(faq))
-            for item in session.scalars(select(DisclosureItem)):
-                docs.append(item_document(item))
-        return docs
+            faq_stamps = session.execute(
+                select(FaqEntry.id, FaqEntry.updated_at).where(FaqEntry.enabled.is_(True)).order_by(FaqEntry.id)
+            ).all()
+            item_stamps = session.execute(
+                select(DisclosureItem.id, DisclosureItem.updated_at).order_by(DisclosureItem.id)
+            ).all()
+            fresh: dict[str, Document] = {}
+            for kind, model, columns, stamps, make in (
+                ("faq", FaqEntry, _FAQ_COLUMNS, faq_stamps, faq_document),
+                ("item", DisclosureItem, _ITEM_COLUMNS, item_stamps, item_document),
+            ):
+                stale = [i for i, at in stamps if previous.get(f"{kind}:{i}", (None,))[0] != at]
+                query = select(*(getattr(model, name) for name in columns))
+                if len(stale) * 2 > len(stamps):  # mostly new (a first build): one plain read
+                    chunks = [query.where(FaqEntry.enabled.is_(True)) if model is FaqEntry else query]
+                else:
+                    chunks = [query.where(model.id.in_(stale[n : n + 1000])) for n in range(0, len(stale), 1000)]
+                for chunk in chunks:
+                    for row in session.execute(chunk):
+                        fresh[f"{kind}:{row.id}"] = make(row)  # type: ignore[operator]
+        result: dict[str, tuple[object, Document]] = {}
+        for kind, stamps in (("faq", faq_stamps), ("item", item_stamps)):
+            for row_id, at in stamps:
+                key = f"{kind}:{row_id}"
+                doc = fresh.get(key) or previous.get(key, (None, None))[1]
+                if doc is not None:  # None: deleted between the two reads; the next check sees it
+                    result[key] = (at, doc)
+        return result
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
 
+_FAQ_COLUMNS = ("id", "question", "answer", "url", "similar_json", "category")
+_ITEM_COLUMNS = ("id", "title", "body", "url", "keywords", "category", "published", "doc_number", "index_number",
+                 "publisher", "status", "valid_until")
+
+
 def faq_document(faq: FaqEntry) -> Document:
+    """A FAQ row (an entity or a row of `_FAQ_COLUMNS`) as the index's immutable value."""
     return Document(
         kind="faq",
         id=faq.id,
         title=faq.question,
         body=faq.answer,
         url=faq.url or None,
-        similar=tuple(faq.similar),
+        similar=tuple(json.loads(faq.similar_json or "[]")),
         category=faq.category or None,
     )
 
@@ -195,7 +249,7 @@ def item_document(item: DisclosureItem) -> Document:
         title=item.title,
         body=item.body or "",
         url=item.url or None,
-        keywords=tuple(item.keyword_list),
+        keywords=tuple(k for k in (item.keywords or "").split() if k),
         category=item.category or None,
         published=published,
         doc_number=item.doc_number or None,
@@ -230,7 +284,11 @@ class DbSegmentCache:
     def flush(self) -> None:
         if not self._new:
             return
+        rows = [{"text_hash": h, "tokens": "\t".join(t)} for h, t in self._new.items()]
+        insert = postgresql_insert if self.store.engine.dialect.name == "postgresql" else sqlite_insert
         with self.store.session() as session:
-            session.add_all(SegmentCache(text_hash=h, tokens="\t".join(t)) for h, t in self._new.items())
+            # Every worker segments a new text at the same moment after an edit: the first
+            # one's row wins, the others' identical rows are skipped instead of failing.
+            session.execute(insert(SegmentCache).on_conflict_do_nothing(index_elements=["text_hash"]), rows)
         self._loaded.update(self._new)
         self._new.clear()

@@ -7,6 +7,7 @@ never skips. `.ci/run` starts both services when they are not already running.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.startup import prepare
 from knowledge.base import shared_processor
 from knowledge.store import Store
 from knowledge.text import TextProcessor
+from tests.fake_wechat_api import FakeServer, FakeWeChatApi
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -74,6 +76,50 @@ def postgres_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def instances(tmp_path: Path, postgres_url: str, redis_url: str, redis_prefix: str) -> Iterator[Callable[..., Flask]]:
+    """App instances on their own folders sharing one PostgreSQL schema (and Redis if asked).
+
+    Like two machines: separate runtimes, indexes, thread pools and question-log spools; only
+    the database and Redis in common. Their watchers are stopped afterwards.
+    """
+    made: list[Flask] = []
+
+    def factory(*, redis: bool = True, interval: str = "1") -> Flask:
+        instance = tmp_path / f"instance{len(made)}"
+        instance.mkdir()
+        env = base_env(instance, DATABASE_URL=postgres_url, KB_RELOAD_INTERVAL=interval,
+                       REDIS_KEY_PREFIX=redis_prefix)
+        if redis:
+            env["REDIS_URL"] = redis_url
+        app = create_app(env, instance_path=str(instance))
+        prepare(app, announce=False)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        runtime = get_runtime(app)
+        if runtime.reloader is not None:
+            runtime.reloader.stop()
+        runtime.db.engine.dispose()
+
+
+@pytest.fixture
+def wechat_api() -> Iterator[FakeWeChatApi]:
+    """A local fake of WeChat's API server; its base URL is `wechat_api.base`."""
+    with FakeServer() as api:
+        yield api
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A TCP port nothing listens on right now (for servers a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

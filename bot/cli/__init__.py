@@ -10,9 +10,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from bot.cli import ask, db, kb, report
+from bot.cli import ask, db, kb, report, wechat
 
-COMMANDS: tuple[click.Command, ...] = (db.group, kb.group, ask.command, report.group, report.purge_command)
+COMMANDS: tuple[click.Command, ...] = (db.group, kb.group, ask.command, report.group, report.purge_command,
+                                       wechat.group)
 
 
 def register(app: Flask) -> None:
