@@ -59,16 +59,15 @@ class SegmentMemo:
     so edits and deletions do not make it grow without bound.
     """
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self) -> None:
         self._terms: dict[str, Sequence[str]] = {}
         self._seeded = False
 
     def __len__(self) -> int:
         return len(self._terms)
 
-    def for_build(self) -> _BuildCache:
-        db = DbSegmentCache(self.store)
+    def for_build(self, store: Store) -> _BuildCache:
+        db = DbSegmentCache(store)
         if not self._seeded:
             db.preload()  # the first build after a start reuses what earlier processes segmented
         return _BuildCache(self._terms, db)
@@ -122,7 +121,7 @@ class KnowledgeBase:
         self.reloads = 0  # rebuilds after the first load, for metrics
         self.on_reload: list[Callable[[Snapshot], None]] = []
         self._snapshot = Snapshot(version=-1, searcher=None)
-        self._segments = SegmentMemo(store)
+        self._segments = SegmentMemo()
         self._stamped: dict[str, tuple[object, Document]] = {}  # documents served, by key, with updated_at
         self._checked_at = 0.0
         self._rebuilding = threading.Lock()
@@ -176,7 +175,7 @@ class KnowledgeBase:
         version = self.store.kb_version()
         stamped = self.store.stamped_documents(self._stamped)
         docs = [doc for _at, doc in stamped.values()]
-        cache = self._segments.for_build()
+        cache = self._segments.for_build(self.store)
         index = KindIndex(passages.expand(docs), self.processor, cache=cache)
         searcher = Searcher(index, self.processor, self._policy)
         first = self._snapshot.searcher is None
