@@ -233,6 +233,7 @@ def run_size(size: int, shared: Path, trials: int, second_workers: int, redis_ur
                 if instances[-1].process.poll() is not None:
                     raise SystemExit(f"bench.live: instance {name} exited; see {instances[-1].log}")
                 time.sleep(0.5)
+            assert health is not None
             print(f"  instance {name}: {workers} worker(s), port {instances[-1].port}, {health['documents']} documents",
                   flush=True)
         # The editor is a third process in real life (the admin, `flask kb import`); here a

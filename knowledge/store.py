@@ -206,7 +206,7 @@ class Store:
                     chunks = [query.where(model.id.in_(stale[n : n + 1000])) for n in range(0, len(stale), 1000)]
                 for chunk in chunks:
                     for row in session.execute(chunk):
-                        fresh[f"{kind}:{row.id}"] = make(row)  # type: ignore[operator]
+                        fresh[f"{kind}:{row.id}"] = make(row)  # type: ignore[arg-type]  # a Row of the columns
         result: dict[str, tuple[object, Document]] = {}
         for kind, stamps in (("faq", faq_stamps), ("item", item_stamps)):
             for row_id, at in stamps:

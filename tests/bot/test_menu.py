@@ -101,7 +101,9 @@ def test_menu_push_reports_a_wechat_refusal(make_app, menu_file: Path, wechat_ap
                    WECHAT_API_BASE=wechat_api.base, REDIS_URL=redis_url, REDIS_KEY_PREFIX=redis_prefix,
                    TOWNSHIP_PORTAL_URL="https://www.example.gov.cn/zwgk/")
     wechat_api.fail_next(40016)  # invalid button count, as WeChat would say
-    get_runtime(app).wechat_api.access_token  # noqa: B018 - fetch first, so the failure hits menu/create
+    api = get_runtime(app).wechat_api
+    assert api is not None
+    api.access_token  # noqa: B018 - fetch first, so the failure hits menu/create
     wechat_api.fail_next(40016)
     result = app.test_cli_runner().invoke(args=["wechat", "menu", "push"])
     assert result.exit_code == 1 and "错误码 40016" in result.output and wechat_api.menus == []

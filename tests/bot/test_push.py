@@ -49,7 +49,7 @@ def slow_down(app: Flask) -> threading.Event:
         release.wait(10)
         return original(message)
 
-    conversation.respond = slow
+    conversation.respond = slow  # type: ignore[method-assign]
     return release
 
 
@@ -149,7 +149,7 @@ def test_a_failed_late_turn_pushes_the_apology(pushing_app, wechat_api: FakeWeCh
         release.wait(10)
         raise RuntimeError("search crashed")
 
-    get_runtime(app).conversation.respond = failing
+    get_runtime(app).conversation.respond = failing  # type: ignore[method-assign]
     post(app.test_client(), text_xml("高龄津贴怎么申领"))
     release.set()
     assert wait_until(lambda: len(wechat_api.messages) == 1)

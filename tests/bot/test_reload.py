@@ -132,4 +132,5 @@ def test_an_unreachable_redis_falls_back_to_the_version_check(make_app) -> None:
         assert wait_until(lambda: serves_new_entry(watching))
         assert watching.reloader is not None and watching.reloader.redis_errors >= 1
     finally:
-        watching.reloader.stop()
+        if watching.reloader is not None:
+            watching.reloader.stop()

@@ -32,7 +32,7 @@ def two_instances(instances: Callable[..., Flask]) -> tuple[Flask, Flask]:
 def logged(runtime: Runtime) -> int:
     runtime.questions.flush()
     with runtime.db.session() as session:
-        return session.scalar(select(func.count()).select_from(QuestionLog))
+        return session.scalar(select(func.count()).select_from(QuestionLog)) or 0
 
 
 def test_a_list_shown_by_one_instance_is_answered_by_the_other(instances: Callable[..., Flask]) -> None:
@@ -51,7 +51,7 @@ def test_wechat_retries_landing_on_different_instances_get_one_answer(instances:
         time.sleep(0.5)  # the retries arrive at the other instance while this one is answering
         return original(message)
 
-    slow.respond = respond_slowly
+    slow.respond = respond_slowly  # type: ignore[method-assign]
     body = text_xml("低保怎么申请", msg_id="5566778899")
     replies: list[bytes] = []
 
@@ -73,7 +73,9 @@ def test_wechat_retries_landing_on_different_instances_get_one_answer(instances:
 def test_an_edit_saved_on_one_instance_is_live_on_both(instances: Callable[..., Flask]) -> None:
     first, second = two_instances(instances)
     for app in (first, second):
-        get_runtime(app).reloader.ensure_started()
+        reloader = get_runtime(app).reloader
+        assert reloader is not None
+        reloader.ensure_started()
     new = FaqData(question="独生子女父母奖励金怎么领？", answer="持光荣证到村委会登记，每年发放一次。")
     KbEditor(get_runtime(first).db, editor="test").save_faq(new)
     assert wait_until(lambda: all("持光荣证到村委会登记" in ask(app.test_client(), new.question, user="o-edit")
