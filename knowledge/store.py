@@ -198,7 +198,7 @@ class Store:
                 ("faq", FaqEntry, _FAQ_COLUMNS, faq_stamps, faq_document),
                 ("item", DisclosureItem, _ITEM_COLUMNS, item_stamps, item_document),
             ):
-                stale = [i for i, at in stamps if previous.get(f"{kind}:{i}", (None,))[0] != at]
+                stale = [i for i, at in stamps if previous.get(f"{kind}:{i}", _UNSEEN)[0] != at]
                 query = select(*(getattr(model, name) for name in columns))
                 if len(stale) * 2 > len(stamps):  # mostly new (a first build): one plain read
                     chunks = [query.where(FaqEntry.enabled.is_(True)) if model is FaqEntry else query]
@@ -221,6 +221,7 @@ class Store:
             conn.execute(text("SELECT 1"))
 
 
+_UNSEEN = (object(), None)  # a stamp no row has (rows of old releases may have no updated_at)
 _FAQ_COLUMNS = ("id", "question", "answer", "url", "similar_json", "category")
 _ITEM_COLUMNS = ("id", "title", "body", "url", "keywords", "category", "published", "doc_number", "index_number",
                  "publisher", "status", "valid_until")
