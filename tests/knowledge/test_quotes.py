@@ -53,3 +53,23 @@ def test_questions_asking_for_an_amount_or_a_time_are_recognised(question: str) 
 @pytest.mark.parametrize("question", ["去哪里申请", "谁负责维修", "这有规定吗"])
 def test_other_questions_are_not_taken_for_amounts(question: str) -> None:
     assert not asks_quantity(question)
+
+
+def test_a_question_asking_how_high_quotes_the_sentence_with_a_height_not_a_numbered_rule(analyze) -> None:
+    doc = Document(kind="item", id=2, title="关于农村村民建房管理的通知", body=(
+        "5.每个农户翻建房屋只能在原址翻建，翻建前应拆除原有房屋。\n"
+        "房屋檐口高度不得超过10米，屋脊高度不得超过13米。\n"
+        "3.翻建房屋应当经镇政府审批。"
+    ))
+    question = "农村翻建房屋 最高能造多高"
+    text = quote(doc, analyze(question), analyze, max_chars=40, question=question)
+    assert "不得超过10米" in text
+
+
+def test_answer_types_follow_the_question_word_and_a_subject_word_asks_for_no_amount() -> None:
+    from knowledge.quotes import answer_types
+
+    assert answer_types("能补多少钱")  # money
+    assert answer_types("一天开几个钟头")  # duration
+    assert answer_types("啥时候开始执行")  # date
+    assert not answer_types("以旧换新补贴的事 打哪个电话问")
