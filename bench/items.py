@@ -16,6 +16,10 @@ FAQ bank, so items and FAQ entries compete in one ranking. Then:
 * FAQ: hit@1 / hit@3 / MRR@10 of the 170 FAQ development questions, and what citizens get
   (`bench.outcomes` classes), with the FAQ bank alone and with the documents imported too.
 
+Abstention: every item question asked again with all their documents removed — the share the
+search refuses ("documents removed: refused"), so a change that answers more items can be seen
+not to answer questions whose document is absent.
+
 items_dev is a development set, so a held-out view is printed as well: the questions are split
 into two fixed halves (even and odd lines); ``--sweep`` compares passage sizes on the first
 half only and reports the chosen size on the second, and figures are shown per document level.
@@ -102,6 +106,16 @@ def item_figures(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequenc
         quoted = _SPACE.sub("", question["answer_hint"]) in _SPACE.sub("", reply_text(turn.reply))
         rows.append({"rank": rank, "quoted": quoted, "kind": turn.kind})
     return rows
+
+
+def refused_without_documents(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str]) -> list[bool]:
+    """Every item question again with all 30 questions' documents removed (one re-index, as
+    `bench.quality` does for FAQ answers): whether the search refuses to answer it."""
+    removed = set(gold_keys)
+    docs = [d for d in runtime.db.load_documents() if d.key not in removed]
+    index = KindIndex(passages.expand(docs), runtime.kb.processor, cache=MemorySegmentationCache())
+    searcher = Searcher(index, runtime.kb.processor)
+    return [not searcher.search(q["query"]).answered for q in questions]
 
 
 def summarise(rows: Sequence[dict]) -> dict[str, float]:
@@ -207,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             levels[docs[q["doc"]]["level"]].append(row)
         for level, level_rows in sorted(levels.items()):
             print(f"  {level} ({len(level_rows):2d})            {fmt(summarise(level_rows))}")
+        refused = refused_without_documents(runtime, questions, gold_keys)
+        print(f"  documents removed: refused {sum(refused) / len(refused):.3f} "
+              f"(half A {sum(refused[0::2]) / len(refused[0::2]):.3f}, "
+              f"half B {sum(refused[1::2]) / len(refused[1::2]):.3f})")
         kinds = collections.Counter(r["kind"] for r in rows)
         print("  reply kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
         misses = [(q["query"], r) for q, r in zip(questions, rows, strict=True) if r["rank"] != 1 or not r["quoted"]]
