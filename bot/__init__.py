@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import cli, metrics, readiness, startup, webhook
+from bot import admin, cli, metrics, readiness, startup, webhook
 from bot.config import Settings, instance_path_from_env
 from bot.conversation import Conversation
 from bot.logs import configure_logging
@@ -60,7 +60,10 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
         state=state,
         kb=kb,
         questions=questions,
-        conversation=Conversation(kb, state, settings, hot_topics=questions.hot_topics),
+        # Help and not-found replies suggest only entries the index serves now (never a disabled one).
+        conversation=Conversation(
+            kb, state, settings, hot_topics=lambda: questions.hot_topics(live=lambda key: kb.document(key) is not None)
+        ),
         reloader=reloader,
         wechat_api=make_client(settings),
     )
@@ -69,6 +72,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     startup.init_app(app)
     metrics.init_app(app, runtime)
     readiness.init_app(app, runtime)
+    admin.init_app(app)
     cli.register(app)
 
     @app.before_request

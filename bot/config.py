@@ -235,6 +235,11 @@ class Settings:
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
     metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     township: Township = field(default_factory=Township)
+    # The staff workspace (/admin): idle logout, lockout after failed logins, HTTPS-only cookie.
+    admin_idle_minutes: int = 30
+    admin_lockout_attempts: int = 5
+    admin_lockout_minutes: int = 15
+    admin_cookie_secure: bool = False
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -309,5 +314,9 @@ class Settings:
             wechat_appsecret=env.get("WECHAT_APPSECRET", "").strip(),
             wechat_api_base=_api_base(env.get("WECHAT_API_BASE", "")),
             metrics_allow=_networks(env.get("METRICS_ALLOW", "")),
+            admin_idle_minutes=_int(env, "ADMIN_IDLE_MINUTES", 30, minimum=1),
+            admin_lockout_attempts=_int(env, "ADMIN_LOCKOUT_ATTEMPTS", 5, minimum=1),
+            admin_lockout_minutes=_int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
+            admin_cookie_secure=_bool(env, "ADMIN_COOKIE_SECURE", False),
             township=township,
         )

@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -87,7 +88,7 @@ class QuestionLog:
         self._queue: queue.Queue[dict[str, Any]] | None = None
         self._thread_pid = 0
         self._start_lock = threading.Lock()
-        self._hot_cache: dict[tuple[int, int], tuple[float, list[str]]] = {}
+        self._hot_cache: dict[tuple[int, int], tuple[float, list[tuple[str, str]]]] = {}
         _open_logs.add(self)
 
     # -- the write path ---------------------------------------------------------------------
@@ -363,37 +364,45 @@ class QuestionLog:
 
     # -- reads for the bot ------------------------------------------------------------------
 
-    def hot_topics(self, days: int = 30, limit: int = 3) -> list[str]:
+    def hot_topics(self, days: int = 30, limit: int = 3, live: Callable[[str], bool] | None = None) -> list[str]:
         """Titles of the most-asked answered entries lately, for help and not-found replies.
 
-        Cached for a minute per process: it sits on the reply path. A failed read keeps the
-        last good answer (or none) for another minute instead of retrying on every message.
+        `live(key)` (key like "faq:12") says whether an entry may still be advertised: a
+        disabled or deleted entry must never be suggested to citizens, however often it was
+        asked. Cached for a minute per process (the filter runs on every call): it sits on the
+        reply path. A failed read keeps the last good answer (or none) for another minute
+        instead of retrying on every message.
         """
         now = time.monotonic()
         cached = self._hot_cache.get((days, limit))
         if cached and cached[0] > now:
-            return list(cached[1])
-        titles = cached[1] if cached else []
-        try:
-            since = utcnow() - datetime.timedelta(days=days)
-            count = func.count()
-            # Counted from the covering stats index; the titles are then read from one row each.
-            stmt = (
-                select(func.max(LogRow.id), count)
-                .where(LogRow.asked_at >= since, LogRow.answered.is_(True), LogRow.top_id.is_not(None))
-                .group_by(LogRow.top_kind, LogRow.top_id)
-                .order_by(count.desc(), func.max(LogRow.id).desc())
-                .limit(limit)
-            )
-            with self.store.session() as session:
-                ids = [row_id for row_id, _ in session.execute(stmt)]
-                by_id = select(LogRow.id, LogRow.top_title).where(LogRow.id.in_(ids))
-                found = {row_id: title for row_id, title in session.execute(by_id)} if ids else {}
-            titles = [title for i in ids if (title := found.get(i))]
-        except Exception as exc:
-            log.warning("question log: hot topics unavailable (%s)", mask_personal_data(str(exc).splitlines()[0][:200]))
-        self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, titles)
-        return list(titles)
+            candidates = cached[1]
+        else:
+            candidates = cached[1] if cached else []
+            try:
+                candidates = self._hot_candidates(days, limit * 4)
+            except Exception as exc:
+                log.warning("question log: hot topics unavailable (%s)",
+                            mask_personal_data(str(exc).splitlines()[0][:200]))
+            self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, candidates)
+        return [title for key, title in candidates if live is None or live(key)][:limit]
+
+    def _hot_candidates(self, days: int, limit: int) -> list[tuple[str, str]]:
+        since = utcnow() - datetime.timedelta(days=days)
+        count = func.count()
+        # Counted from the covering stats index; the titles are then read from one row each.
+        stmt = (
+            select(func.max(LogRow.id), count)
+            .where(LogRow.asked_at >= since, LogRow.answered.is_(True), LogRow.top_id.is_not(None))
+            .group_by(LogRow.top_kind, LogRow.top_id)
+            .order_by(count.desc(), func.max(LogRow.id).desc())
+            .limit(limit)
+        )
+        with self.store.session() as session:
+            ids = [row_id for row_id, _ in session.execute(stmt)]
+            by_id = select(LogRow.id, LogRow.top_kind, LogRow.top_id, LogRow.top_title).where(LogRow.id.in_(ids))
+            found = {row_id: (f"{kind}:{top_id}", title) for row_id, kind, top_id, title in session.execute(by_id)}
+        return [found[i] for i in ids if i in found and found[i][1]]
 
 
 def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None = None, dry_run: bool = False) -> int:

@@ -15,6 +15,7 @@ runs jieba on texts that are new; the database segment cache fills the memo at t
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 import time
@@ -121,6 +122,7 @@ class KnowledgeBase:
         self.reloads = 0  # rebuilds after the first load, for metrics
         self.on_reload: list[Callable[[Snapshot], None]] = []
         self._snapshot = Snapshot(version=-1, searcher=None)
+        self._loaded_on: datetime.date | None = None  # valid-until dates are checked per day
         self._segments = SegmentMemo()
         self._stamped: dict[str, tuple[object, Document]] = {}  # documents served, by key, with updated_at
         self._checked_at = 0.0
@@ -188,6 +190,7 @@ class KnowledgeBase:
             reload=not first,
         )
         self._snapshot = snapshot  # one assignment: readers see the old version or the new one
+        self._loaded_on = datetime.date.today()
         self._stamped = stamped
         self._segments.keep(cache)
         self._checked_at = time.monotonic()
@@ -236,8 +239,8 @@ class KnowledgeBase:
         except Exception:
             log.exception("could not read the knowledge-base version; keeping the current index")
             return
-        if current == self.version:
-            return
+        if current == self.version and self._loaded_on == datetime.date.today():
+            return  # a new day may retire entries past their valid-until date
         if wait:
             self.load()
             return

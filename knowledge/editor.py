@@ -19,11 +19,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import functools
 import json
-import re
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -31,15 +28,27 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.models import DisclosureItem, FaqEntry, max_chars, utcnow
+from knowledge.models import DisclosureItem, FaqEntry, Revision, max_chars, utcnow
+from knowledge.revisions import dumps, loads, record_history, snapshot
 from knowledge.store import Store
-from knowledge.text import fold, strip_controls
+from knowledge.validation import (
+    EditError,
+    FaqData,
+    ItemData,
+    clean_text,
+    normalize_faq,
+    normalize_item,
+    parse_date,
+    question_key,
+    split_similar,
+)
 
 _Row = TypeVar("_Row", FaqEntry, DisclosureItem)
 
-
-class EditError(ValueError):
-    """A row or form value staff must fix; `str(error)` is the Chinese explanation."""
+__all__ = [
+    "ITEM_FIELDS", "Change", "EditBatch", "EditError", "EditResult", "FaqData", "ItemData", "KbEditor", "clean_text",
+    "normalize_faq", "normalize_item", "parse_date", "question_key", "split_similar",
+]
 
 
 class Change(StrEnum):
@@ -48,184 +57,13 @@ class Change(StrEnum):
     UNCHANGED = "unchanged"
 
 
-@dataclass(frozen=True)
-class FaqData:
-    question: str
-    answer: str
-    similar: Sequence[str] | str | None = None  # a string is split on | ； ; and newlines
-    url: str | None = None
-    category: str | None = None
-    enabled: bool | None = None
-
-
-@dataclass(frozen=True)
-class ItemData:
-    title: str
-    body: str | None = None
-    url: str | None = None
-    index_number: str | None = None  # 索引号
-    doc_number: str | None = None  # 文号
-    published: datetime.date | datetime.datetime | str | None = None  # 发布日期
-    publisher: str | None = None  # 发布机构
-    category: str | None = None  # 所属分类
-    keywords: Sequence[str] | str | None = None  # 关键词
-    disclosure_period: str | None = None  # 公开时限
-    status: str | None = None  # 有效 / 废止 / 失效
-    valid_until: datetime.date | datetime.datetime | str | None = None  # 有效期至
-
-
-# -- normalisation ----------------------------------------------------------------------------
-
-_SIMILAR_SPLIT = re.compile(r"[|｜;；\r\n]+")
-_KEYWORD_SPLIT = re.compile(r"[\s,，;；、|｜]+")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u3000\xa0]+")
-_KEY_DROP = re.compile(r"[\W_]+")  # punctuation, symbols and whitespace
-
-
-@functools.lru_cache(maxsize=16384)
-def question_key(question: str) -> str:
-    """The identity of a question: the same question typed differently gets the same key.
-
-    Full-/half-width (NFKC), traditional/simplified, case, punctuation and spaces are folded,
-    so re-importing a spreadsheet that someone retyped updates entries instead of duplicating.
-    """
-    return _KEY_DROP.sub("", fold(question))
-
-
-def clean_text(value: object, *, single_line: bool = False) -> str:
-    """Tidy stored text without changing what staff wrote (no width folding in stored text).
-
-    Control and bidi-override characters are dropped (they break XLSX reports and can fool a
-    terminal). A NUL byte or U+FFFD (bytes the file's encoding could not decode) means the
-    value was damaged on the way: it is refused with a reason rather than stored mangled.
-    """
-    if value is None:
-        return ""
-    raw = str(value)
-    if "\x00" in raw:
-        raise EditError("含有空字符（NUL），这一行的内容已损坏，请检查原文件")
-    if "\ufffd" in raw:
-        raise EditError("含有无法识别的字符（文件编码损坏），请检查原文件中的这一行")
-    text = strip_controls(_INVISIBLE.sub("", raw).replace("\r\n", "\n").replace("\r", "\n"))
-    if single_line:
-        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
-    lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _optional(value: object, label: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    text = clean_text(value, single_line=True)
-    if len(text) > limit:
-        raise EditError(f"{label}太长（{len(text)} 字，最多 {limit} 字）")
-    return text
-
-
-def _url(value: object) -> str | None:
-    text = _optional(value, "链接", max_chars(FaqEntry.url))
-    if text and not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
-        raise EditError(f"链接“{text[:60]}”不是以 http:// 或 https:// 开头的网址")
-    return text
-
-
-def split_similar(value: Sequence[str] | str) -> list[str]:
-    parts = _SIMILAR_SPLIT.split(value) if isinstance(value, str) else list(value)
-    return [clean_text(p, single_line=True) for p in parts if clean_text(p, single_line=True)]
-
-
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-    # Some indexes give only the month (2024-05); it stands for the month's first day, which
-    # keeps the year and month right for "去年"/"2024年" questions and for ordering.
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})月?()$"),
-)
-
-
-def parse_date(
-    value: datetime.date | datetime.datetime | str | None, label: str = "发布日期"
-) -> datetime.date | None:
-    """Accept the date spellings found in portals and spreadsheets: 2018-12-10, 2018/12/10, 2018年12月10日, 2024-05."""
-    if value is None or isinstance(value, datetime.date):
-        return value.date() if isinstance(value, datetime.datetime) else value
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return None
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return datetime.date(*(int(g) if g else 1 for g in match.groups()))
-            except ValueError:
-                break
-    raise EditError(f"{label}“{text[:30]}”无法识别，请写成 2018-12-10 这样的格式")
-
-
-def normalize_faq(data: FaqData) -> FaqData:
-    """Validated, tidied copy of `data`; raises `EditError` with the reason in Chinese."""
-    question = clean_text(data.question, single_line=True)
-    answer = clean_text(data.answer)
-    if not question_key(question):
-        raise EditError("问题不能为空")
-    if len(question) > max_chars(FaqEntry.question):
-        raise EditError(f"问题太长（{len(question)} 字，最多 {max_chars(FaqEntry.question)} 字）")
-    if not answer:
-        raise EditError("答案不能为空")
-    similar = None
-    if data.similar is not None:
-        seen = {question_key(question)}
-        similar = []
-        for text in split_similar(data.similar):
-            key = question_key(text)
-            if key and key not in seen:
-                seen.add(key)
-                similar.append(text[:max_chars(FaqEntry.question)])
-    return FaqData(
-        question=question,
-        answer=answer,
-        similar=tuple(similar) if similar is not None else None,
-        url=_url(data.url),
-        category=_optional(data.category, "分类", max_chars(FaqEntry.category)),
-        enabled=data.enabled,
-    )
-
-
-def normalize_item(data: ItemData) -> ItemData:
-    """Validated, tidied copy of `data`; raises `EditError` with the reason in Chinese."""
-    title = clean_text(data.title, single_line=True)
-    if not title:
-        raise EditError("标题不能为空")
-    if len(title) > max_chars(DisclosureItem.title):
-        raise EditError(f"标题太长（{len(title)} 字，最多 {max_chars(DisclosureItem.title)} 字）")
-    keywords = None
-    if data.keywords is not None:
-        words = _KEYWORD_SPLIT.split(data.keywords) if isinstance(data.keywords, str) else data.keywords
-        keywords = " ".join(dict.fromkeys(clean_text(w, single_line=True) for w in words if str(w).strip()))
-        if len(keywords) > max_chars(DisclosureItem.keywords):
-            raise EditError(f"关键词太长（{len(keywords)} 字，最多 {max_chars(DisclosureItem.keywords)} 字）")
-    return ItemData(
-        title=title,
-        body=clean_text(data.body) if data.body is not None else None,
-        url=_url(data.url),
-        index_number=_optional(data.index_number, "索引号", max_chars(DisclosureItem.index_number)),
-        doc_number=_optional(data.doc_number, "文号", max_chars(DisclosureItem.doc_number)),
-        published=parse_date(data.published),
-        publisher=_optional(data.publisher, "发布机构", max_chars(DisclosureItem.publisher)),
-        category=_optional(data.category, "所属分类", max_chars(DisclosureItem.category)),
-        keywords=keywords,
-        disclosure_period=_optional(data.disclosure_period, "公开时限", max_chars(DisclosureItem.disclosure_period)),
-        status=_optional(data.status, "状态", max_chars(DisclosureItem.status)),
-        valid_until=parse_date(data.valid_until, "有效期至"),
-    )
-
-
 # -- editing ------------------------------------------------------------------------------------
 
-# An item's fields besides its title, in one place: the importers read and export the same list.
+# Every ItemData field but the title (which is always given), in declaration order.
 ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ItemData) if f.name != "title")
-_NULLABLE = {"url", "category", "index_number", "doc_number", "publisher", "disclosure_period", "status"}
+_NULLABLE = {"url", "category", "index_number", "doc_number", "publisher", "disclosure_period", "office",
+             "valid_until", "status"}
+TRASH_DAYS = 30  # a deleted entry stays restorable in the 回收站 this long
 
 
 @dataclass(frozen=True)
@@ -262,20 +100,36 @@ def _item_keys(url: str | None, index_number: str | None, title: str) -> list[tu
     return keys or [("title", title)]
 
 
+def _label(model: type[FaqEntry] | type[DisclosureItem]) -> str:
+    return "问答" if model is FaqEntry else "公开信息"
+
+
+@dataclass
+class _Pending:
+    row: FaqEntry | DisclosureItem
+    action: str
+    before: str | None
+    after: str | None
+
+
 class EditBatch:
     """Edits inside one transaction; see `KbEditor.batch`.
 
     Existing rows are read once per batch (lazily) into dictionaries, so that a 2,000-row
     import does not pay a query — and an autoflush — per row. Every check that can reject a
     row runs before the row is touched, so a rejected row never spoils the transaction.
+    Each change is remembered and written as a `Revision` plus an `AuditEvent` when the batch
+    ends (`finish`), once the new rows have their ids.
     """
 
-    def __init__(self, session: Session, editor: str | None) -> None:
+    def __init__(self, session: Session, editor: str | None, source: str | None = None) -> None:
         self.session = session
         self.editor = clean_text(editor, single_line=True)[:max_chars(FaqEntry.editor)] or None
+        self.source = source
         self.changes = 0
         self._faqs: dict[str, FaqEntry] | None = None
         self._items: dict[tuple[str, str], DisclosureItem] | None = None
+        self._pending: list[_Pending] = []
 
     def _faq_index(self) -> dict[str, FaqEntry]:
         if self._faqs is None:
@@ -293,61 +147,94 @@ class EditBatch:
     def _get(self, model: type[_Row], row_id: int) -> _Row:
         row = self.session.get(model, row_id)
         if row is None:
-            raise EditError(f"找不到编号为 {row_id} 的{'问答' if model is FaqEntry else '公开信息'}")
+            raise EditError(f"找不到编号为 {row_id} 的{_label(model)}")
         return row
 
-    def _saved(self, row: FaqEntry | DisclosureItem, values: dict[str, object]) -> EditResult:
+    def _saved(self, row: FaqEntry | DisclosureItem, values: dict[str, object], action: str | None = None,
+               ) -> EditResult:
         if row.id is None and row not in self.session:
             row.created_at = row.updated_at = utcnow()
             row.editor = self.editor
             _apply(row, values)
             self.session.add(row)
+            self._record(row, "created", None)
             change = Change.CREATED
-        elif _apply(row, values):
-            row.updated_at, row.editor = utcnow(), self.editor
-            change = Change.UPDATED
         else:
-            return EditResult(row, Change.UNCHANGED)
-        self.changes += 1
+            before = snapshot(row)
+            if not _apply(row, values):
+                return EditResult(row, Change.UNCHANGED)
+            row.updated_at, row.editor = utcnow(), self.editor
+            self._record(row, action or "updated", before)
+            change = Change.UPDATED
         return EditResult(row, change)
+
+    def _record(self, row: FaqEntry | DisclosureItem, action: str, before: dict | None) -> None:
+        self.changes += 1
+        self._pending.append(_Pending(row, action, dumps(before), dumps(snapshot(row))))
+
+    def finish(self) -> None:
+        """Write the revisions and audit events of this batch's changes (called by `KbEditor.batch`)."""
+        if self._pending:
+            self.session.flush()  # new rows get their ids
+            record_history(self.session, [(p.row, p.action, p.before, p.after) for p in self._pending],
+                           editor=self.editor, source=self.source)
+            self._pending.clear()
+
+    # -- FAQ entries --------------------------------------------------------------------------
 
     def find_faq(self, question: str) -> FaqEntry | None:
         return self._faq_index().get(question_key(question))
 
-    def save_faq(self, data: FaqData, *, faq_id: int | None = None) -> EditResult:
-        """Create or update an FAQ entry: by `faq_id` when given, else by its normalised question."""
+    def save_faq(self, data: FaqData, *, faq_id: int | None = None, action: str | None = None,
+                 only_new: bool = False) -> EditResult:
+        """Create or update an FAQ entry: by `faq_id` when given, else by its normalised question.
+
+        `only_new` (the admin's "new entry" form) refuses a question that already exists
+        instead of updating that entry.
+
+        A question that matches an entry in the 回收站 is refused (restore that entry instead),
+        so an import can never silently bring back what staff deleted.
+        """
         data = normalize_faq(data)
         key = question_key(data.question)
         if len(key) > max_chars(FaqEntry.question_key):
-            raise EditError(f"问题太长（最多 {max_chars(FaqEntry.question_key)} 字）")
+            raise EditError(f"问题太长（最多 {max_chars(FaqEntry.question_key)} 字）", field="question")
         index = self._faq_index()
         clash = index.get(key)
-        row = clash if faq_id is None else self._get(FaqEntry, faq_id)
+        row = (None if only_new else clash) if faq_id is None else self._get(FaqEntry, faq_id)
+        if clash is not None and clash.deleted_at is not None and clash is not row:
+            raise EditError(f"回收站里有相同的问题（编号 {clash.id}）：{clash.question[:40]}；请从回收站恢复它",
+                            field="question", existing_id=clash.id)
         if clash is not None and clash is not row:
-            raise EditError(f"已有相同的问题（编号 {clash.id}）：{clash.question[:40]}")
+            raise EditError(f"已有相同的问题（编号 {clash.id}）：{clash.question[:40]}", field="question",
+                            existing_id=clash.id)
+        if row is not None and row.deleted_at is not None:
+            raise EditError(f"编号 {row.id} 的问答在回收站中，请先恢复再修改")
         values: dict[str, object] = {"question": data.question, "question_key": key, "answer": data.answer}
-        values.update({n: getattr(data, n) for n in ("url", "category", "enabled") if getattr(data, n) is not None})
+        values.update({n: getattr(data, n) for n in ("url", "category", "enabled", "office", "valid_until")
+                       if getattr(data, n) is not None})
         if data.similar is not None:
             values["similar_json"] = json.dumps(list(data.similar), ensure_ascii=False)
         if row is not None:
             index.pop(row.question_key, None)
-        result = self._saved(row or FaqEntry(similar_json="[]", enabled=True), values)
-        assert isinstance(result.row, FaqEntry)
-        index[key] = result.row
+        result = self._saved(row or FaqEntry(similar_json="[]", enabled=True), values, action)
+        index[key] = result.row  # type: ignore[assignment]
         return result
 
     def set_faq_enabled(self, faq_id: int, enabled: bool) -> Change:
         """Hide an entry from search without losing it (a lapsed policy, an answer under review)."""
-        return self._saved(self._get(FaqEntry, faq_id), {"enabled": enabled}).change
+        row = self._get(FaqEntry, faq_id)
+        return self._saved(row, {"enabled": enabled}, "enabled" if enabled else "disabled").change
 
     def delete_faq(self, faq_id: int) -> bool:
-        row = self.session.get(FaqEntry, faq_id)
-        if row is None:
-            return False
-        self._faq_index().pop(row.question_key, None)
-        self.session.delete(row)
-        self.changes += 1
-        return True
+        """Move an entry to the 回收站 (restorable for `TRASH_DAYS` days); False if there is none."""
+        return self._trash(FaqEntry, faq_id)
+
+    def restore_faq(self, faq_id: int) -> bool:
+        """Take an entry out of the 回收站; False if it was not there."""
+        return self._untrash(FaqEntry, faq_id)
+
+    # -- disclosure items -----------------------------------------------------------------------
 
     def find_item(self, data: ItemData) -> DisclosureItem | None:
         """The stored item `data` describes: same url, else same 索引号, else (neither given) same title.
@@ -361,48 +248,109 @@ class EditBatch:
             raise EditError(f"链接和索引号 {data.index_number} 分别属于两条不同的信息，请先核对")
         return next(iter(found.values()), None)
 
-    def save_item(self, data: ItemData, *, item_id: int | None = None) -> EditResult:
+    def save_item(self, data: ItemData, *, item_id: int | None = None, action: str | None = None) -> EditResult:
         """Create or update a disclosure item: by `item_id` when given, else as `find_item` says."""
         data = normalize_item(data)
         index = self._item_index()
         row = self.find_item(data) if item_id is None else self._get(DisclosureItem, item_id)
+        if row is not None and row.deleted_at is not None:
+            raise EditError(f"编号 {row.id} 的公开信息在回收站中，请先从回收站恢复再修改")
         for key in _item_keys(data.url, data.index_number, data.title)[: 2 if data.url or data.index_number else 0]:
             other = index.get(key)
             if other is not None and other is not row:
                 label = "链接" if key[0] == "url" else f"索引号 {key[1]}"
-                raise EditError(f"{label}已被另一条信息使用（编号 {other.id}）：{other.title[:40]}")
+                raise EditError(f"{label}已被另一条信息使用（编号 {other.id}）：{other.title[:40]}",
+                                field="url" if key[0] == "url" else "index_number", existing_id=other.id)
         values: dict[str, object] = {"title": data.title}
         values.update({f: getattr(data, f) for f in ITEM_FIELDS if getattr(data, f) is not None})
         if not values.get("body", row.body if row else "") and not values.get("url", row.url if row else None):
-            raise EditError("正文和链接至少要有一个")
+            raise EditError("正文和链接至少要有一个", field="body")
         if row is not None:
             for key in _item_keys(row.url, row.index_number, row.title):
                 index.pop(key, None)
-        result = self._saved(row or DisclosureItem(body="", keywords=""), values)
+        result = self._saved(row or DisclosureItem(body="", keywords="", enabled=True), values, action)
         item = result.row
-        assert isinstance(item, DisclosureItem)
-        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})
+        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})  # type: ignore[misc]
         return result
 
+    def set_item_enabled(self, item_id: int, enabled: bool) -> Change:
+        row = self._get(DisclosureItem, item_id)
+        return self._saved(row, {"enabled": enabled}, "enabled" if enabled else "disabled").change
+
     def delete_item(self, item_id: int) -> bool:
-        row = self.session.get(DisclosureItem, item_id)
-        if row is None:
+        return self._trash(DisclosureItem, item_id)
+
+    def restore_item(self, item_id: int) -> bool:
+        return self._untrash(DisclosureItem, item_id)
+
+    def revert(self, revision_id: int) -> EditResult:
+        """Make an entry look as it did right after `revision_id` ("restore this version").
+
+        Content and the enabled flag come back; whether it is in the 回收站 does not change.
+        """
+        rev = self.session.get(Revision, revision_id)
+        snap = loads(rev.after_json) or loads(rev.before_json) if rev is not None else None
+        if rev is None or snap is None:
+            raise EditError(f"找不到编号为 {revision_id} 的历史版本")
+        if rev.kind == "faq":
+            data = FaqData(question=snap["question"], answer=snap["answer"], similar=list(snap["similar"]),
+                           url=snap["url"], category=snap["category"], office=snap["office"],
+                           valid_until=snap["valid_until"] or "", enabled=snap["enabled"])
+            return self.save_faq(data, faq_id=rev.entity_id, action="reverted")
+        fields = {k: snap.get(k) for k in ("title", *ITEM_FIELDS)}  # older snapshots lack newer fields
+        fields["valid_until"] = fields.get("valid_until") or None
+        result = self.save_item(ItemData(**fields), item_id=rev.entity_id, action="reverted")
+        if bool(result.row.enabled) != bool(snap["enabled"]):
+            self.set_item_enabled(rev.entity_id, bool(snap["enabled"]))
+        return result
+
+    # -- the 回收站 -----------------------------------------------------------------------------
+
+    def _trash(self, model: type[FaqEntry] | type[DisclosureItem], row_id: int) -> bool:
+        row = self.session.get(model, row_id)
+        if row is None or row.deleted_at is not None:
             return False
-        index = self._item_index()
-        for key in _item_keys(row.url, row.index_number, row.title):
-            if index.get(key) is row:
-                del index[key]
-        self.session.delete(row)
-        self.changes += 1
+        self._saved(row, {"deleted_at": utcnow()}, "deleted")
         return True
+
+    def _untrash(self, model: type[FaqEntry] | type[DisclosureItem], row_id: int) -> bool:
+        row = self.session.get(model, row_id)
+        if row is None or row.deleted_at is None:
+            return False
+        self._saved(row, {"deleted_at": None}, "restored")
+        return True
+
+    def purge_trash(self, *, older_than_days: int = TRASH_DAYS) -> int:
+        """Delete for good what has been in the 回收站 longer than `older_than_days`; returns how many.
+
+        Their revisions stay, so the history of a purged entry can still be read in the audit.
+        """
+        cutoff = utcnow() - datetime.timedelta(days=older_than_days)
+        purged = 0
+        for model in (FaqEntry, DisclosureItem):
+            for row in self.session.scalars(select(model).where(model.deleted_at.is_not(None),
+                                                                 model.deleted_at < cutoff)):
+                self._pending.append(_Pending(row, "purged", dumps(snapshot(row)), None))
+                self._faqs = self._items = None
+                self.session.delete(row)
+                purged += 1
+        if purged:
+            # Revisions need the ids, which a deleted row keeps in memory; no flush needed first.
+            self.changes += purged
+        return purged
 
 
 class KbEditor:
-    """Entry point for every edit; `editor` is the staff member's name recorded on each row."""
+    """Entry point for every edit; `editor` is the staff member's name recorded on each row.
 
-    def __init__(self, store: Store, *, editor: str | None = None) -> None:
+    `source` says where the edit came from ("后台", "导入 faq.xlsx", "命令行"); it is kept on
+    each revision.
+    """
+
+    def __init__(self, store: Store, *, editor: str | None = None, source: str | None = None) -> None:
         self.store = store
         self.editor = editor
+        self.source = source
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[EditBatch]:
@@ -412,16 +360,17 @@ class KbEditor:
         actually changed, so re-importing an unchanged file does not make every worker rebuild.
         """
         with self.store.session() as session:
-            batch = EditBatch(session, self.editor)
+            batch = EditBatch(session, self.editor, self.source)
             yield batch
+            batch.finish()
             if batch.changes:
                 self.store.bump_kb_version(session)
         if batch.changes:  # committed: every process may rebuild now
             self.store.kb_changed()
 
-    def save_faq(self, data: FaqData, *, faq_id: int | None = None) -> EditResult:
+    def save_faq(self, data: FaqData, *, faq_id: int | None = None, only_new: bool = False) -> EditResult:
         with self.batch() as batch:
-            return batch.save_faq(data, faq_id=faq_id)
+            return batch.save_faq(data, faq_id=faq_id, only_new=only_new)
 
     def save_item(self, data: ItemData, *, item_id: int | None = None) -> EditResult:
         with self.batch() as batch:
@@ -431,10 +380,30 @@ class KbEditor:
         with self.batch() as batch:
             return batch.set_faq_enabled(faq_id, enabled)
 
+    def set_item_enabled(self, item_id: int, enabled: bool) -> Change:
+        with self.batch() as batch:
+            return batch.set_item_enabled(item_id, enabled)
+
     def delete_faq(self, faq_id: int) -> bool:
         with self.batch() as batch:
             return batch.delete_faq(faq_id)
 
+    def restore_faq(self, faq_id: int) -> bool:
+        with self.batch() as batch:
+            return batch.restore_faq(faq_id)
+
     def delete_item(self, item_id: int) -> bool:
         with self.batch() as batch:
             return batch.delete_item(item_id)
+
+    def restore_item(self, item_id: int) -> bool:
+        with self.batch() as batch:
+            return batch.restore_item(item_id)
+
+    def revert(self, revision_id: int) -> EditResult:
+        with self.batch() as batch:
+            return batch.revert(revision_id)
+
+    def purge_trash(self, *, older_than_days: int = TRASH_DAYS) -> int:
+        with self.batch() as batch:
+            return batch.purge_trash(older_than_days=older_than_days)

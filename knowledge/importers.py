@@ -412,7 +412,8 @@ def import_paths(
     if not loaded:
         return result
     touched: dict[int, str] = {}  # id() of a row written by this import → where
-    with KbEditor(store, editor=editor).batch() as batch:
+    source = "导入 " + "、".join(name for name, _ in loaded)
+    with KbEditor(store, editor=editor, source=source[:500]).batch() as batch:
         for name, records in loaded:
             for number, record in records:
                 where = f"{name} 第 {number} 行" if len(loaded) > 1 else f"第 {number} 行"
@@ -441,15 +442,16 @@ def import_paths(
 
 
 def export_records(store: Store) -> Iterator[dict[str, object]]:
-    """Every item and FAQ entry as the JSON objects `import_paths` reads back: a lossless round trip."""
+    """Every item and FAQ entry (not those in the 回收站) as the JSON objects `import_paths` reads back."""
     with store.session() as session:
-        for item in session.scalars(select(DisclosureItem).order_by(DisclosureItem.id)):
+        live_items = select(DisclosureItem).where(DisclosureItem.deleted_at.is_(None)).order_by(DisclosureItem.id)
+        for item in session.scalars(live_items):
             fields = {f: getattr(item, f) for f in ITEM_FIELDS}
             record: dict[str, object] = {"type": "item", "title": item.title, **fields}
             record["published"] = item.published.isoformat() if item.published else None
             record["valid_until"] = item.valid_until.isoformat() if item.valid_until else None
             yield {k: v for k, v in record.items() if v is not None}
-        for faq in session.scalars(select(FaqEntry).order_by(FaqEntry.id)):
+        for faq in session.scalars(select(FaqEntry).where(FaqEntry.deleted_at.is_(None)).order_by(FaqEntry.id)):
             record = {"type": "faq", "question": faq.question, "similar": faq.similar, "answer": faq.answer,
                       "url": faq.url, "category": faq.category, "enabled": faq.enabled}
             yield {k: v for k, v in record.items() if v is not None}

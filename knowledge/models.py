@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Index,
     Integer,
     String,
     Text,
@@ -64,6 +65,11 @@ class DisclosureItem(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     editor: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Soft delete: the row stays in the 回收站 for 30 days, restorable, then is purged.
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_disclosure_item_list", "deleted_at", "updated_at", "id"),)
 
     @property
     def keyword_list(self) -> list[str]:
@@ -87,6 +93,15 @@ class FaqEntry(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     editor: Mapped[str | None] = mapped_column(String(100))
+    office: Mapped[str | None] = mapped_column(String(200))  # 责任科室: who keeps the answer right
+    valid_until: Mapped[datetime.date | None] = mapped_column(Date)  # 有效期至: not served after this day
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)  # in the 回收站 since
+
+    # The staff list pages: newest first among live (or trashed) entries, and the category menu.
+    __table_args__ = (
+        Index("ix_faq_entry_list", "deleted_at", "updated_at", "id"),
+        Index("ix_faq_entry_category", "category"),
+    )
 
     @property
     def similar(self) -> list[str]:
@@ -95,6 +110,75 @@ class FaqEntry(Base):
     @similar.setter
     def similar(self, values: list[str]) -> None:
         self.similar_json = json.dumps([v for v in values if v], ensure_ascii=False)
+
+
+class Revision(Base):
+    """One saved change of an FAQ entry or item: who, when, and the whole record before and after.
+
+    Snapshots, not field diffs, so that "restore this version" needs nothing but this row and
+    the diff view can compare any two revisions.
+    """
+
+    __tablename__ = "kb_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "faq" | "item"
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # created, updated, disabled, deleted, restored, ...
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    editor: Mapped[str | None] = mapped_column(String(100))
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_kb_revision_entity", "kind", "entity_id", "id"),)
+
+
+class StaffAccount(Base):
+    """A person who works in the staff workspace; the password is kept only as a salted hash."""
+
+    __tablename__ = "staff_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # viewer | editor | reviewer
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Who did what and when: logins (also failed ones), every change, import and export."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # login, login_failed, faq.updated, import, ...
+    target_kind: Mapped[str | None] = mapped_column(String(10))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    revision_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_actor", "actor", "at"),
+    )
+
+
+class StaffDraft(Base):
+    """A form a staff member posted after their login expired, kept until they log in again."""
+
+    __tablename__ = "staff_draft"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(500))
+    form_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class SegmentCache(Base):

@@ -87,7 +87,7 @@ def remove_sample(store: Store, *, editor: str | None = None) -> tuple[int, int]
     An entry someone changed carries that person's name instead of SAMPLE_EDITOR and stays:
     it is the township's now.
     """
-    with KbEditor(store, editor=editor).batch() as batch:
+    with KbEditor(store, editor=editor, source="删除示例数据").batch() as batch:
         faq_ids = batch.session.scalars(select(FaqEntry.id).where(FaqEntry.editor == SAMPLE_EDITOR)).all()
         item_ids = batch.session.scalars(
             select(DisclosureItem.id).where(DisclosureItem.editor == SAMPLE_EDITOR)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,7 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 KB_VERSION_KEY = "kb_version"
 
 
@@ -49,9 +49,23 @@ def _add_item_validity(session: Session) -> None:
         session.execute(text("ALTER TABLE disclosure_item ADD COLUMN valid_until DATE"))
 
 
+def _add_columns(session: Session, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE … ADD COLUMN for the columns a table lacks (same SQL on SQLite and PostgreSQL)."""
+    existing = {c["name"] for c in inspect(session.connection()).get_columns(table)}
+    for name, ddl in columns.items():
+        if name not in existing:
+            session.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
+def _v3_to_v4(session: Session) -> None:
+    # The staff workspace: soft delete, owning office, valid-until, disabling items.
+    _add_columns(session, "faq_entry", {"office": "VARCHAR(200)", "valid_until": "DATE", "deleted_at": "TIMESTAMP"})
+    _add_columns(session, "disclosure_item", {"enabled": "BOOLEAN NOT NULL DEFAULT TRUE", "deleted_at": "TIMESTAMP"})
+
+
 # Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
 # newest schema for a new database; these only alter databases made by older releases.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel, 2: _add_item_validity}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel, 2: _add_item_validity, 3: _v3_to_v4}
 
 
 CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before the call fails (and the log spools)
@@ -114,10 +128,6 @@ class Store:
     def migrate(self) -> None:
         """Create missing tables and run pending upgrades; safe to call at every start."""
         Base.metadata.create_all(self.engine)
-        # create_all skips tables that exist, and with them any index added in a later release.
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(self.engine, checkfirst=True)
         with self.session() as session:
             row = session.get(Meta, "schema_version")
             current = int(row.value) if row else SCHEMA_VERSION
@@ -125,6 +135,11 @@ class Store:
                 log.info("upgrading schema from version %d", version)
                 MIGRATIONS[version](session)
             session.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+        # create_all skips tables that exist, and with them any index added in a later release
+        # (after the upgrades above, which may add the columns such an index needs).
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
 
     def needs_upgrade(self) -> bool:
         """True when `migrate` has work to do: a table is missing or the schema version is older.
@@ -168,8 +183,10 @@ class Store:
 
     def is_empty(self) -> bool:
         with self.session() as session:
-            has_faq = session.execute(select(FaqEntry.id).limit(1)).first()
-            has_item = session.execute(select(DisclosureItem.id).limit(1)).first()
+            # What is in the 回收站 does not count: staff emptied the knowledge base.
+            has_faq = session.execute(select(FaqEntry.id).where(FaqEntry.deleted_at.is_(None)).limit(1)).first()
+            has_item = session.execute(
+                select(DisclosureItem.id).where(DisclosureItem.deleted_at.is_(None)).limit(1)).first()
             return not has_faq and not has_item
 
     # -- reading for the index ---------------------------------------------------------------
@@ -187,11 +204,16 @@ class Store:
         their `Document` from `previous`. Ordered by kind and id.
         """
         with self.session() as session:
+            # What citizens may be told: enabled, not in the 回收站, not past its valid-until date.
+            today = datetime.date.today()
+            live_faq = (FaqEntry.enabled.is_(True) & FaqEntry.deleted_at.is_(None)
+                        & or_(FaqEntry.valid_until.is_(None), FaqEntry.valid_until >= today))
+            live_item = DisclosureItem.enabled.is_(True) & DisclosureItem.deleted_at.is_(None)
             faq_stamps = session.execute(
-                select(FaqEntry.id, FaqEntry.updated_at).where(FaqEntry.enabled.is_(True)).order_by(FaqEntry.id)
+                select(FaqEntry.id, FaqEntry.updated_at).where(live_faq).order_by(FaqEntry.id)
             ).all()
             item_stamps = session.execute(
-                select(DisclosureItem.id, DisclosureItem.updated_at).order_by(DisclosureItem.id)
+                select(DisclosureItem.id, DisclosureItem.updated_at).where(live_item).order_by(DisclosureItem.id)
             ).all()
             fresh: dict[str, Document] = {}
             for kind, model, columns, stamps, make in (
@@ -201,7 +223,7 @@ class Store:
                 stale = [i for i, at in stamps if previous.get(f"{kind}:{i}", _UNSEEN)[0] != at]
                 query = select(*(getattr(model, name) for name in columns))
                 if len(stale) * 2 > len(stamps):  # mostly new (a first build): one plain read
-                    chunks = [query.where(FaqEntry.enabled.is_(True)) if model is FaqEntry else query]
+                    chunks = [query.where(live_faq if model is FaqEntry else live_item)]
                 else:
                     chunks = [query.where(model.id.in_(stale[n : n + 1000])) for n in range(0, len(stale), 1000)]
                 for chunk in chunks:

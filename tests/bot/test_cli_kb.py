@@ -90,7 +90,7 @@ def test_remove_sample_keeps_entries_staff_have_edited(make_app: Callable[..., F
         assert kept is not None
         kept.editor, kept_id = "张三", kept.id
     result = app.test_cli_runner().invoke(args=["kb", "remove-sample"])
-    with runtime.db.session() as session:
-        remaining = session.scalars(select(FaqEntry.id)).all()
-        items = session.scalars(select(DisclosureItem.id)).all()
+    with runtime.db.session() as session:  # the removed ones wait in the 回收站
+        remaining = session.scalars(select(FaqEntry.id).where(FaqEntry.deleted_at.is_(None))).all()
+        items = session.scalars(select(DisclosureItem.id).where(DisclosureItem.deleted_at.is_(None))).all()
     assert (result.exit_code, remaining, items) == (0, [kept_id], [])

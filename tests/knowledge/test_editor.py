@@ -125,10 +125,11 @@ def test_disabling_an_already_disabled_faq_changes_nothing(store: Store, editor:
     assert store.kb_version() == 2
 
 
-def test_deleting_an_faq_removes_it_and_bumps_the_version(store: Store, editor: KbEditor) -> None:
+def test_deleting_an_faq_moves_it_to_the_trash_and_bumps_the_version(store: Store, editor: KbEditor) -> None:
     faq_id = editor.save_faq(FAQ).id or 0
     assert editor.delete_faq(faq_id) is True
-    assert (faq_count(store), store.kb_version()) == (0, 2)
+    assert get_faq(store, faq_id).deleted_at is not None
+    assert (store.load_documents(), store.kb_version()) == ([], 2)
 
 
 def test_deleting_a_missing_row_reports_false_and_does_not_bump(store: Store, editor: KbEditor) -> None:

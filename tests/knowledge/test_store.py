@@ -132,3 +132,25 @@ def test_postgres_cancels_a_statement_past_the_statement_timeout(postgres_url: s
     with slow.session() as session:  # the connection is usable again, search_path kept
         assert session.execute(sqlalchemy.text("SHOW statement_timeout")).scalar() == "200ms"
     slow.engine.dispose()
+
+
+def test_a_version_1_database_is_upgraded_keeping_its_entries(store: Store) -> None:
+    """Schema 1 had no trash, office, valid-until or item switch; migrate adds them and keeps the rows."""
+    from sqlalchemy import inspect, text
+
+    editor = KbEditor(store)
+    faq_id = editor.save_faq(FaqData(question="问", answer="答")).id
+    with store.engine.begin() as conn:
+        for index in ("ix_faq_entry_list", "ix_disclosure_item_list"):  # built on the new columns
+            conn.execute(text(f"DROP INDEX {index}"))
+        for table, column in (("faq_entry", "office"), ("faq_entry", "valid_until"), ("faq_entry", "deleted_at"),
+                              ("disclosure_item", "enabled"), ("disclosure_item", "deleted_at")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(text("UPDATE kb_meta SET value = '1' WHERE key = 'schema_version'"))
+    upgraded = Store(store.url)
+    upgraded.migrate()
+    columns = {c["name"] for c in inspect(upgraded.engine).get_columns("faq_entry")}
+    assert {"office", "valid_until", "deleted_at"} <= columns
+    assert [d.key for d in upgraded.load_documents()] == [f"faq:{faq_id}"]
+    assert "ix_faq_entry_list" in {i["name"] for i in inspect(upgraded.engine).get_indexes("faq_entry")}
+    upgraded.engine.dispose()

@@ -1,0 +1,137 @@
+"""Staff workspace page times with a large knowledge base (issue 9: p95 ≤ 300 ms at 20,810 entries).
+
+    python -m bench.admin_pages [--shared ../shared] [--copies 10] [--postgres URL] [--requests 40]
+
+The 2,081-entry FAQ bank from ../shared is imported `--copies` times (each copy's questions
+made distinct) through the real write path into a throwaway SQLite database (or a fresh schema
+of `--postgres`), then every staff page is requested `--requests` times through Flask's test
+client by a logged-in reviewer. Figures are server-side request times (rendering included,
+network excluded); the login page — no database work — is measured in the same run as the
+baseline. The question-log pages (another area) are not measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy
+
+from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
+from bot import create_app
+from bot.admin.accounts import Role, add_account
+from bot.runtime import get_runtime
+from bot.startup import prepare
+from knowledge.editor import FaqData, KbEditor
+from knowledge.models import FaqEntry
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _load(db, shared: Path, copies: int) -> int:
+    rows = read_jsonl(shared / BANK)
+    started = time.perf_counter()
+    with KbEditor(db, editor="bench", source="bench").batch() as batch:
+        seen = set()
+        for copy in range(copies):
+            for row in rows:
+                question = row["question"] if copy == 0 else f"{row['question']}（第{copy + 1}版）"
+                if not str(row.get("answer", "")).strip() or question in seen:
+                    continue
+                seen.add(question)
+                try:
+                    batch.save_faq(FaqData(question=question, answer=row["answer"], category=f"类别{copy}"))
+                except Exception:  # a row the importer would refuse (repeated question key)
+                    continue
+    print(f"loaded {len(seen):,} entries in {time.perf_counter() - started:.1f} s")
+    return len(seen)
+
+
+def _time(client, path: str, n: int) -> tuple[float, float, int]:
+    times = []
+    status = 0
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))], status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--postgres", help="PostgreSQL URL; a fresh schema is created and dropped")
+    args = parser.parse_args()
+    require_shared(args.shared, BANK, DEV)
+    schema = None
+    with tempfile.TemporaryDirectory() as instance:
+        url = f"sqlite:///{instance}/bench.sqlite3"
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            admin = sqlalchemy.create_engine(args.postgres)
+            with admin.begin() as conn:
+                conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{args.postgres}{'&' if '?' in args.postgres else '?'}options=-csearch_path%3D{schema}"
+        try:
+            env = {"DATABASE_URL": url, "LOAD_SAMPLE_KB": "0", "WECHAT_TOKEN": secrets.token_hex(8),
+                   "ADMIN_IDLE_MINUTES": "600"}
+            app = create_app(env, instance_path=instance)
+            prepare(app, announce=False)
+            runtime = get_runtime(app)
+            total = _load(runtime.db, args.shared, args.copies)
+            started = time.perf_counter()
+            runtime.kb.load()
+            print(f"index built in {time.perf_counter() - started:.1f} s ({runtime.kb.size:,} documents)")
+            password = secrets.token_urlsafe(16)
+            add_account(runtime.db, "bench", password, Role.REVIEWER)
+            client = app.test_client()
+            token = _TOKEN.search(client.get("/admin/login").get_data(as_text=True)).group(1)
+            client.post("/admin/login", data={"username": "bench", "password": password, "csrf_token": token})
+            with runtime.db.session() as session:
+                some_id = session.query(FaqEntry.id).order_by(FaqEntry.id.desc()).first()[0]
+            query = read_jsonl(args.shared / DEV)[0]["query"]
+            pages = [
+                ("welcome page (baseline)", "/admin/welcome"),
+                ("FAQ list", "/admin/faq"),
+                ("FAQ list, search", "/admin/faq?q=申请"),
+                ("FAQ list, search in answers too", "/admin/faq?q=申请&answers=1"),
+                ("FAQ list, page 300", "/admin/faq?page=300"),
+                ("FAQ list, category+status", "/admin/faq?category=类别3&status=enabled"),
+                ("FAQ edit page", f"/admin/faq/{some_id}"),
+                ("FAQ edit + test this entry", f"/admin/faq/{some_id}?test=1"),
+                ("hit test", f"/admin/hittest?q={query}"),
+                ("items list", "/admin/items"),
+                ("audit", "/admin/audit"),
+                ("trash", "/admin/trash"),
+            ]
+            print(f"\n{total:,} FAQ entries, {args.requests} requests per page, "
+                  f"{'PostgreSQL' if args.postgres else 'SQLite'}")
+            print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'status':>6}")
+            results = {}
+            for label, path in pages:
+                client.get(path)  # warm
+                p50, p95, status = _time(client, path, args.requests)
+                results[label] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "status": status}
+                print(f"{label:32} {p50:8.1f} {p95:8.1f} {status:6}")
+            print(json.dumps(results, ensure_ascii=False))
+            runtime.questions.close()
+            runtime.db.engine.dispose()
+        finally:
+            if schema:
+                with admin.begin() as conn:
+                    conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""What a citizen would get for a question, with the reasons, and nothing written anywhere.
+
+The hit test (命中测试) and "test this entry" run the real `Conversation` — the same intents,
+search, decision and reply composition as WeChat — but against a scratch in-memory state
+store, so no citizen session, rate-limit counter or question-log row is touched. The decision
+and its reason are the answer policy's own (`KnowledgeBase.decide`, `knowledge.policy`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from dataclasses import dataclass
+
+from bot.cli.ask import reply_text
+from bot.conversation import Conversation
+from bot.runtime import Runtime
+from bot.state import MemoryStore, ResilientStore
+from bot.turn import Turn
+from bot.wechat.messages import Message
+from knowledge.document import Hit
+from knowledge.policy import Decision, DecisionKind
+
+PROBE_USER = "admin-hit-test"
+KIND_LABELS = {
+    "answer_faq": "直接回答（问答）", "answer_item": "直接回答（公开信息）", "choices": "列出编号让群众选择",
+    "not_found": "未找到", "empty": "问题为空", "help": "帮助", "staff": "转人工", "thanks": "致谢",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    question: str
+    turn: Turn
+    reply: str  # exactly the text the citizen would read
+    decision: Decision  # the answer policy's verdict (`knowledge.policy`), with its reason
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(str(self.turn.kind), str(self.turn.kind))
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """The ranked hits of the search, best first."""
+        return self.decision.result.hits if self.decision.result is not None else ()
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """Keys of the documents answered or listed, in order."""
+        return tuple(h.doc.key for h in self.decision.hits) if self.decision.offered else ()
+
+    @property
+    def related(self) -> tuple[str, ...]:
+        """Keys a "not found" reply offers as only related."""
+        return tuple(h.doc.key for h in self.decision.hits) if self.decision.kind is DecisionKind.RELATED else ()
+
+    @property
+    def reason(self) -> str:
+        return self.decision.explanation
+
+    def reaches(self, key: str) -> str | None:
+        """How this question reaches document `key`: "answer", "list", "related" or None (not at all)."""
+        if key in self.offered:
+            return "answer" if self.decision.kind is DecisionKind.ANSWER else "list"
+        return "related" if key in self.related else None
+
+
+def probe(runtime: Runtime, question: str) -> Probe:
+    """Ask `question` as a new citizen would, on this worker's current index."""
+    runtime.kb.maybe_reload(wait=True)  # staff test what they just saved
+    settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=0)
+    conversation = Conversation(runtime.kb, ResilientStore(MemoryStore()), settings,
+                                hot_topics=runtime.conversation.hot_topics)
+    message = Message(to_user="admin", from_user=PROBE_USER, create_time=int(time.time()), msg_type="text",
+                      msg_id=uuid.uuid4().hex, content=question)
+    turn = conversation.respond(message)
+    return Probe(question=question, turn=turn, reply=reply_text(turn.reply) or "（不回复）",
+                 decision=runtime.kb.decide(question))

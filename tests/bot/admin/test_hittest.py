@@ -1,0 +1,61 @@
+"""命中测试: the citizen's exact reply, ranked hits with scores and matched words, the decision and
+its reason — and no question-log row, session or rate-limit count written.
+"""
+
+from __future__ import annotations
+
+import re
+
+import redis
+from flask import Flask
+from sqlalchemy import func, select
+
+from bot.admin.accounts import Role
+from bot.runtime import get_runtime
+from knowledge.models import QuestionLog
+from tests.admin_support import logged_in
+from tests.support import DIBAO, OTHER, add_knowledge, ask
+
+
+def reply_in(html: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(re.search(r'<div class="bubble" id="reply">(.*?)</div>', html, re.S).group(1))
+
+
+def test_the_hit_test_shows_exactly_the_reply_a_citizen_gets(make_app, redis_url: str, redis_prefix: str) -> None:
+    app = make_app(REDIS_URL=redis_url)
+    runtime = get_runtime(app)
+    runtime.state.backend.prefix = redis_prefix  # this test's own keys
+    add_knowledge(runtime, DIBAO[:1] + OTHER)
+    client = logged_in(app, Role.EDITOR)
+    html = client.get("/admin/hittest?q=高龄津贴怎么申领").get_data(as_text=True)
+    assert reply_in(html) == ask(app.test_client(), "高龄津贴怎么申领", user="someone-else")
+    assert "直接回答（问答）" in html and "检索有把握" in html
+    assert re.search(r"<td>\d+\.\d{3}</td>\s*<td>[^<]*高龄[^<]*</td>", html)
+
+
+def test_the_hit_test_writes_no_log_row_and_no_session(make_app, redis_url: str, redis_prefix: str) -> None:
+    app = make_app(REDIS_URL=redis_url)
+    runtime = get_runtime(app)
+    runtime.state.backend.prefix = redis_prefix
+    add_knowledge(runtime, DIBAO + OTHER)
+    client = logged_in(app, Role.EDITOR)
+    for question in ("低保", "高龄津贴怎么申领", "火星移民政策"):
+        assert client.get(f"/admin/hittest?q={question}").status_code == 200
+    runtime.questions.flush()
+    with runtime.db.session() as session:
+        assert session.scalar(select(func.count(QuestionLog.id))) == 0
+    assert list(redis.Redis.from_url(redis_url).scan_iter(f"{redis_prefix}*")) == []
+
+
+def test_a_question_not_answered_says_why(app: Flask) -> None:
+    add_knowledge(get_runtime(app), DIBAO + OTHER)
+    html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=火星移民政策怎么办理").get_data(as_text=True)
+    assert "未找到" in html and ("检索没有把握" in html or "没有任何内容包含" in html)
+
+
+def test_a_list_reply_marks_the_listed_entries(app: Flask) -> None:
+    add_knowledge(get_runtime(app), DIBAO + OTHER)
+    html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=低保").get_data(as_text=True)
+    assert "列出编号让群众选择" in html and html.count('<span class="badge ok">列出</span>') >= 2
