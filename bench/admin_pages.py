@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy
+from sqlalchemy import select
 
 from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
 from bot import create_app
@@ -96,10 +97,10 @@ def main() -> None:
             password = secrets.token_urlsafe(16)
             add_account(runtime.db, "bench", password, Role.REVIEWER)
             client = app.test_client()
-            token = _TOKEN.search(client.get("/admin/login").get_data(as_text=True)).group(1)
+            token = _TOKEN.findall(client.get("/admin/login").get_data(as_text=True))[0]
             client.post("/admin/login", data={"username": "bench", "password": password, "csrf_token": token})
             with runtime.db.session() as session:
-                some_id = session.query(FaqEntry.id).order_by(FaqEntry.id.desc()).first()[0]
+                some_id = session.scalar(select(FaqEntry.id).order_by(FaqEntry.id.desc()).limit(1))
             query = read_jsonl(args.shared / DEV)[0]["query"]
             pages = [
                 ("welcome page (baseline)", "/admin/welcome"),

@@ -402,7 +402,7 @@ class QuestionLog:
             ids = [row_id for row_id, _ in session.execute(stmt)]
             by_id = select(LogRow.id, LogRow.top_kind, LogRow.top_id, LogRow.top_title).where(LogRow.id.in_(ids))
             found = {row_id: (f"{kind}:{top_id}", title) for row_id, kind, top_id, title in session.execute(by_id)}
-        return [found[i] for i in ids if i in found and found[i][1]]
+        return [(found[i][0], title) for i in ids if i in found and (title := found[i][1])]
 
 
 def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None = None, dry_run: bool = False) -> int:

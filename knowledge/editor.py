@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -168,7 +168,7 @@ class EditBatch:
             change = Change.UPDATED
         return EditResult(row, change)
 
-    def _record(self, row: FaqEntry | DisclosureItem, action: str, before: dict | None) -> None:
+    def _record(self, row: FaqEntry | DisclosureItem, action: str, before: dict[str, object] | None) -> None:
         self.changes += 1
         self._pending.append(_Pending(row, action, dumps(before), dumps(snapshot(row))))
 
@@ -269,8 +269,8 @@ class EditBatch:
             for key in _item_keys(row.url, row.index_number, row.title):
                 index.pop(key, None)
         result = self._saved(row or DisclosureItem(body="", keywords="", enabled=True), values, action)
-        item = result.row
-        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})  # type: ignore[misc]
+        item = cast(DisclosureItem, result.row)
+        index.update({k: item for k in _item_keys(item.url, item.index_number, item.title)})
         return result
 
     def set_item_enabled(self, item_id: int, enabled: bool) -> Change:
@@ -289,7 +289,7 @@ class EditBatch:
         Content and the enabled flag come back; whether it is in the 回收站 does not change.
         """
         rev = self.session.get(Revision, revision_id)
-        snap = loads(rev.after_json) or loads(rev.before_json) if rev is not None else None
+        snap: dict[str, Any] | None = loads(rev.after_json) or loads(rev.before_json) if rev is not None else None
         if rev is None or snap is None:
             raise EditError(f"找不到编号为 {revision_id} 的历史版本")
         if rev.kind == "faq":
@@ -306,14 +306,14 @@ class EditBatch:
 
     # -- the 回收站 -----------------------------------------------------------------------------
 
-    def _trash(self, model: type[FaqEntry] | type[DisclosureItem], row_id: int) -> bool:
+    def _trash(self, model: type[_Row], row_id: int) -> bool:
         row = self.session.get(model, row_id)
         if row is None or row.deleted_at is not None:
             return False
         self._saved(row, {"deleted_at": utcnow()}, "deleted")
         return True
 
-    def _untrash(self, model: type[FaqEntry] | type[DisclosureItem], row_id: int) -> bool:
+    def _untrash(self, model: type[_Row], row_id: int) -> bool:
         row = self.session.get(model, row_id)
         if row is None or row.deleted_at is None:
             return False
@@ -327,9 +327,12 @@ class EditBatch:
         """
         cutoff = utcnow() - datetime.timedelta(days=older_than_days)
         purged = 0
-        for model in (FaqEntry, DisclosureItem):
-            for row in self.session.scalars(select(model).where(model.deleted_at.is_not(None),
-                                                                 model.deleted_at < cutoff)):
+        trashed: list[FaqEntry | DisclosureItem] = [
+            *self.session.scalars(select(FaqEntry).where(FaqEntry.deleted_at < cutoff)),
+            *self.session.scalars(select(DisclosureItem).where(DisclosureItem.deleted_at < cutoff)),
+        ]
+        if trashed:
+            for row in trashed:
                 self._pending.append(_Pending(row, "purged", dumps(snapshot(row)), None))
                 self._faqs = self._items = None
                 self.session.delete(row)

@@ -13,6 +13,7 @@ import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -69,7 +70,7 @@ def dumps(snap: dict[str, object] | None) -> str | None:
     return None if snap is None else json.dumps(snap, ensure_ascii=False, sort_keys=True)
 
 
-def loads(raw: str | None) -> dict[str, object] | None:
+def loads(raw: str | None) -> dict[str, Any] | None:
     return None if raw is None else json.loads(raw)
 
 
@@ -92,7 +93,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def diff(kind: str, before: dict | None, after: dict | None) -> list[FieldDiff]:
+def diff(kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldDiff]:
     """The fields that differ between two snapshots (either may be None: nothing there)."""
     fields = FAQ_FIELDS if kind == "faq" else ITEM_FIELDS
     changes = []

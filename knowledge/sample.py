@@ -32,6 +32,8 @@ def sample_paths() -> list[Path]:
 def load_sample(store: Store) -> ImportResult:
     """Add the sample entries the knowledge base lacks; an entry it already has is left as it is.
 
+    A sample entry staff deleted is taken back out of the 回收站 (with its edits, if any).
+
     So running it twice changes nothing, and a sample entry staff have since edited keeps
     their version (an ordinary import would write the sample's text back over it). Rows are
     validated by the ordinary importer and editor, in one transaction.
@@ -44,11 +46,14 @@ def load_sample(store: Store) -> ImportResult:
             for number, record in records:
                 try:
                     data = record_to_data(record)
-                    if isinstance(data, FaqData):
-                        exists = batch.find_faq(data.question) is not None
-                    else:
-                        exists = batch.find_item(normalize_item(data)) is not None
-                    if exists:
+                    found = (batch.find_faq(data.question) if isinstance(data, FaqData)
+                             else batch.find_item(normalize_item(data)))
+                    if found is not None and found.deleted_at is not None:
+                        # Deleted from the knowledge base but still in the 回收站: bring it back.
+                        _ = batch.restore_faq(found.id) if isinstance(data, FaqData) else batch.restore_item(found.id)
+                        result.created += 1
+                        continue
+                    if found is not None:
                         result.unchanged += 1
                         continue
                     batch.save_faq(data) if isinstance(data, FaqData) else batch.save_item(data)

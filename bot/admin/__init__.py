@@ -22,6 +22,7 @@ How to add a page
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, url_for
 
@@ -65,7 +66,8 @@ def entry_url(kind: str | None, entry_id: int) -> str | None:
     """The edit page of an FAQ entry or item, when that page exists."""
     endpoint, arg = {"faq": ("admin_faq.edit", "faq_id"), "item": ("admin_items.edit", "item_id")}.get(
         kind or "", ("", ""))
-    return url_for(endpoint, **{arg: entry_id}) if endpoint in current_app.view_functions else None
+    values: dict[str, Any] = {arg: entry_id}
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from bot.admin import audit
@@ -28,7 +29,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     next_url = request.values.get("next", "")
     if request.method == "GET":
         if current_staff() is not None:
@@ -51,7 +52,7 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 @require(Role.VIEWER)
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     staff = current_staff()
     if staff is not None:
         audit.record(get_runtime().db, staff.name, "logout")
@@ -61,7 +62,7 @@ def logout() -> Response:
 
 @bp.get("/")
 @require(Role.VIEWER)
-def home() -> Response:
+def home() -> ResponseReturnValue:
     """The first page of the navigation this person may open."""
     from bot.admin import _nav
 

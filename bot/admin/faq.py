@@ -14,12 +14,13 @@ save over someone else's newer revision (409).
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import String, cast, func, or_, select
 
 from bot import compose
 from bot.admin.accounts import Role
 from bot.admin.paging import Page
-from bot.admin.probe import probe
+from bot.admin.probe import Probe, probe
 from bot.admin.security import current_staff, require, take_draft
 from bot.cli.ask import reply_text
 from bot.runtime import get_runtime
@@ -119,7 +120,8 @@ def index() -> str:
 
 
 def _render_form(row: FaqEntry | None, form: dict[str, str], *, error: EditError | None = None,
-                 status: int = 200, base_revision: int = 0, tested: list | None = None) -> Response:
+                 status: int = 200, base_revision: int = 0,
+                 tested: list[tuple[str, Probe, str | None]] | None = None) -> Response:
     with get_runtime().db.session() as session:
         revisions = history(session, "faq", row.id) if row is not None else []
     page = render_template("admin/faq_form.html", row=row, form=form, error=error, preview=preview(
@@ -134,7 +136,7 @@ def _posted() -> dict[str, str]:
 
 @bp.get("/new")
 @require(Role.EDITOR)
-def new() -> Response:
+def new() -> ResponseReturnValue:
     form = dict.fromkeys(FIELDS, "")
     form.update({k: request.args.get(k, "") for k in FIELDS if request.args.get(k)})
     form.update(take_draft() or {})
@@ -143,7 +145,7 @@ def new() -> Response:
 
 @bp.post("/new")
 @require(Role.EDITOR)
-def create() -> Response:
+def create() -> ResponseReturnValue:
     form = _posted()
     if request.form.get("action") == "preview":
         return _render_form(None, form)
@@ -165,7 +167,7 @@ def _load(faq_id: int) -> tuple[FaqEntry, int]:
 
 @bp.get("/<int:faq_id>")
 @require(Role.EDITOR)
-def edit(faq_id: int) -> Response:
+def edit(faq_id: int) -> ResponseReturnValue:
     row, revision = _load(faq_id)
     form = form_of(row)
     form.update(take_draft() or {})
@@ -175,7 +177,7 @@ def edit(faq_id: int) -> Response:
 
 @bp.post("/<int:faq_id>")
 @require(Role.EDITOR)
-def update(faq_id: int) -> Response:
+def update(faq_id: int) -> ResponseReturnValue:
     row, revision = _load(faq_id)
     form = _posted()
     base = request.form.get("base_revision", "")
@@ -193,7 +195,7 @@ def update(faq_id: int) -> Response:
     return redirect(url_for("admin_faq.edit", faq_id=faq_id), code=303)
 
 
-def test_entry(row: FaqEntry) -> list[tuple[str, object, str | None]]:
+def test_entry(row: FaqEntry) -> list[tuple[str, Probe, str | None]]:
     """The entry's question and every 相似问法 through the search: (wording, probe, how it is reached)."""
     runtime = get_runtime()
     key = f"faq:{row.id}"
@@ -204,7 +206,7 @@ def test_entry(row: FaqEntry) -> list[tuple[str, object, str | None]]:
     return results
 
 
-def _set_enabled(faq_id: int, enabled: bool) -> Response:
+def _set_enabled(faq_id: int, enabled: bool) -> ResponseReturnValue:
     try:
         editor().set_faq_enabled(faq_id, enabled)
     except EditError as error:
@@ -216,19 +218,19 @@ def _set_enabled(faq_id: int, enabled: bool) -> Response:
 
 @bp.post("/<int:faq_id>/disable")
 @require(Role.REVIEWER)
-def disable(faq_id: int) -> Response:
+def disable(faq_id: int) -> ResponseReturnValue:
     return _set_enabled(faq_id, False)
 
 
 @bp.post("/<int:faq_id>/enable")
 @require(Role.REVIEWER)
-def enable(faq_id: int) -> Response:
+def enable(faq_id: int) -> ResponseReturnValue:
     return _set_enabled(faq_id, True)
 
 
 @bp.post("/<int:faq_id>/delete")
 @require(Role.REVIEWER)
-def delete(faq_id: int) -> Response:
+def delete(faq_id: int) -> ResponseReturnValue:
     if editor().delete_faq(faq_id):
         flash(f"问答 {faq_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
     return redirect(url_for("admin_faq.index"), code=303)

@@ -7,7 +7,10 @@ diff for long text) and offers "恢复此版本"; `/admin/trash` lists what was 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.accounts import Role
@@ -28,7 +31,8 @@ def _editor() -> KbEditor:
 
 def entry_page(kind: str, entity_id: int) -> str:
     _label, endpoint, arg = KINDS[kind]
-    return url_for(endpoint, **{arg: entity_id})
+    values: dict[str, Any] = {arg: entity_id}
+    return url_for(endpoint, **values)
 
 
 def _revision(kind: str, entity_id: int, revision_id: int) -> Revision:
@@ -49,7 +53,8 @@ def show(kind: str, entity_id: int, revision_id: int) -> str:
     before = loads(rev.before_json)
     after = loads(rev.after_json)
     with get_runtime().db.session() as session:
-        current = session.get(FaqEntry if kind == "faq" else DisclosureItem, entity_id)
+        current: FaqEntry | DisclosureItem | None = (
+            session.get(FaqEntry, entity_id) if kind == "faq" else session.get(DisclosureItem, entity_id))
         if compare == "current" and current is not None:
             before, after = after, snapshot(current)
     return render_template("admin/revision.html", rev=rev, kind=kind, kind_label=KINDS[kind][0],
@@ -59,7 +64,7 @@ def show(kind: str, entity_id: int, revision_id: int) -> str:
 
 @bp.post("/history/<kind>/<int:entity_id>/<int:revision_id>/restore")
 @require(Role.EDITOR)
-def restore(kind: str, entity_id: int, revision_id: int) -> Response:
+def restore(kind: str, entity_id: int, revision_id: int) -> ResponseReturnValue:
     rev = _revision(kind, entity_id, revision_id)
     try:
         result = _editor().revert(rev.id)
@@ -87,7 +92,7 @@ def trash() -> str:
 
 @bp.post("/trash/<kind>/<int:entity_id>/restore")
 @require(Role.REVIEWER)
-def untrash(kind: str, entity_id: int) -> Response:
+def untrash(kind: str, entity_id: int) -> ResponseReturnValue:
     if kind not in KINDS:
         abort(404)
     editor = _editor()

@@ -9,6 +9,7 @@ re-renders the form with the typed text and the message next to its field.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import String, cast, func, or_, select
 
 from bot.admin.accounts import Role
@@ -100,7 +101,7 @@ def _load(item_id: int) -> tuple[DisclosureItem, int]:
 
 @bp.get("/new")
 @require(Role.EDITOR)
-def new() -> Response:
+def new() -> ResponseReturnValue:
     form = dict.fromkeys(FIELDS, "")
     form.update(take_draft() or {})
     return _render_form(None, form)
@@ -108,13 +109,13 @@ def new() -> Response:
 
 @bp.post("/new")
 @require(Role.EDITOR)
-def create() -> Response:
+def create() -> ResponseReturnValue:
     form = _posted()
     item_editor = editor()
     try:
         with item_editor.batch() as batch:
-            if batch.find_item(data_of(form)) is not None:
-                existing = batch.find_item(data_of(form))
+            existing = batch.find_item(data_of(form))
+            if existing is not None:
                 raise EditError(f"已有相同链接、索引号或标题的信息（编号 {existing.id}）", field="title",
                                 existing_id=existing.id)
             result = batch.save_item(data_of(form))
@@ -126,7 +127,7 @@ def create() -> Response:
 
 @bp.get("/<int:item_id>")
 @require(Role.EDITOR)
-def edit(item_id: int) -> Response:
+def edit(item_id: int) -> ResponseReturnValue:
     row, revision = _load(item_id)
     form = form_of(row)
     form.update(take_draft() or {})
@@ -135,7 +136,7 @@ def edit(item_id: int) -> Response:
 
 @bp.post("/<int:item_id>")
 @require(Role.EDITOR)
-def update(item_id: int) -> Response:
+def update(item_id: int) -> ResponseReturnValue:
     row, revision = _load(item_id)
     form = _posted()
     base = request.form.get("base_revision", "")
@@ -150,7 +151,7 @@ def update(item_id: int) -> Response:
     return redirect(url_for("admin_items.edit", item_id=item_id), code=303)
 
 
-def _set_enabled(item_id: int, enabled: bool) -> Response:
+def _set_enabled(item_id: int, enabled: bool) -> ResponseReturnValue:
     try:
         editor().set_item_enabled(item_id, enabled)
     except EditError as error:
@@ -162,19 +163,19 @@ def _set_enabled(item_id: int, enabled: bool) -> Response:
 
 @bp.post("/<int:item_id>/disable")
 @require(Role.REVIEWER)
-def disable(item_id: int) -> Response:
+def disable(item_id: int) -> ResponseReturnValue:
     return _set_enabled(item_id, False)
 
 
 @bp.post("/<int:item_id>/enable")
 @require(Role.REVIEWER)
-def enable(item_id: int) -> Response:
+def enable(item_id: int) -> ResponseReturnValue:
     return _set_enabled(item_id, True)
 
 
 @bp.post("/<int:item_id>/delete")
 @require(Role.REVIEWER)
-def delete(item_id: int) -> Response:
+def delete(item_id: int) -> ResponseReturnValue:
     if editor().delete_item(item_id):
         flash(f"公开信息 {item_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
     return redirect(url_for("admin_items.index"), code=303)

@@ -46,5 +46,5 @@ class Page:
 
     def url(self, number: int) -> str:
         """This page's URL with another page number and every other filter kept."""
-        args = {k: v for k, v in request.args.items() if k != "page"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
         return url_for(request.endpoint or "", **(request.view_args or {}), **args, page=number)

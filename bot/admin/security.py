@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import delete
 
 from bot.admin.accounts import Role, Staff, get_staff
@@ -135,7 +136,7 @@ def _login_page(status: int, message: str) -> Response:
     return response
 
 
-def guard() -> Response | None:
+def guard() -> ResponseReturnValue | None:
     """before_request for /admin: see the module docstring for the order of checks."""
     if not request.path.startswith("/admin"):
         return None

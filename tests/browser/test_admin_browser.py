@@ -6,7 +6,7 @@ import itertools
 import time
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from bot.admin.accounts import Role
 from bot.runtime import get_runtime
@@ -98,7 +98,12 @@ def test_a_viewer_cannot_edit(page: Page, live_app: LiveApp, staff: Callable) ->
 
 def test_a_script_in_an_answer_is_shown_as_text_everywhere(page: Page, live_app: LiveApp, staff: Callable) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     staff("王编辑", Role.EDITOR)
     live_app.login(page, "王编辑")
     create_faq(page, live_app, f"脚本测试{XSS}", f"答案{XSS}", similar=XSS)

@@ -41,8 +41,9 @@ def test_every_faq_change_records_a_revision_with_before_and_after(store: Store,
     assert [r.action for r in revs] == ["created", "updated", "disabled"]
     assert {r.editor for r in revs} == {"张三"}
     assert revs[0].before_json is None
-    assert loads(revs[1].before_json)["answer"] == "向镇人民政府提出书面申请。"
-    assert loads(revs[1].after_json)["answer"] == "新答案"
+    before, after = loads(revs[1].before_json), loads(revs[1].after_json)
+    assert before is not None and after is not None
+    assert (before["answer"], after["answer"]) == ("向镇人民政府提出书面申请。", "新答案")
     assert [d.name for d in diff("faq", loads(revs[1].before_json), loads(revs[1].after_json))] == ["answer"]
 
 
@@ -108,6 +109,7 @@ def test_reverting_brings_back_an_old_version_as_a_new_revision(store: Store, ed
     editor.revert(first.id)
     with store.session() as session:
         row = session.get(FaqEntry, faq_id)
+        assert row is not None
         assert (row.question, row.answer, row.similar, row.office) == (
             FAQ.question, FAQ.answer, ["低保去哪办"], None)
     assert revisions(store, "faq", faq_id)[-1].action == "reverted"
@@ -121,6 +123,7 @@ def test_items_are_disabled_deleted_and_reverted_the_same_way(store: Store, edit
     editor.revert(revisions(store, "item", item_id)[0].id)
     with store.session() as session:
         row = session.get(DisclosureItem, item_id)
+        assert row is not None
         assert (row.title, row.body, row.enabled) == (ITEM.title, "正文", True)
     editor.delete_item(item_id)
     assert f"item:{item_id}" not in served_keys(store)
@@ -143,7 +146,6 @@ def test_a_bad_valid_until_date_is_refused_with_its_label(store: Store, editor: 
 
 def test_the_index_drops_an_entry_the_day_after_its_valid_until(store: Store, editor: KbEditor,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from knowledge import base as base_module
     from knowledge.base import KnowledgeBase, shared_processor
 
     today = datetime.date.today()
@@ -154,10 +156,11 @@ def test_the_index_drops_an_entry_the_day_after_its_valid_until(store: Store, ed
 
     class Tomorrow(datetime.date):
         @classmethod
-        def today(cls) -> datetime.date:
-            return today + datetime.timedelta(days=1)
+        def today(cls) -> Tomorrow:
+            day = today + datetime.timedelta(days=1)
+            return cls(day.year, day.month, day.day)
 
-    monkeypatch.setattr(base_module.datetime, "date", Tomorrow)
+    monkeypatch.setattr(datetime, "date", Tomorrow)
     kb.maybe_reload(wait=True)
     assert kb.size == 0
 

@@ -93,6 +93,7 @@ def test_an_answer_with_a_script_tag_is_shown_escaped(app: Flask, editor_client:
     pages = [f"/admin/faq/{faq_id}", "/admin/faq", f"/admin/faq?q={XSS}", f"/admin/faq/{faq_id}?test=1"]
     with get_runtime(app).db.session() as session:
         rev = session.scalars(select(Revision)).first()
+        assert rev is not None
     pages.append(f"/admin/history/faq/{faq_id}/{rev.id}")
     for path in pages:
         html = editor_client.get(path).get_data(as_text=True)
@@ -117,7 +118,9 @@ def test_preview_shows_the_typed_text_without_saving(app: Flask, editor_client: 
 
 def edit(client: FlaskClient, faq_id: int, **fields: str):
     html = client.get(f"/admin/faq/{faq_id}").get_data(as_text=True)
-    base = re.search(r'name="base_revision" value="(\d+)"', html).group(1)
+    found = re.search(r'name="base_revision" value="(\d+)"', html)
+    assert found is not None
+    base = found.group(1)
     data = {"question": "低保怎么申请？", "answer": "新答案。", "similar": "", "url": "", "category": "",
             "office": "", "valid_until": "", "base_revision": base, "csrf_token": csrf_from(html)}
     data.update(fields)
@@ -129,6 +132,7 @@ def test_editing_records_a_revision_and_an_old_one_can_be_restored(app: Flask, e
     assert edit(editor_client, faq_id, answer="改过的答案。").status_code == 303
     with get_runtime(app).db.session() as session:
         first = session.scalars(select(Revision).order_by(Revision.id)).first()
+        assert first is not None
     diff_page = editor_client.get(f"/admin/history/faq/{faq_id}/{first.id + 1}").get_data(as_text=True)
     assert "改过的答案。" in diff_page and "向户籍所在地的镇人民政府提出书面申请。" in diff_page
     response = editor_client.post(f"/admin/history/faq/{faq_id}/{first.id}/restore",
@@ -147,7 +151,7 @@ def test_a_save_over_someone_elses_newer_edit_is_refused_keeping_the_text(
     response = editor_client.post(f"/admin/faq/{faq_id}", data={
         "question": "低保怎么申请？", "answer": "甲的答案。", "similar": "", "url": "", "category": "", "office": "",
         "valid_until": "", "csrf_token": csrf_from(html),
-        "base_revision": re.search(r'name="base_revision" value="(\d+)"', html).group(1)})
+        "base_revision": re.findall(r'name="base_revision" value="(\d+)"', html)[0]})
     assert response.status_code == 409 and "甲的答案。" in response.get_data(as_text=True)
     assert faq(app, faq_id).answer == "乙的答案。"
 

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from bot.admin.accounts import Role
+from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
-from knowledge.models import QuestionLog
 from tests.admin_support import logged_in
 from tests.support import DIBAO, OTHER, add_knowledge, ask
 
@@ -20,13 +20,15 @@ from tests.support import DIBAO, OTHER, add_knowledge, ask
 def reply_in(html: str) -> str:
     import html as html_lib
 
-    return html_lib.unescape(re.search(r'<div class="bubble" id="reply">(.*?)</div>', html, re.S).group(1))
+    found = re.search(r'<div class="bubble" id="reply">(.*?)</div>', html, re.S)
+    assert found is not None
+    return html_lib.unescape(found.group(1))
 
 
 def test_the_hit_test_shows_exactly_the_reply_a_citizen_gets(make_app, redis_url: str, redis_prefix: str) -> None:
     app = make_app(REDIS_URL=redis_url)
     runtime = get_runtime(app)
-    runtime.state.backend.prefix = redis_prefix  # this test's own keys
+    runtime.state.backend.prefix = redis_prefix  # type: ignore[attr-defined]  # this test's own keys
     add_knowledge(runtime, DIBAO[:1] + OTHER)
     client = logged_in(app, Role.EDITOR)
     html = client.get("/admin/hittest?q=高龄津贴怎么申领").get_data(as_text=True)
@@ -38,7 +40,7 @@ def test_the_hit_test_shows_exactly_the_reply_a_citizen_gets(make_app, redis_url
 def test_the_hit_test_writes_no_log_row_and_no_session(make_app, redis_url: str, redis_prefix: str) -> None:
     app = make_app(REDIS_URL=redis_url)
     runtime = get_runtime(app)
-    runtime.state.backend.prefix = redis_prefix
+    runtime.state.backend.prefix = redis_prefix  # type: ignore[attr-defined]
     add_knowledge(runtime, DIBAO + OTHER)
     client = logged_in(app, Role.EDITOR)
     for question in ("低保", "高龄津贴怎么申领", "火星移民政策"):

@@ -32,7 +32,9 @@ def item(app: Flask, item_id: int) -> DisclosureItem:
 
 
 def item_id(response) -> int:
-    return int(re.fullmatch(r"/admin/items/(\d+)", response.headers["Location"]).group(1))
+    found = re.fullmatch(r"/admin/items/(\d+)", response.headers["Location"])
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_an_item_is_created_with_its_portal_metadata(app: Flask) -> None:
@@ -64,7 +66,7 @@ def test_editing_metadata_records_a_revision(app: Flask) -> None:
     client = logged_in(app, Role.EDITOR)
     iid = item_id(create(client))
     html = client.get(f"/admin/items/{iid}").get_data(as_text=True)
-    base = re.search(r'name="base_revision" value="(\d+)"', html).group(1)
+    base = re.findall(r'name="base_revision" value="(\d+)"', html)[0]
     data = dict(ITEM, doc_number="金政发〔2024〕2号", base_revision=base, csrf_token=token(client, "/admin/items"))
     assert client.post(f"/admin/items/{iid}", data=data).status_code == 303
     assert item(app, iid).doc_number == "金政发〔2024〕2号"
