@@ -297,7 +297,7 @@ class EditBatch:
                            url=snap["url"], category=snap["category"], office=snap["office"],
                            valid_until=snap["valid_until"] or "", enabled=snap["enabled"])
             return self.save_faq(data, faq_id=rev.entity_id, action="reverted")
-        fields = {k: snap.get(k) for k in ("title", *ITEM_FIELDS)}  # older snapshots lack newer fields
+        fields: dict[str, Any] = {k: snap.get(k) for k in ("title", *ITEM_FIELDS)}  # older snapshots lack some
         fields["valid_until"] = fields.get("valid_until") or None
         result = self.save_item(ItemData(**fields), item_id=rev.entity_id, action="reverted")
         if bool(result.row.enabled) != bool(snap["enabled"]):
