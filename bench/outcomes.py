@@ -16,6 +16,14 @@ A wrong direct answer is the costly class: the bot stated something that does no
 The replies are also counted by the answer policy's decision and reason (`knowledge.policy`),
 so every branch of the policy shows up; ``--sweep`` reruns the set with each reply-stage
 threshold of the policy nudged, the measurements quoted in `knowledge.policy.Thresholds`.
+
+Then the same, cross-validated by department (`bench.crossval`): for each held-out department
+the answer threshold is calibrated on the other departments, its questions are asked through
+the conversation over the whole bank (right entry answered or one tap away, direct correct,
+wrong direct) and once more with their gold entries removed (the share that gets "not found"
+or a routing reply instead of a wrong answer or a list). Mean over departments and the worst
+department are printed beside the development-set figures. A routing reply (`bot.routing`)
+counts as "not found" everywhere: the knowledge base did not have it.
 """
 
 from __future__ import annotations
@@ -30,17 +38,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.quality import default_shared, require_shared
+from bench import crossval
+from bench.quality import DevSet, Project, assessed_without_own_gold, default_shared, require_shared
 from bot import create_app
+from bot.config import Settings
+from bot.conversation import Conversation
 from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
-from bot.turn import ReplyKind
+from bot.state import MemoryStore, ResilientStore
+from bot.turn import ReplyKind, Turn
 from bot.wechat import Message, NewsReply, TextReply
+from knowledge import offices
 from knowledge.importers import import_paths
 from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
+from knowledge.text import TextProcessor
 
 BANK = "datasets/msgabench_govqa_2081.jsonl"
 QUERIES = "eval/dev_queries.jsonl"
+
+
+# Replies that honestly say the knowledge base does not have it (a routing reply says who does).
+NOT_FOUND_KINDS = frozenset({ReplyKind.NOT_FOUND, ReplyKind.ROUTED, ReplyKind.COMPLAINT, ReplyKind.ABUSE,
+                             ReplyKind.TOWNSHIP_INFO, ReplyKind.NOT_CHINESE})
 
 
 def listed_titles(text: str) -> list[str]:
@@ -53,7 +72,7 @@ def classify(reply: TextReply | NewsReply | None, kind: str, gold_titles: set[st
     in_shown = any(any(g.startswith(t) for g in gold_titles) for t in shown if t)
     if kind == ReplyKind.CHOICES:
         return "list, gold shown" if in_shown else "list, gold not shown"
-    if kind == ReplyKind.NOT_FOUND:
+    if kind in NOT_FOUND_KINDS:  # "not found" or a routing reply, with or without related entries
         if not shown:
             return "not found"
         return "not found + related, gold shown" if in_shown else "not found + related, gold not shown"
@@ -124,6 +143,59 @@ LISTS = ("list, gold shown", "list, gold not shown")
 RELATED = ("not found + related, gold shown", "not found + related, gold not shown")
 
 
+def ask(conversation: Conversation, n: int, query: str) -> Turn:
+    message = Message("gh", f"bench-{n}", 1700000000, "text", msg_id=str(n), content=query)
+    return conversation.respond(message)
+
+
+def top_title(turn: Turn) -> str:
+    return turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
+
+
+def cross_validate(shared: Path, tmp: str) -> None:
+    """Leave-one-department-out outcomes through `Conversation.respond` (see the docstring)."""
+    dev = DevSet.load(shared)
+    project = Project(TextProcessor())
+    negatives = assessed_without_own_gold(project, dev, range(len(dev.queries)))
+    folds = crossval.department_folds(dev.departments)
+    thresholds = crossval.fold_thresholds(folds, negatives)
+    settings = Settings.from_env(Path(tmp), {"RATE_LIMIT_PER_MINUTE": "0", "WECHAT_TOKEN": "bench",
+                                             "SECRET_KEY": "bench", "USER_HASH_SECRET": "bench"})
+    titles = {d.key: d.title.strip() for d in dev.documents}
+    directory = offices.read_file(offices.BUNDLED)  # what a fresh install routes with
+
+    def conversation(documents: list, threshold: float) -> Conversation:
+        policy = AnswerPolicy.with_threshold(threshold)
+        kb = crossval.FixedKnowledgeBase(project.searcher(documents, policy=policy), documents)
+        return Conversation(kb, ResilientStore(MemoryStore()), settings, offices=lambda: directory)
+
+    figures: dict[str, dict[str, float]] = {}
+    for name, members in folds.items():
+        answerable = conversation(dev.documents, thresholds[name])
+        counts: collections.Counter[str] = collections.Counter()
+        for i in members:
+            turn = ask(answerable, i, dev.queries[i])
+            counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
+        removed = set().union(*(dev.gold[i] for i in members))
+        missing = conversation(dev.without(removed), thresholds[name])
+        honest = sum(ask(missing, i, dev.queries[i]).kind in NOT_FOUND_KINDS for i in members)
+        n = len(members)
+        figures[name] = {
+            "reachable": sum(counts[k] for k in REACHABLE) / n,
+            "direct correct": counts["direct answer, correct"] / n,
+            "direct wrong": counts["direct answer, WRONG"] / n,
+            "not found|miss": honest / n,
+        }
+    print(f"\nLeave-one-department-out cross-validation ({len(folds)} folds; threshold calibrated on the other"
+          f" folds for {crossval.TARGET_ABSTENTION:.0%} abstention of the search):")
+    labels = [("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True)]
+    columns = [(label, lambda f, label=label: figures[f][label], better) for label, better in labels]
+    for line in crossval.format_table(folds, thresholds, columns):
+        print(line)
+    print("  reachable = right entry answered directly or one tap away; not found|miss = \"not found\""
+          " (or a routing reply) when the fold's gold entries are removed")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
@@ -145,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep:
             sweep(runtime, bank, queries)
         runtime.questions.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        cross_validate(args.shared, tmp)
     return 0
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import crossval
 from knowledge.document import Assessment, Document
 from knowledge.fielded import DEFAULT_WEIGHTS, FieldedIndex
 from knowledge.importers import import_paths
@@ -96,6 +97,7 @@ class DevSet:
     queries: list[str]
     gold_rows: list[frozenset[int]]  # bank lines that answer each query
     gold: list[frozenset[str]]  # document keys that answer each query
+    departments: list[str]  # the department of each query's gold row (cross-validation folds)
 
     @classmethod
     def load(cls, shared: Path) -> DevSet:
@@ -109,14 +111,15 @@ class DevSet:
         for doc in documents:
             doc_index.setdefault(("q", _same_text(doc.title)), set()).add(doc.key)
             doc_index.setdefault(("a", _same_text(doc.body)), set()).add(doc.key)
-        queries, gold_rows, gold = [], [], []
+        queries, gold_rows, gold, departments = [], [], [], []
         for item in read_jsonl(shared / DEV):
             row = rows[item["row"]]
+            departments.append(str(row.get("department") or ""))
             q, a = ("q", _same_text(row["question"])), ("a", _same_text(row["answer"]))
             queries.append(item["query"])
             gold_rows.append(frozenset(row_index[q] | row_index[a]))
             gold.append(frozenset(doc_index.get(q, set()) | doc_index.get(a, set())))
-        return cls(rows, documents, queries, gold_rows, gold)
+        return cls(rows, documents, queries, gold_rows, gold, departments)
 
     def without(self, keys: set[str]) -> list[Document]:
         return [d for d in self.documents if d.key not in keys]
@@ -265,6 +268,39 @@ def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
     )
 
 
+def cross_validate(project: Project, dev: DevSet, normal: Run) -> None:
+    """Leave-one-department-out figures (`bench.crossval`): ranking and decision per held-out fold."""
+    started = time.perf_counter()
+    negatives = assessed_without_own_gold(project, dev, range(len(dev.queries)))
+    folds = crossval.department_folds(dev.departments)
+    thresholds = crossval.fold_thresholds(folds, negatives)
+    figures: dict[str, dict[str, float]] = {}
+    for name, members in folds.items():
+        t = thresholds[name]
+        ranks = ranking_metrics([normal.ranks[i] for i in members])
+        answered = [crossval.answers_at(normal.assessments[i], t) for i in members]
+        correct = [normal.correct_top[i] for i in members]
+        removed = set().union(*(dev.gold[i] for i in members))
+        searcher = project.searcher(dev.without(removed))
+        missing = [crossval.answers_at(searcher.assess(dev.queries[i])[1], t) for i in members]
+        n = len(members)
+        figures[name] = {
+            **ranks,
+            "answered right": sum(a and c for a, c in zip(answered, correct, strict=True)) / n,
+            "answered wrong": sum(a and not c for a, c in zip(answered, correct, strict=True)) / n,
+            "abstention": 1 - sum(missing) / n,
+        }
+    print(
+        f"\nLeave-one-department-out cross-validation ({len(folds)} folds; threshold calibrated on the"
+        f" other folds for {crossval.TARGET_ABSTENTION:.0%} abstention; {time.perf_counter() - started:.0f} s):"
+    )
+    labels = [("hit@1", True), ("hit@3", True), ("mrr@10", True), ("answered right", True),
+              ("answered wrong", False), ("abstention", True)]
+    columns = [(label, lambda f, label=label: figures[f][label], better) for label, better in labels]
+    for line in crossval.format_table(folds, thresholds, columns):
+        print(line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -336,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "met" if value >= TARGETS[name] else "NOT met"
         print(f"  {name:<11} {value:.3f}  target >= {TARGETS[name]:.2f}  {verdict}")
 
+    cross_validate(project, dev, normal)
     if args.calibrate:
         calibrate(project, dev, normal)
     return 0

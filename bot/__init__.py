@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import admin, cli, metrics, readiness, startup, webhook
+from bot import admin, cli, fulltext, metrics, readiness, startup, webhook
 from bot.config import Settings, instance_path_from_env
 from bot.conversation import Conversation
 from bot.logs import configure_logging
@@ -24,6 +24,7 @@ from bot.reload import Reloader
 from bot.runtime import EXTENSION_KEY, Runtime
 from bot.state import make_store
 from knowledge.base import KnowledgeBase
+from knowledge.offices import OfficeDirectory
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
         questions=questions,
         # Help and not-found replies suggest only entries the index serves now (never a disabled one).
         conversation=Conversation(
-            kb, state, settings, hot_topics=lambda: questions.hot_topics(live=lambda key: kb.document(key) is not None)
+            kb, state, settings, hot_topics=lambda: questions.hot_topics(live=lambda key: kb.document(key) is not None),
+            offices=OfficeDirectory(db, ttl=settings.kb_reload_interval),
         ),
         reloader=reloader,
         wechat_api=make_client(settings),
@@ -73,6 +75,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
     metrics.init_app(app, runtime)
     readiness.init_app(app, runtime)
     admin.init_app(app)
+    fulltext.init_app(app)
     cli.register(app)
 
     @app.before_request

@@ -8,10 +8,11 @@ limit by cutting at a sentence end while the link and the feedback hint stay int
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 from bot import wording
 from bot.config import Township
-from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply, fit_text
+from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply, fit_text
 from knowledge.document import Document
 
 PAGE_SIZE = 5
@@ -93,14 +94,25 @@ def _tail(url: str | None, hint: bool) -> str:
     return "".join(parts)
 
 
-def faq_answer(doc: Document, *, hint: bool = True) -> TextReply:
+def _full_text_line(full_text_url: str | None) -> str:
+    """Said whenever a reply is cut: where the rest is, or at least that there is a rest."""
+    if full_text_url:
+        return "\n" + wording.FULL_TEXT_LINK.format(url=full_text_url)
+    return "\n" + wording.FULL_TEXT_CUT
+
+
+def faq_answer(doc: Document, *, hint: bool = True, full_text_url: str | None = None) -> TextReply:
     """The staff-written answer under the question it answers, trimmed at a sentence end.
 
     The question is shown as a heading because the matched entry may be worded differently
-    from what the citizen asked: they see at once which question this answers.
+    from what the citizen asked: they see at once which question this answers. An answer that
+    does not fit ends with "查看全文" and `full_text_url` (`bot.fulltext`), never cut silently.
     """
     text = _lines(wording.FAQ_HEADING.format(title=_clip(doc.title, 120)), doc.body.strip())
-    return text_reply(text, _tail(doc.url, hint))
+    tail = _tail(doc.url, hint)
+    if len((text + tail).encode("utf-8")) > TEXT_LIMIT_BYTES:
+        tail = _full_text_line(full_text_url) + tail
+    return text_reply(text, tail)
 
 
 # -- lists -----------------------------------------------------------------------------------------
@@ -151,3 +163,29 @@ def not_found_reply(
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
     ]
     return text_reply("\n\n".join(p for p in parts if p))
+
+
+def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = ()) -> TextReply:
+    """A routing reply (`bot.routing`) instead of "not found", with related entries if any."""
+    maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
+    return text_reply("\n\n".join(p for p in (text, _lines(wording.MAYBE_RELATED, *maybe) if maybe else "") if p))
+
+
+def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> TextReply:
+    """The one sentence of the entry just shown that answers a follow-up, with where to read on."""
+    link = full_text_url or (doc.url if doc.url and doc.url.startswith(("http://", "https://")) else None)
+    text = _lines(wording.FOLLOW_UP_QUOTE.format(title=_clip(doc.title, 60)), sentence)
+    return text_reply(text, _tail(link, True))
+
+
+@overload
+def with_note(reply: TextReply, note: str) -> TextReply: ...
+@overload
+def with_note(reply: NewsReply, note: str) -> NewsReply: ...
+def with_note(reply: TextReply | NewsReply, note: str) -> TextReply | NewsReply:
+    """`reply` with a short note on top, when it still fits whole; otherwise `reply` unchanged
+    (the note is a courtesy, the answer and its links are not to be cut for it)."""
+    if isinstance(reply, NewsReply):
+        return reply
+    content = f"{note}\n{reply.content}"
+    return TextReply(content) if len(content.encode("utf-8")) <= TEXT_LIMIT_BYTES else reply

@@ -175,6 +175,13 @@ def _api_base(raw: str) -> str:
     return base if base.endswith("/") else base + "/"
 
 
+def _public_base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must start with https:// (or http://), got {raw!r}")
+    return url
+
+
 def _instance_secret(instance_path: Path, name: str) -> str:
     """A random secret kept in `instance/`, so restarts keep pseudonyms and sessions stable."""
     path = instance_path / name
@@ -240,6 +247,7 @@ class Settings:
     admin_lockout_attempts: int = 5
     admin_lockout_minutes: int = 15
     admin_cookie_secure: bool = False
+    public_base_url: str = ""  # where citizens reach this bot, for "查看全文" links (bot/fulltext.py)
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -319,4 +327,5 @@ class Settings:
             admin_lockout_minutes=_int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
             admin_cookie_secure=_bool(env, "ADMIN_COOKIE_SECURE", False),
             township=township,
+            public_base_url=_public_base_url(env.get("PUBLIC_BASE_URL", "")),
         )

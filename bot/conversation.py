@@ -13,6 +13,7 @@ policy's `is_follow_up`). Session state is best-effort (`bot.session`): without 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -22,14 +23,21 @@ from typing import Protocol
 from bot import compose, item_followups, item_reply, wording
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
+from bot.followup import quote_for
+from bot.fulltext import page_url
 from bot.privacy import pseudonymise
+from bot.routing import Router
 from bot.session import Choices, Session, Sessions
 from bot.state import StateStore
 from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
+from knowledge.asks import AskReducer
 from knowledge.document import Document
-from knowledge.policy import AnswerPolicy, DecisionKind, Searchable
+from knowledge.offices import OfficeEntry
+from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, DecisionKind, Searchable
+from knowledge.spelling import Correction
+from knowledge.spelling import apply as apply_corrections
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,8 @@ class KnowledgeSource(Searchable, Protocol):
     def policy(self) -> AnswerPolicy: ...
 
     def document(self, key: str) -> Document | None: ...
+
+    def spelling(self, text: str) -> list[Correction]: ...
 
 
 def command_form(text: str) -> str:
@@ -96,11 +106,14 @@ class Conversation:
         state: StateStore,
         settings: Settings,
         hot_topics: Callable[[], list[str]] = lambda: [],
+        offices: Callable[[], list[OfficeEntry]] = lambda: [],
     ) -> None:
         self.kb = kb
         self.settings = settings
         self.township = settings.township
         self.hot_topics = hot_topics
+        self.router = Router(settings.township, kb.analyze, offices, FOLLOW_UP_WORDS)
+        self.asks = AskReducer(kb.analyze)
         self.sessions = Sessions(state, settings.session_ttl)
 
     # -- entry point ---------------------------------------------------------------------------
@@ -214,23 +227,51 @@ class Conversation:
 
     # -- questions -----------------------------------------------------------------------------
 
-    def _ask(self, message: Message, session: Session, question: str, *, menu: bool = False) -> Turn:
-        decision = self.kb.policy.decide(question, None if menu else session.topic, self.kb)
+    def _ask(
+        self, message: Message, session: Session, question: str, *, menu: bool = False, respelled: bool = False
+    ) -> Turn:
+        asked = question if menu or respelled else self.asks.reduce(question)  # a long plea: its asks
+        terms = self.kb.analyze(asked)
+        follow_up = not menu and self.kb.policy.is_follow_up(terms, session.topic)
+        if follow_up and session.entry:  # about the entry just shown: quote its answering sentence
+            quoted = self._quote(session.entry, asked)
+            if quoted is not None:
+                return dataclasses.replace(quoted, question=question)
+        if not follow_up:
+            session.entry = None  # a new question: the entry shown before is no longer the subject
+            early = None if menu else self.router.before_search(asked, terms)
+            if early is not None:  # not Chinese, or about the township itself: no search needed
+                return Turn(compose.text_reply(early.text), kind=early.kind, question=question,
+                            answered=early.kind is ReplyKind.TOWNSHIP_INFO)
+        decision = self.kb.policy.decide(asked, None if menu else session.topic, self.kb)
         if decision.kind is DecisionKind.EMPTY:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
+        did_you_mean = None
+        unsure = decision.result is not None and not decision.result.answered and not decision.follow_up
+        if unsure and not menu and not respelled:
+            turn, did_you_mean = self._respell(message, session, asked)
+            if turn is not None:
+                return dataclasses.replace(turn, question=question)
         session.choices = None
         if not decision.follow_up:
-            session.topic = question if decision.offered else None
+            session.topic = asked if decision.offered else None
         keys = [h.doc.key for h in decision.hits]
         if decision.kind in (DecisionKind.NOT_FOUND, DecisionKind.RELATED):
-            session.answered = None
+            # "不满意" after a "not found" is the most useful feedback staff can get: keep the key.
+            self._remember_answer(session, self._message_key(message), None)
             if decision.kind is DecisionKind.RELATED:
                 session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
+            routed = None if decision.follow_up else self.router.instead_of_not_found(question, list(decision.terms))
+            if routed is not None:  # who handles it, a complaint route, or a calm reply
+                return Turn(compose.routed_reply(routed.text, numbered), kind=routed.kind, question=question,
+                            result=decision.result, answered=False, decision=decision)
             related_topics = [] if decision.hits else self._related(list(decision.terms))
             first = decision.hits[0].doc if decision.hits else None
             excerpt = item_reply.related_excerpt(self.kb, first, decision.terms) if first else None
             reply = compose.not_found_reply(self.township, related_topics, numbered, excerpt)
+            if did_you_mean:
+                reply = compose.with_note(reply, wording.DID_YOU_MEAN.format(words=did_you_mean))
             return Turn(reply, kind=ReplyKind.NOT_FOUND, question=question, result=decision.result, answered=False,
                         decision=decision)
         assert decision.result is not None
@@ -239,21 +280,53 @@ class Conversation:
             answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
-        session.answered = None
+        self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
     def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, ReplyKind]:
         if doc.kind == "faq":
-            return compose.faq_answer(doc), ReplyKind.ANSWER_FAQ
+            return compose.faq_answer(doc, full_text_url=page_url(self.settings.public_base_url, doc)), \
+                ReplyKind.ANSWER_FAQ
         return item_reply.answer(self.kb, doc, terms), ReplyKind.ANSWER_ITEM
 
+    def _respell(self, message: Message, session: Session, question: str) -> tuple[Turn | None, str | None]:
+        """Typos (`knowledge.spelling`): answer the corrected question when it is answered and the
+        original is not; when it only finds something, suggest the correction (did-you-mean)."""
+        corrections = self.kb.spelling(question)
+        if not corrections:
+            return None, None
+        fixed = apply_corrections(question, corrections)
+        words = "」「".join(c.right for c in corrections)
+        fixed_decision = self.kb.policy.decide(fixed, None, self.kb)
+        if fixed_decision.kind is not DecisionKind.ANSWER:  # unsure: suggest it if a hit has a corrected word
+            result = fixed_decision.result
+            matched = set(result.hits[0].matched) if result is not None and result.hits else set()
+            found = any(matched.intersection(self.kb.analyze(c.right)) for c in corrections)
+            return None, words if found else None
+        turn = self._ask(message, session, fixed, respelled=True)
+        if turn.reply is not None:
+            note = wording.SPELLING_NOTE.format(words=words)
+            turn = dataclasses.replace(turn, reply=compose.with_note(turn.reply, note))
+        return turn, None
+
+    def _quote(self, key: str, question: str) -> Turn | None:
+        doc = self.kb.document(key)
+        sentence = quote_for(doc, question) if doc is not None and doc.kind == "faq" else None
+        if doc is None or sentence is None:
+            return None
+        reply = compose.follow_up_quote(doc, sentence, page_url(self.settings.public_base_url, doc))
+        return Turn(reply, kind=ReplyKind.FOLLOW_UP_QUOTE, answered=True)
+
     @staticmethod
-    def _remember_answer(session: Session, message_key: str | None, doc: Document) -> None:
+    def _remember_answer(session: Session, message_key: str | None, doc: Document | None) -> None:
+        """The question 满意/不满意 rates (answered, listed or not found) and the entry shown, if any."""
         session.answered = message_key
         session.rated = False
-        session.shown = doc.key if doc.kind == "item" else None
+        session.rating = None
+        session.shown = doc.key if doc is not None and doc.kind == "item" else None
+        session.entry = doc.key if doc is not None else None
 
     # -- lists ---------------------------------------------------------------------------------
 
@@ -296,9 +369,11 @@ class Conversation:
     def _feedback(self, session: Session, value: Feedback) -> Turn:
         if session.answered is None:
             return Turn(compose.text_reply(wording.FEEDBACK_NOTHING), kind=ReplyKind.FEEDBACK_NONE)
-        if session.rated:
+        changes_mind = session.rating == Feedback.SATISFIED and value is Feedback.UNSATISFIED
+        if session.rated and not changes_mind:  # 满意 may still become 不满意 within the session
             return Turn(compose.text_reply(wording.FEEDBACK_ALREADY), kind=ReplyKind.FEEDBACK_REPEAT)
         session.rated = True
+        session.rating = value.value
         if value is Feedback.SATISFIED:
             text = wording.FEEDBACK_SATISFIED
         else:

@@ -42,9 +42,11 @@ class Choices:
 class Session:
     topic: str | None = None  # the query whose key terms a short follow-up is read with
     choices: Choices | None = None
-    answered: str | None = None  # message key of the last answered question (for 满意/不满意)
+    answered: str | None = None  # message key of the last question (answered, listed or not found) for 满意/不满意
     rated: bool = False  # that answer has been rated already
     shown: str | None = None  # key of the last item shown, for "这个文件文号是多少" (bot.item_followups)
+    rating: str | None = None  # its rating ("satisfied" may still become "unsatisfied")
+    entry: str | None = None  # document key of the entry last shown in full (follow-ups quote it)
 
     def to_json(self) -> dict[str, Any]:
         """What the store keeps: question text masked and capped (see the module docstring)."""
@@ -65,12 +67,16 @@ class Session:
         except TypeError:
             parsed = None
         topic, answered, shown = data.get("topic"), data.get("answered"), data.get("shown")
+        topic, answered, rating = data.get("topic"), data.get("answered"), data.get("rating")
+        entry = data.get("entry")
         return cls(
             topic=topic if isinstance(topic, str) else None,
             choices=parsed,
             answered=answered if isinstance(answered, str) else None,
             rated=bool(data.get("rated")),
             shown=shown if isinstance(shown, str) else None,
+            rating=rating if rating in {"satisfied", "unsatisfied"} else None,
+            entry=entry if isinstance(entry, str) else None,
         )
 
 

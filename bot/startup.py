@@ -6,7 +6,8 @@ warning meant for a server. A process that is about to answer citizens calls `pr
 
 1. upgrade the database schema (`Store.migrate`; also `flask db upgrade`) and replay the
    question-log rows a killed process left behind (`QuestionLog.recover`);
-2. on the very first start, import the bundled sample knowledge base (`LOAD_SAMPLE_KB`);
+2. on the very first start, import the bundled sample knowledge base (`LOAD_SAMPLE_KB`) and the
+   bundled 办事机构 directory (`knowledge.offices`);
 3. load jieba's dictionary and build the index, so the first citizen does not wait for it;
 4. warn, once, about settings that are wrong for production (the development token, no Redis).
 
@@ -29,6 +30,7 @@ from flask.helpers import get_debug_flag
 from bot import privacy
 from bot.config import DEV_TOKEN, Settings
 from bot.runtime import get_runtime
+from knowledge.offices import seed_if_empty as seed_offices_if_empty
 from knowledge.sample import load_sample_if_empty
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ def prepare(app: Flask, *, announce: bool = True) -> None:
         runtime.questions.recover()  # rows a killed process left in its journal or the spool
         if runtime.settings.load_sample_kb:
             load_sample_if_empty(runtime.db)
+        seed_offices_if_empty(runtime.db)  # the 办事机构 directory's bundled defaults (bot.routing)
         runtime.kb.load()
         privacy.warm_up()  # jieba's tagger, which masks names in what citizens write
         if announce:

@@ -41,6 +41,12 @@ class ReplyKind(StrEnum):
     FEEDBACK_REPEAT = "feedback_repeat"  # that answer was rated already
     ERROR = "error"  # the conversation failed; an apology was sent
     BUSY = "busy"  # no answer within REPLY_DEADLINE: the polite busy reply (logged before it goes out)
+    ROUTED = "routed"  # not in the knowledge base: who usually handles it (bot.routing)
+    COMPLAINT = "complaint"  # 投诉/举报: the complaint route
+    ABUSE = "abuse"  # a calm reply to abuse, no boilerplate
+    TOWNSHIP_INFO = "township_info"  # the township's own phone/address/hours, from the settings
+    NOT_CHINESE = "not_chinese"  # asked to write in Chinese
+    FOLLOW_UP_QUOTE = "follow_up_quote"  # the sentence of the entry just shown that answers a follow-up
 
 
 class Feedback(StrEnum):

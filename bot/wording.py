@@ -103,3 +103,31 @@ FEEDBACK_UNSATISFIED = "感谢您的反馈，我们会改进答复内容。"
 FEEDBACK_UNSATISFIED_HELP = "如需进一步帮助，可回复“人工”获取联系方式。"
 FEEDBACK_ALREADY = "您的评价已收到，谢谢！"
 FEEDBACK_NOTHING = "感谢您的反馈！请先提问，收到答复后再回复“满意”或“不满意”进行评价。"
+
+# -- routing: who handles it, the township's own details, complaints (bot/routing.py) ----------
+
+ROUTED_INTRO = "您问的事项暂未收录在本平台的公开信息中。"
+ROUTED_OFFICE = "这件事一般由{name}办理："
+ROUTED_CAVEAT = "（以上为常见办理渠道，具体以当地实际为准。）"
+ROUTED_SEE_TOWNSHIP = "也可以在办公时间到{name}咨询："
+COMPLAINT_INTRO = "投诉、举报可以通过以下途径反映，请说明事情经过、时间和地点："
+COMPLAINT_TOWNSHIP = "也可以在办公时间到{name}当面反映。"
+TOWNSHIP_INFO_INTRO = "{name}："
+TOWNSHIP_NOT_PUBLISHED = "{what}暂未在本平台公布，请在办公时间到{name}咨询。"
+TOWNSHIP_WHAT = {"phone": "联系电话", "address": "地址", "hours": "办公时间"}
+NOT_CHINESE = "请用中文发送您的问题，例如：低保怎么申请。\nPlease write your question in Chinese."
+ABUSE_REPLY = (
+    "理解您可能遇到了不顺心的事。请告诉我您想办理或了解的具体事情，我会尽力帮您查找；"
+    "也可以回复“人工”获取工作人员的联系方式。"
+)
+
+# -- full text (bot/fulltext.py) --------------------------------------------------------------------
+
+FULL_TEXT_LINK = "答复较长，查看全文：{url}"
+FULL_TEXT_CUT = "（答复较长，以上只显示了一部分。如需完整内容，请回复“人工”。）"
+FOLLOW_UP_QUOTE = "「{title}」中写道："
+
+# -- typos (knowledge/spelling.py) ------------------------------------------------------------------
+
+SPELLING_NOTE = "（已按「{words}」理解您的问题）"
+DID_YOU_MEAN = "您是不是想问「{words}」？可以换成这个说法再问一次。"

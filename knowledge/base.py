@@ -28,6 +28,7 @@ from knowledge.document import Document, SearchResult
 from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
+from knowledge.spelling import Correction, Speller, speller_for
 from knowledge.store import DbSegmentCache, Store
 from knowledge.text import TextProcessor
 
@@ -50,6 +51,7 @@ class Snapshot:
     build_seconds: float = 0.0
     segmented: int = 0  # texts this build had to run through jieba
     reload: bool = False  # False for the process's first build, True for a rebuild after a change
+    speller: Speller | None = None  # homophone typos against this version's words (knowledge.spelling)
 
 
 class SegmentMemo:
@@ -184,6 +186,7 @@ class KnowledgeBase:
         snapshot = Snapshot(
             version=version,
             searcher=searcher,
+            speller=speller_for(searcher),
             documents={doc.key: doc for doc in docs},
             build_seconds=time.perf_counter() - started,
             segmented=index.segmented,
@@ -268,6 +271,14 @@ class KnowledgeBase:
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""
         return self._policy.decide(question, topic, self)
+
+    def spelling(self, text: str) -> list[Correction]:
+        """Homophone typos in `text` against this knowledge base's words (`knowledge.spelling`)."""
+        if self._snapshot.speller is None:
+            self.load()
+        speller = self._snapshot.speller
+        assert speller is not None
+        return speller.corrections(self.processor.segment(text))
 
     def document(self, key: str) -> Document | None:
         """A document by its key (`faq:12`), as of the loaded index: used for numbered choices."""

@@ -197,3 +197,23 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class Office(Base):
+    """One entry of the 办事机构 directory: who handles a service the knowledge base does not cover.
+
+    `handles` lists the services in staff's words (space, 、 or ， separated); the bot routes a
+    question there when its words contain one of them (`bot.routing`).
+    """
+
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)  # 名称
+    handles: Mapped[str] = mapped_column(Text, default="")  # 办理事项
+    phone: Mapped[str] = mapped_column(String(200), default="")  # 电话
+    address: Mapped[str] = mapped_column(String(500), default="")  # 地址
+    hours: Mapped[str] = mapped_column(String(200), default="")  # 办公时间
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the directory (ties go first)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    editor: Mapped[str | None] = mapped_column(String(100))

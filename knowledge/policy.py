@@ -59,6 +59,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from knowledge.document import Assessment, Document, Hit, SearchResult
+from knowledge.topicwords import shares_topic
 
 # Words that ask *about* a topic without naming one: a question made only of these (after the
 # knowledge base's analysis) is a follow-up to the previous topic, and the other words of a
@@ -327,13 +328,17 @@ class AnswerPolicy:
     def _related(self, result: SearchResult, terms: list[str]) -> list[Hit]:
         """Up to ``max_related`` good hits that contain at least ``related_share`` of the
         question's content words, so a question about something unpublished is not answered
-        with entries that merely share 申请 or 怎么办."""
+        with entries that merely share 申请 or 怎么办, and that share a topic word with it
+        (`knowledge.topicwords`: never only 证/办/丢, a verb or a district name)."""
         content = content_words(terms)
         if not content:
             return []
         need = math.ceil(len(content) * self.thresholds.related_share)
         good = self.good_hits(result.hits)
-        return [h for h in good if len(content.intersection(h.matched)) >= need][: self.thresholds.max_related]
+        return [
+            h for h in good
+            if len(content.intersection(h.matched)) >= need and shares_topic(terms, h.matched, FOLLOW_UP_WORDS)
+        ][: self.thresholds.max_related]
 
     @staticmethod
     def _within_topic(result: SearchResult, topic_terms: list[str]) -> SearchResult:

@@ -213,6 +213,22 @@ class TextProcessor:
         """
         return fold(text)
 
+    def segment(self, text: str) -> list[str]:
+        """jieba words of normalised `text` (no synonyms, no stopwords removed), punctuation dropped.
+
+        The raw cut, before `analyze` canonicalises it: `knowledge.spelling` needs to see where
+        jieba had to break an unknown string (a typo) into single characters.
+        """
+        words: list[str] = []
+        for block in _HAN_BLOCK.split(self.normalize(text)):
+            if not block:
+                continue
+            if _HAN_BLOCK.match(block):
+                words.extend(w for w in self._cut_block(block) if _WORDLIKE.search(w))
+            else:
+                words.extend(ch for ch in block if _WORDLIKE.match(ch))
+        return words
+
     def _cut_block(self, sentence: str) -> list[str]:
         """jieba's maximum-probability path over the dictionary DAG, in one backward pass.
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from bot.cli import ask, db, kb, report, staff, wechat
+from bot.cli import ask, db, kb, offices, report, staff, wechat
 
 COMMANDS: tuple[click.Command, ...] = (db.group, kb.group, ask.command, report.group, report.purge_command,
-                                       wechat.group, staff.group)
+                                       wechat.group, staff.group, offices.group)
 
 
 def register(app: Flask) -> None:

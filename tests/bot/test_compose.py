@@ -75,8 +75,8 @@ def test_long_faq_answer_fits_and_keeps_link_and_hint() -> None:
 
 def test_long_faq_answer_is_cut_at_a_sentence_end() -> None:
     reply = compose.faq_answer(faq(body=LONG, url=URL))
-    body = reply.content.split("\n详情：")[0]
-    assert body.endswith("。")
+    body, cut_line = reply.content.split("\n详情：")[0].rsplit("\n", 1)
+    assert body.endswith("。") and cut_line == wording.FULL_TEXT_CUT  # never cut silently
 
 
 def test_choices_are_numbered_with_pick_and_more_hints() -> None:

@@ -35,6 +35,9 @@ class UnsureKnowledgeBase:
     def document(self, key: str) -> Document | None:
         return {doc.key: doc for doc in (SUBSIDY, LAND)}.get(key)
 
+    def spelling(self, text: str) -> list:
+        return []
+
 
 def conversation(app: Flask, kb: UnsureKnowledgeBase) -> Conversation:
     return Conversation(kb, ResilientStore(MemoryStore()), get_runtime(app).settings)
@@ -71,4 +74,13 @@ def test_entries_sharing_only_a_generic_word_are_not_offered(app: Flask) -> None
         terms={"护照加急申请流程费用": ["护照", "加急", "申请", "流程", "费用"]},
     )
     reply = say(conversation(app, kb), "护照加急申请流程费用", "1")
+    assert wording.NOT_FOUND in reply and wording.MAYBE_RELATED not in reply
+
+
+def test_entries_sharing_only_a_single_character_or_a_place_are_not_offered(app: Flask) -> None:
+    kb = UnsureKnowledgeBase(
+        hits=(Hit(LAND, 5.0, ("证", "朝阳区")),),
+        terms={"朝阳区户口证丢了": ["朝阳区", "户口", "证", "丢"]},
+    )
+    reply = say(conversation(app, kb), "朝阳区户口证丢了", "1")
     assert wording.NOT_FOUND in reply and wording.MAYBE_RELATED not in reply

@@ -1,0 +1,57 @@
+"""A short follow-up after a chosen entry ("需要什么材料", "在哪里办") is answered from that entry.
+
+The citizen has just read (part of) one entry; "需要什么材料" is about *that* entry, and the
+sentence of it that lists the materials is the answer — not a new search, and not the same
+paragraph again. The follow-up's kind of question (materials, place, cost, time, contact) is
+recognised from its ask words; the entry's sentences are scored by how many of that kind's cue
+words they contain, and the best is quoted when it has at least one. Otherwise the conversation
+goes on as before (a search within the topic).
+
+The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
+of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
+written once per kind, never for a particular entry or question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.document import Document
+
+ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (ask words, cue words)
+    "materials": (("材料", "资料", "证件", "手续", "证明", "准备", "带什么", "携带", "提供", "提交"),
+                  ("材料", "证明", "证件", "复印件", "原件", "身份证", "户口簿", "户口本", "照片", "申请书",
+                   "申请表", "提供", "提交", "携带", "出具")),
+    "place": (("哪里", "在哪", "哪儿", "什么地方", "地点", "地址", "位置", "窗口", "哪个部门", "找谁"),
+              ("窗口", "中心", "大厅", "地址", "地点", "办事处", "村委会", "居委会", "派出所", "政府", "局", "前往",
+               "到", "向", "网站", "平台", "APP", "app", "小程序")),
+    "cost": (("多少钱", "费用", "收费", "收钱", "交钱", "缴费", "金额", "多少"),
+             ("元", "费", "免费", "金额", "标准", "补助", "补贴")),
+    "time": (("多久", "多长时间", "几天", "期限", "时限", "什么时候", "截止", "几号"),
+             ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日")),
+    "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线", "联系", "咨询")),
+}
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+
+
+def ask_kind(question: str) -> str | None:
+    """Which kind of fact a follow-up asks for, or None when it names none."""
+    return next((kind for kind, (asks, _) in ASKS.items() if any(a in question for a in asks)), None)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 4]
+
+
+def quote_for(doc: Document, question: str) -> str | None:
+    """The sentence of `doc` that answers the follow-up `question`, or None."""
+    kind = ask_kind(question)
+    if kind is None:
+        return None
+    cues = ASKS[kind][1]
+    best, best_score = None, 0
+    for sentence in sentences(doc.body):
+        score = sum(1 for cue in cues if cue in sentence)
+        if score > best_score:
+            best, best_score = sentence, score
+    return best

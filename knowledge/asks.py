@@ -1,0 +1,69 @@
+"""A long plea reduced to its asks before search, so the story around a question does not drown it.
+
+"老伴瘫痪在床，家里没有收入，日子过不下去了……低保要啥材料，去哪办？" is one question in a story.
+Searched whole, the story's words (瘫痪, 收入, 日子) pull towards unrelated entries and the
+decision sees a weak, diffuse match. A message of at least `MIN_CLAUSES` clauses and `MIN_CHARS`
+characters is split at sentence and clause ends; the clauses kept are those that ask (a question
+word or particle: 吗 呢 怎么 如何 什么 啥 咋 哪 多少 几 能否 是否 请问 …, or a question mark) or
+that name a service (a word of the project's own lexicon: the user dictionary and the synonym
+table, which list the services and official terms the township deals with). When nothing or
+everything would be kept, the message is searched as it is.
+
+Question words are the closed class of Chinese interrogatives; the service nouns are the
+staff-edited lexicon, never a list written for particular messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from pathlib import Path
+
+from knowledge.text import DEFAULT_LEXICON_DIR
+
+MIN_CLAUSES = 3
+MIN_CHARS = 25
+QUESTION_WORDS = ("吗", "呢", "怎么", "怎样", "如何", "什么", "啥", "咋", "哪", "多少", "几", "能否", "能不能",
+                  "可不可以", "可以吗", "是否", "请问", "有没有", "多久", "多长")
+_CLAUSE = re.compile(r"[^。！？!?；;，,、\n]+[。！？!?；;，,、]?")
+
+
+def lexicon_words(lexicon_dir: Path = DEFAULT_LEXICON_DIR) -> list[str]:
+    """Every word of the user dictionary and the synonym table (comments and frequencies dropped)."""
+    words: list[str] = []
+    for name, whole_line in (("userdict.txt", False), ("synonyms.txt", True)):
+        path = lexicon_dir / name
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("#", 1)[0].split()
+            words.extend(fields if whole_line else fields[:1])
+    return words
+
+
+class AskReducer:
+    def __init__(self, analyze: Callable[[str], list[str]], service_words: Iterable[str] | None = None) -> None:
+        self.analyze = analyze
+        self._service_words = None if service_words is None else list(service_words)
+
+    @cached_property
+    def service_terms(self) -> frozenset[str]:
+        """Analysed on first use: building the app must not load jieba (`bot.startup` does)."""
+        words = lexicon_words() if self._service_words is None else self._service_words
+        return frozenset(t for w in words for t in self.analyze(w) if len(t) >= 2)
+
+    def reduce(self, message: str) -> str:
+        """The asking clauses of a long message, or the message itself."""
+        clauses = [c.strip() for c in _CLAUSE.findall(message) if c.strip()]
+        if len(clauses) < MIN_CLAUSES or len(message) < MIN_CHARS:
+            return message
+        kept = [c for c in clauses if self._asks(c)]
+        if not kept or len(kept) == len(clauses):
+            return message
+        return "".join(kept)
+
+    def _asks(self, clause: str) -> bool:
+        if clause.endswith(("？", "?")) or any(w in clause for w in QUESTION_WORDS):
+            return True
+        return not self.service_terms.isdisjoint(self.analyze(clause))

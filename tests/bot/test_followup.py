@@ -1,0 +1,69 @@
+"""Follow-ups after a chosen entry quote the sentence of that entry that answers them."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+from flask import Flask
+
+from bot.conversation import Conversation
+from bot.followup import ask_kind, quote_for
+from bot.runtime import get_runtime
+from bot.state import MemoryStore, ResilientStore
+from bot.turn import Turn
+from bot.wechat.messages import Message
+from bot.wechat.replies import TextReply
+from knowledge.document import Document
+from knowledge.editor import FaqData
+from tests.support import OTHER, add_knowledge
+
+SUBSIDY = Document(
+    kind="faq", id=1, title="残疾人两项补贴怎么申请",
+    body="符合条件的残疾人可以申请。申请时需提交身份证、残疾人证和银行卡复印件。"
+         "申请人到镇便民服务中心民政窗口办理。审核通过后每月10日前发放，标准为每人每月90元。",
+)
+_ids = itertools.count(1)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("需要什么材料", "申请时需提交身份证、残疾人证和银行卡复印件。"),
+    ("在哪里办", "申请人到镇便民服务中心民政窗口办理。"),
+    ("一个月多少钱", "审核通过后每月10日前发放，标准为每人每月90元。"),
+])
+def test_the_sentence_answering_the_follow_up_is_chosen(question: str, expected: str) -> None:
+    assert quote_for(SUBSIDY, question) == expected
+
+
+def test_a_follow_up_asking_nothing_recognisable_quotes_nothing() -> None:
+    assert ask_kind("那个呢") is None and quote_for(SUBSIDY, "那个呢") is None
+
+
+@pytest.fixture
+def conv(app: Flask) -> Conversation:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[FaqData(question=SUBSIDY.title, answer=SUBSIDY.body),
+                                 *(FaqData(question=q, answer=a) for q, a in OTHER if "残疾" not in q)])
+    settings = dataclasses.replace(runtime.settings, public_base_url="https://zwgk.example.gov.cn")
+    return Conversation(runtime.kb, ResilientStore(MemoryStore()), settings)
+
+
+def say(conv: Conversation, content: str) -> Turn:
+    return conv.respond(Message("gh", "openid-q", 1700000000, "text", msg_id=str(next(_ids)), content=content))
+
+
+def test_after_an_answer_a_follow_up_quotes_that_entry(conv: Conversation) -> None:
+    assert say(conv, "残疾人两项补贴怎么申请").kind == "answer_faq"
+    turn = say(conv, "需要什么材料")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "follow_up_quote" and turn.answered
+    assert "申请时需提交身份证、残疾人证和银行卡复印件。" in turn.reply.content
+    assert "民政窗口" not in turn.reply.content and "90元" not in turn.reply.content  # that sentence only
+    assert "https://zwgk.example.gov.cn/kb/faq-" in turn.reply.content
+
+
+def test_a_new_question_ends_the_quoting(conv: Conversation) -> None:
+    say(conv, "残疾人两项补贴怎么申请")
+    say(conv, "宅基地申请流程")
+    turn = say(conv, "需要什么材料")  # now about 宅基地, whose entry lists no materials
+    assert "残疾人证" not in (turn.reply.content if isinstance(turn.reply, TextReply) else "")

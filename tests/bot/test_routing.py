@@ -1,0 +1,160 @@
+"""Routing instead of boilerplate: who handles a service, the township's own details,
+complaints, other languages and abuse — through the real conversation and knowledge base."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+from flask import Flask
+
+from bot import wording
+from bot.config import Township
+from bot.conversation import Conversation
+from bot.runtime import Runtime, get_runtime
+from bot.state import MemoryStore, ResilientStore
+from bot.turn import Turn
+from bot.wechat.messages import Message
+from bot.wechat.replies import TextReply
+from knowledge.document import Document, Hit, SearchResult
+from knowledge.models import FaqEntry
+from knowledge.offices import OfficeEntry
+from knowledge.policy import AnswerPolicy
+from knowledge.spelling import Correction
+from tests.support import DIBAO, OTHER
+
+TOWNSHIP = Township(name="金贵镇人民政府", short_name="金贵镇", phone="0951-8000000",
+                    address="金贵镇政府一楼便民服务中心", office_hours="工作日 9:00—17:30")
+DIRECTORY = [
+    OfficeEntry("派出所户籍窗口", ("户口", "户籍", "身份证"), "", "镇派出所一楼", "工作日"),
+    OfficeEntry("公安出入境管理部门", ("护照", "港澳通行证"), "12367"),
+    OfficeEntry("12345政务服务便民热线", ("投诉", "举报", "噪音"), "12345", "", "全天24小时"),
+]
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def conv(app: Flask) -> Conversation:
+    runtime: Runtime = get_runtime(app)
+    with runtime.db.session() as session:
+        for question, answer in DIBAO + OTHER:
+            session.add(FaqEntry(question=question, question_key=question, answer=answer))
+        runtime.db.bump_kb_version(session)
+    runtime.kb.maybe_reload(wait=True)
+    settings = dataclasses.replace(runtime.settings, township=TOWNSHIP)
+    return Conversation(runtime.kb, ResilientStore(MemoryStore()), settings, offices=lambda: list(DIRECTORY))
+
+
+def ask(conv: Conversation, content: str, user: str = "openid-r") -> tuple[Turn, str]:
+    turn = conv.respond(Message("gh", user, 1700000000, "text", msg_id=str(next(_ids)), content=content))
+    assert isinstance(turn.reply, TextReply)
+    return turn, turn.reply.content
+
+
+def test_a_service_the_kb_lacks_is_routed_to_the_office_that_handles_it(conv: Conversation) -> None:
+    turn, reply = ask(conv, "护照过期了怎么换")
+    assert turn.kind == "routed" and not turn.answered
+    assert "一般由公安出入境管理部门办理" in reply and "12367" in reply
+    assert wording.NOT_FOUND_REQUEST not in reply  # no 依申请公开 boilerplate
+
+
+def test_an_office_without_phone_also_gives_the_township_contacts(conv: Conversation) -> None:
+    _, reply = ask(conv, "身份证丢了去哪补")
+    assert "派出所户籍窗口" in reply and "镇派出所一楼" in reply and "0951-8000000" in reply
+
+
+def test_a_question_the_kb_answers_is_not_routed(conv: Conversation) -> None:
+    turn, _ = ask(conv, "高龄津贴怎么申领")
+    assert turn.kind == "answer_faq"
+
+
+def test_a_question_nobody_handles_still_gets_not_found(conv: Conversation) -> None:
+    turn, reply = ask(conv, "火星移民签证")
+    assert turn.kind == "not_found" and wording.NOT_FOUND in reply
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("镇政府电话多少", "电话：0951-8000000"),
+    ("镇政府在哪里", "地址：金贵镇政府一楼便民服务中心"),
+    ("你们几点上班", "办公时间：工作日 9:00—17:30"),
+])
+def test_questions_about_the_township_are_answered_from_its_settings(
+    conv: Conversation, question: str, expected: str
+) -> None:
+    turn, reply = ask(conv, question)
+    assert turn.kind == "township_info" and turn.answered and expected in reply
+    assert reply.index(expected) < len(reply)  # the asked detail is there, not buried in boilerplate
+
+
+def test_an_unpublished_township_detail_is_said_to_be_unpublished(app: Flask) -> None:
+    runtime = get_runtime(app)
+    settings = dataclasses.replace(runtime.settings, township=Township(phone=""))
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), settings)
+    _, reply = ask(conv, "镇政府电话多少")
+    assert "联系电话暂未在本平台公布" in reply
+
+
+def test_a_question_naming_the_township_and_a_topic_goes_to_the_search(conv: Conversation) -> None:
+    turn, _ = ask(conv, "镇政府在哪里办低保")
+    assert turn.kind != "township_info"
+
+
+def test_a_follow_up_is_read_with_its_topic_not_as_a_township_question(conv: Conversation) -> None:
+    ask(conv, "低保在哪里办理", user="openid-f")
+    turn, _ = ask(conv, "在哪里", user="openid-f")
+    assert turn.kind != "township_info"
+
+
+def test_a_complaint_gets_the_complaint_route(conv: Conversation) -> None:
+    turn, reply = ask(conv, "我要投诉邻居装修")
+    assert turn.kind == "complaint" and "12345" in reply and wording.COMPLAINT_INTRO in reply
+
+
+def test_a_message_in_another_language_gets_a_bilingual_request_for_chinese(conv: Conversation) -> None:
+    turn, reply = ask(conv, "Where is the town hall?")
+    assert turn.kind == "not_chinese" and "中文" in reply and "Chinese" in reply
+
+
+def test_abuse_gets_a_calm_reply_without_boilerplate(conv: Conversation) -> None:
+    turn, reply = ask(conv, "你们这帮狗官")
+    assert turn.kind == "abuse" and reply == wording.ABUSE_REPLY
+
+
+def test_abuse_with_a_real_question_still_gets_the_answer(conv: Conversation) -> None:
+    turn, _ = ask(conv, "高龄津贴怎么申领 你们这帮狗官")
+    assert turn.kind == "answer_faq"
+
+
+@dataclasses.dataclass
+class TypoKnowledgeBase:
+    """Answers only questions that say 低保; knows that 低宝 is a typo of it."""
+
+    doc = Document(kind="faq", id=1, title="低保标准每月多少钱", body="每人每月560元。")
+    policy = AnswerPolicy()
+
+    def analyze(self, text: str) -> list[str]:
+        return [w for w in ("低保", "低宝", "标准") if w in text]
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        hits = (Hit(self.doc, 5.0, tuple(self.analyze(query))),)
+        return SearchResult(query, tuple(self.analyze(query)), hits, answered="低保" in query)
+
+    def document(self, key: str) -> Document | None:
+        return self.doc if key == self.doc.key else None
+
+    def spelling(self, text: str) -> list[Correction]:
+        return [Correction("低宝", "低保")] if "低宝" in text else []
+
+
+def test_a_typo_is_answered_as_the_corrected_question_with_a_note(app: Flask) -> None:
+    settings = get_runtime(app).settings
+    conv = Conversation(TypoKnowledgeBase(), ResilientStore(MemoryStore()), settings)
+    turn, reply = ask(conv, "低宝标准")
+    assert turn.kind == "answer_faq" and "560元" in reply and reply.startswith("（已按「低保」理解")
+    assert turn.question == "低宝标准"  # the log keeps what the citizen typed
+
+
+def test_an_unsure_correction_is_offered_as_did_you_mean(conv: Conversation) -> None:
+    turn, reply = ask(conv, "低宝")
+    assert turn.kind == "not_found" and reply.startswith("您是不是想问「低保」？")

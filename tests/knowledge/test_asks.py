@@ -1,0 +1,32 @@
+"""Long pleas reduced to their asks before search."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.asks import AskReducer
+from knowledge.text import TextProcessor
+
+
+@pytest.fixture(scope="module")
+def reducer() -> AskReducer:
+    return AskReducer(TextProcessor().analyze, service_words=["最低生活保障", "低保", "危房改造"])
+
+
+def test_the_story_around_a_question_is_dropped(reducer: AskReducer) -> None:
+    plea = "老伴瘫痪在床，家里没有收入，日子过不下去了。听说有低保，低保要啥材料，去哪办？"
+    assert reducer.reduce(plea) == "听说有低保，低保要啥材料，去哪办？"
+
+
+def test_a_short_question_is_searched_as_it_is(reducer: AskReducer) -> None:
+    assert reducer.reduce("低保要啥材料，去哪办？") == "低保要啥材料，去哪办？"
+
+
+def test_a_message_without_any_ask_is_searched_as_it_is(reducer: AskReducer) -> None:
+    story = "老伴瘫痪在床，家里没有收入，日子过不下去了，孩子也在外地打工回不来。"
+    assert reducer.reduce(story) == story
+
+
+def test_service_nouns_keep_a_clause_without_a_question_word(reducer: AskReducer) -> None:
+    plea = "房子是八十年代盖的土坯房，去年冬天墙裂了，想申请危房改造，不知道去哪里问"
+    assert reducer.reduce(plea) == "想申请危房改造，不知道去哪里问"
