@@ -29,7 +29,8 @@ in `Thresholds`:
 
 2. **The reply** (`AnswerPolicy.decide`, called by the conversation). A confident search shows
    its *good* hits (scoring at least ``good_ratio`` of the top one): one is the answer, several
-   a numbered list — unless the citizen typed one entry's question verbatim. An unconfident
+   a numbered list — unless the citizen typed one entry's question or 相似问法 verbatim, which
+   is answered with that entry even when the search is unsure (staff wrote that wording). An unconfident
    search on a fresh question still gets a list when ``min_covering`` good hits each contain
    every content word of the question (the search refuses exactly when close neighbours leave
    no margin, which is when a list is the right reply); otherwise up to ``max_related`` good
@@ -286,6 +287,10 @@ class AnswerPolicy:
             reason = Reason.FOLLOW_UP_UNANSWERED if follow_up else Reason.NO_HITS
             return DecisionKind.NOT_FOUND, reason, []
         offered, reason = self._offer(result, terms, follow_up)
+        if not offered and not follow_up and self._asked_verbatim(terms, result.hits[0].doc, analyze):
+            # Staff wrote this very wording (a question or 相似问法 added from the unanswered queue):
+            # whatever the scores of a small or crowded index, the citizen gets that entry.
+            return DecisionKind.ANSWER, Reason.VERBATIM, [result.hits[0]]
         if not offered:
             related = [] if follow_up else self._related(result, terms)
             if related:

@@ -150,3 +150,12 @@ def test_every_reason_reads_as_a_chinese_sentence(reason: Reason) -> None:
 def test_the_explanation_quotes_the_confidence_and_its_threshold() -> None:
     kb = FakeKnowledge((Hit(A, 10.0, ("低保", "申请")),), answered=True, terms=TERMS)
     assert "把握度 0.90（阈值 0.39）" in decide(kb, "低保").explanation
+
+
+def test_a_wording_staff_wrote_is_answered_even_when_the_search_is_unsure() -> None:
+    """A one-entry index gives BM25 no idf to work with; the exact 相似问法 must still answer."""
+    entry = Document(kind="faq", id=4, title="低保怎么申请", body="书面申请。", similar=("吃低保去哪里办",))
+    kb = FakeKnowledge((Hit(entry, -1.5, ("吃", "低保")),), answered=False)
+    decision = decide(kb, "吃低保去哪里办")
+    assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.VERBATIM
+    assert decide(kb, "吃低保去哪办").kind is not DecisionKind.ANSWER  # only the wording staff wrote
