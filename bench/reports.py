@@ -130,8 +130,8 @@ def _tail(rng: random.Random) -> str:
     return "".join(words) + rng.choice(["怎么办", "找谁", "是怎么回事", "？", "吗"])
 
 
-def generate(rows: int, seed: int = 7) -> Iterator[tuple]:
-    """Yield `rows` question-log tuples (see COLUMNS) over 2025, analysed once per wording."""
+def generate(rows: int, seed: int = 7, start: datetime.datetime = datetime.datetime(2025, 1, 1)) -> Iterator[tuple]:
+    """Yield `rows` question-log tuples (see COLUMNS) over the year from `start` (local), one analysis per wording."""
     from knowledge.base import shared_processor
 
     processor = shared_processor()
@@ -142,7 +142,6 @@ def generate(rows: int, seed: int = 7) -> Iterator[tuple]:
         {"kind": "faq", "id": i + 1, "title": f"{name}相关问答（示例标题，约二十个字）", "score": 7.5},
         {"kind": "item", "id": 1000 + i, "title": f"关于{name}的公开文件", "score": 4.1},
         {"kind": "faq", "id": 500, "title": "其他", "score": 2.0}], ensure_ascii=False) for i, name in enumerate(names)}
-    start = datetime.datetime(2025, 1, 1)
     day_weights = [(1.3 if (start + datetime.timedelta(days=d)).weekday() < 5 else 0.6) for d in range(365)]
     days = rng.choices(range(365), weights=day_weights, k=rows)
     days.sort()
@@ -177,21 +176,21 @@ COLUMNS = ("asked_at", "user_hash", "message_key", "question", "terms", "hits_js
            "top_title", "top_category", "top_score", "answered", "reply_kind", "latency_ms", "feedback")
 
 
-def load(store: Store, rows: int) -> float:
-    """Bulk-insert the synthetic log; returns seconds spent (generation included)."""
+def load(store: Store, rows: int, start: datetime.datetime = datetime.datetime(2025, 1, 1)) -> float:
+    """Bulk-insert the synthetic log (a year from `start`); returns seconds spent (generation included)."""
     started = time.perf_counter()
     raw = store.engine.raw_connection()
     try:
         cursor = raw.cursor()
         if store.engine.dialect.name == "postgresql":
             with cursor.copy(f"COPY question_log ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in generate(rows):
+                for row in generate(rows, start=start):
                     copy.write_row(row)
         else:
             cursor.execute("PRAGMA cache_size=-400000")  # 400 MB: random-key index inserts stay in memory
             sql = f"INSERT INTO question_log ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
             batch: list[tuple] = []
-            for row in generate(rows):
+            for row in generate(rows, start=start):
                 batch.append((row[0].isoformat(sep=" ", timespec="microseconds"), *row[1:]))  # as SQLAlchemy writes
                 if len(batch) == 50_000:
                     cursor.executemany(sql, batch)

@@ -248,6 +248,7 @@ class Settings:
     admin_lockout_minutes: int = 15
     admin_cookie_secure: bool = False
     public_base_url: str = ""  # where citizens reach this bot, for "查看全文" links (bot/fulltext.py)
+    admin_upload_max_bytes: int = 20 * 1024 * 1024  # imports by upload; larger files get 413
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -326,6 +327,7 @@ class Settings:
             admin_lockout_attempts=_int(env, "ADMIN_LOCKOUT_ATTEMPTS", 5, minimum=1),
             admin_lockout_minutes=_int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
             admin_cookie_secure=_bool(env, "ADMIN_COOKIE_SECURE", False),
+            admin_upload_max_bytes=_int(env, "ADMIN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
             township=township,
             public_base_url=_public_base_url(env.get("PUBLIC_BASE_URL", "")),
         )

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_VALUES = tuple(Feedback)
 MAX_QUESTION_CHARS = 1000
+MAX_REPLY_CHARS = 4000  # a WeChat text reply is at most 2,048 bytes; a card's lines are shorter
 TOP_HITS = 3
 REJECTED_NAME = "questionlog.rejected.jsonl"
 HOT_TOPICS_TTL = 60.0
@@ -104,10 +105,12 @@ class QuestionLog:
         reply_kind: str,
         latency_ms: float,
         asked_at: datetime.datetime | None = None,
+        reply_text: str | None = None,
     ) -> None:
         """Log one question. Never raises and never waits for the database."""
         try:
-            row = self.build_row(openid, message_key, question, result, answered, reply_kind, latency_ms, asked_at)
+            row = self.build_row(openid, message_key, question, result, answered, reply_kind, latency_ms, asked_at,
+                                 reply_text)
             self._submit({"op": "insert", "row": row})
         except Exception:
             log.exception("question log: could not record a question")
@@ -131,7 +134,7 @@ class QuestionLog:
 
     def build_row(self, openid: str, message_key: str | None, question: str, result: SearchResult | None,
                   answered: bool, reply_kind: str, latency_ms: float,
-                  asked_at: datetime.datetime | None = None) -> dict[str, Any]:
+                  asked_at: datetime.datetime | None = None, reply_text: str | None = None) -> dict[str, Any]:
         """The row exactly as stored (and spooled): JSON-ready, pseudonymised and masked."""
         masked = mask_citizen_text(strip_controls(question).strip()[:MAX_QUESTION_CHARS * 2])[:MAX_QUESTION_CHARS]
         hits = list(result.hits[:TOP_HITS]) if result else []
@@ -154,6 +157,7 @@ class QuestionLog:
             "answered": bool(answered),
             "reply_kind": (reply_kind or "")[:max_chars(LogRow.reply_kind)],
             "latency_ms": round(float(latency_ms), 1),
+            "reply_text": mask_personal_data(reply_text)[:MAX_REPLY_CHARS] if reply_text else None,
         }
 
     def _submit(self, op: dict[str, Any]) -> None:
@@ -244,6 +248,7 @@ class QuestionLog:
         with self.store.session() as session:
             rows = [dict(op["row"]) for op in ops if op["op"] == "insert"]
             for row in rows:
+                row.setdefault("reply_text", None)  # spooled by a release that did not keep it
                 row["asked_at"] = datetime.datetime.fromisoformat(row["asked_at"])
             if rows:
                 self._insert_ignoring_duplicates(session, rows)

@@ -1,4 +1,5 @@
-"""The question_log table: one row per citizen question, as the policy office reads it.
+"""The question_log table (one row per citizen question, as the policy office reads it) and
+the queue_mark table (which groups of unanswered wordings staff have dealt with).
 
 Owned by the bot (written by `bot.questionlog`, read by `bot.reports`), but declared on the
 knowledge base's `Base`, so that `Store.migrate` (`flask db upgrade`, server start) creates and
@@ -37,6 +38,7 @@ class QuestionLogRow(Base):
     reply_kind: Mapped[str] = mapped_column(String(20), default="")
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(12))  # "satisfied" | "unsatisfied" (11 chars)
+    reply_text: Mapped[str | None] = mapped_column(Text)  # the reply as sent, personal data masked
 
     # Shaped to the reports' queries (bot/reports/queries.py) so that a year of a million rows is
     # read from narrow covering indexes, never from the wide rows; the stats index also serves
@@ -48,4 +50,32 @@ class QuestionLogRow(Base):
         Index("ix_question_log_group", "terms", "question", "answered", "top_kind", "top_id", "top_category",
               "asked_at", "feedback").ddl_if(dialect="sqlite"),
         Index("ix_question_log_user_asked_at", "user_hash", "asked_at"),
+        # The staff queue (bot/reports/queue.py): unanswered questions of a period, and the few
+        # rated 不满意. SQLite reads the wording from the index itself; PostgreSQL from the heap.
+        Index("ix_question_log_queue", "answered", "asked_at", "terms", "question", "top_kind", "top_id"
+              ).ddl_if(dialect="sqlite"),
+        Index("ix_question_log_unanswered", "answered", "asked_at").ddl_if(dialect="postgresql"),
+        Index("ix_question_log_feedback", "feedback", "asked_at"),
     )
+
+
+class QueueMark(Base):
+    """A group of citizens' wordings staff dealt with: added as 相似问法, made a new FAQ, or set aside.
+
+    Keyed by the report grouping's key (bot/reports/grouping.py) through its SHA-1, since the
+    key is term text of any length. `last_log_id` is the newest logged question when the mark
+    was made: the group leaves the queue, and comes back only if it is asked — and again not
+    answered — after that.
+    """
+
+    __tablename__ = "queue_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(40), index=True)
+    group_key: Mapped[str] = mapped_column(Text)
+    wording: Mapped[str] = mapped_column(Text, default="")  # the group's commonest wording, for the report
+    action: Mapped[str] = mapped_column(String(20))  # similar | new_faq | dismissed
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    last_log_id: Mapped[int] = mapped_column(Integer, default=0)
+    staff: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

@@ -34,6 +34,7 @@ from bot.wechat import (
     check_timestamp,
     parse_message,
     render,
+    sent_text,
 )
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class Webhook:
             busy_text = wording.BUSY if self.late is None else wording.BUSY_PUSHED
             busy = render(TextReply(busy_text), message, int(time.time()))
             if folding.store_reply(key, busy):  # the first reply sent stays the canonical one
-                self._log_busy(message, started)
+                self._log_busy(message, started, busy_text)
             if self.late is not None:  # send the answer through the customer-service API when ready
                 future.add_done_callback(lambda done: self.pool.submit(self._push_late, message, done))
             return busy
@@ -161,11 +162,11 @@ class Webhook:
             xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
             # Logged before the reply can go out; add, not set: if the deadline already sent the
             # busy reply, that stays what retries get.
-            self._log_turn(message, turn, started)
+            self._log_turn(message, turn, started, None if turn.reply is None else sent_text(turn.reply))
             self.folding.store_reply(key, xml)
             return xml, turn
 
-    def _log_busy(self, message: Message, started: float) -> None:
+    def _log_busy(self, message: Message, started: float, busy_text: str) -> None:
         """Log the question as given the busy reply, before that reply goes out.
 
         The answer is still being computed and may never finish (the worker can die); the row
@@ -175,9 +176,9 @@ class Webhook:
         if question:
             self.runtime.questions.record(openid=message.from_user, message_key=message.dedupe_key,
                                           question=question, result=None, answered=False, reply_kind=ReplyKind.BUSY,
-                                          latency_ms=(time.monotonic() - started) * 1000)
+                                          latency_ms=(time.monotonic() - started) * 1000, reply_text=busy_text)
 
-    def _log_turn(self, message: Message, turn: Turn, started: float) -> None:
+    def _log_turn(self, message: Message, turn: Turn, started: float, sent: str | None) -> None:
         questions = self.runtime.questions
         metrics.count_reply(turn.kind)
         try:
@@ -190,6 +191,7 @@ class Webhook:
                     answered=turn.answered,
                     reply_kind=turn.kind,
                     latency_ms=(time.monotonic() - started) * 1000,
+                    reply_text=sent,
                 )
             if turn.feedback is not None:
                 questions.record_feedback(*turn.feedback, hashed=True)

@@ -356,15 +356,20 @@ class KbEditor:
         self.source = source
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[EditBatch]:
+    def batch(self, *, dry_run: bool = False) -> Iterator[EditBatch]:
         """One transaction and at most one version bump for many edits (an import, a form).
 
         Nothing is written if the block raises; the version is bumped only if something
         actually changed, so re-importing an unchanged file does not make every worker rebuild.
+        With `dry_run` every edit runs exactly as it would (same checks, same outcomes) and the
+        transaction is then rolled back: an import preview is the import itself, unwritten.
         """
         with self.store.session() as session:
             batch = EditBatch(session, self.editor, self.source)
             yield batch
+            if dry_run:
+                session.rollback()
+                return
             batch.finish()
             if batch.changes:
                 self.store.bump_kb_version(session)

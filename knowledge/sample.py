@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from knowledge.editor import EditError, FaqData, KbEditor, normalize_item
-from knowledge.importers import ImportResult, RowError, read_file, record_to_data
+from knowledge.editor import Change, EditError, FaqData, ItemData, KbEditor, normalize_item
+from knowledge.importers import ImportResult, PlannedRow, RowError, read_file, record_to_data
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.store import Store
 
@@ -27,6 +27,12 @@ SAMPLE_EDITOR = "示例数据"
 
 def sample_paths() -> list[Path]:
     return [SAMPLE_DIR / name for name in SAMPLE_FILES]
+
+
+def _planned(file: str, row: int, change: Change, data: FaqData | ItemData, entry_id: int | None) -> PlannedRow:
+    is_faq = isinstance(data, FaqData)
+    label = data.question if isinstance(data, FaqData) else data.title
+    return PlannedRow(file=file, row=row, change=change, kind="faq" if is_faq else "item", id=entry_id, label=label)
 
 
 def load_sample(store: Store) -> ImportResult:
@@ -51,13 +57,13 @@ def load_sample(store: Store) -> ImportResult:
                     if found is not None and found.deleted_at is not None:
                         # Deleted from the knowledge base but still in the 回收站: bring it back.
                         _ = batch.restore_faq(found.id) if isinstance(data, FaqData) else batch.restore_item(found.id)
-                        result.created += 1
+                        result.rows.append(_planned(path.name, number, Change.CREATED, data, found.id))
                         continue
                     if found is not None:
-                        result.unchanged += 1
+                        result.rows.append(_planned(path.name, number, Change.UNCHANGED, data, found.id))
                         continue
-                    batch.save_faq(data) if isinstance(data, FaqData) else batch.save_item(data)
-                    result.created += 1
+                    saved = batch.save_faq(data) if isinstance(data, FaqData) else batch.save_item(data)
+                    result.rows.append(_planned(path.name, number, Change.CREATED, data, saved.row.id))
                 except EditError as exc:
                     result.errors.append(RowError(path.name, number, str(exc)))
     for error in result.errors:  # the bundled files are tested; this only guards against edits

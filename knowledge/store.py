@@ -25,7 +25,7 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 KB_VERSION_KEY = "kb_version"
 
 
@@ -63,9 +63,18 @@ def _v3_to_v4(session: Session) -> None:
     _add_columns(session, "disclosure_item", {"enabled": "BOOLEAN NOT NULL DEFAULT TRUE", "deleted_at": "TIMESTAMP"})
 
 
+def _v4_to_v5(session: Session) -> None:
+    # The question log page shows the reply each citizen actually got. (The queue_mark table
+    # and the queue's indexes are made by `migrate`'s create_all and index pass.)
+    if inspect(session.connection()).has_table("question_log"):
+        _add_columns(session, "question_log", {"reply_text": "TEXT"})
+
+
 # Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
 # newest schema for a new database; these only alter databases made by older releases.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _drop_question_log_channel, 2: _add_item_validity, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {
+    1: _drop_question_log_channel, 2: _add_item_validity, 3: _v3_to_v4, 4: _v4_to_v5,
+}
 
 
 CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before the call fails (and the log spools)

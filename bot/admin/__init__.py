@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, current_app, url_for
 
-from bot.admin import accounts, audit, auth, faq, history, hittest, items, security
+from bot.admin import accounts, audit, auth, faq, history, hittest, imports, items, questions, queue, reports, security
 from bot.admin.accounts import Role
 
 
@@ -49,7 +49,7 @@ NAV = (
     NavItem("审计", "admin_audit.index", Role.REVIEWER),
 )
 
-AREAS = [auth, faq, items, history, hittest, audit]
+AREAS = [auth, faq, items, history, hittest, imports, questions, queue, reports, audit]
 
 
 def _nav() -> list[tuple[NavItem, str | None]]:

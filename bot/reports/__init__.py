@@ -29,6 +29,7 @@ from bot.reports.aggregates import (
 )
 from bot.reports.grouping import QuestionGroup, RisingTopic, count_by_key, group_key, term_counts
 from bot.reports.queries import Period, count_users, day_rows, entries_from, local_now, question_rows
+from bot.reports.queue import annotate_handled
 from knowledge.store import Store
 
 __all__ = [
@@ -100,6 +101,7 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
         group.previous = before_unanswered.get(group.key, 0)
     totals = summary(store, period, days=days, users=users)
     entries = entries_from(rows)
+    annotate_handled(store, unanswered)
     return Report(
         period=period,
         generated_at=local_now(),

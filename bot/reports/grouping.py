@@ -126,6 +126,7 @@ class QuestionGroup:
     entry: str | None = None  # title of the entry its questions matched most often
     previous: int | None = None  # count in the previous period, when asked for
     entry_row: int | None = None  # a log row id carrying that entry's title (filled in by the caller)
+    handled: str | None = None  # how staff dealt with it in the queue (bot/reports/queue.py), if they did
 
     @property
     def terms(self) -> list[str]:

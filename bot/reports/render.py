@@ -51,7 +51,7 @@ def _group_rows(groups: list[QuestionGroup], *, answered: bool) -> list[list[Any
         if answered:
             row += [_pct(g.answered_rate), "；".join(g.examples), g.entry or "", "、".join(g.terms)]
         else:
-            row += ["；".join(g.examples), "、".join(g.terms)]
+            row += ["；".join(g.examples), "、".join(g.terms), g.handled or ""]
         rows.append(row)
     return rows
 
@@ -103,9 +103,9 @@ def _tables(report: Report) -> list[Table]:
               _group_rows(report.top_groups, answered=True),
               note="意思相同、问法不同的提问算作一组（规则见 docs/reports.md）"),
         Table("unanswered", "未能回答的问题",
-              (*group_cols, Column("其他问法", width=40), Column("关键词", width=20)),
+              (*group_cols, Column("其他问法", width=40), Column("关键词", width=20), Column("处理情况", width=30)),
               _group_rows(report.unanswered, answered=False),
-              note="知识库里缺少答案的问题，按提问次数排序：最值得补充的问答"),
+              note="知识库里缺少答案的问题，按提问次数排序：最值得补充的问答；“处理情况”是工作台“待处理”里的处理记录"),
         Table("top_terms", "热词", (Column("排名", "int", 6), Column("关键词", width=16), Column("提问次数", "int", 9),
                                    Column("占提问比例", "pct", 10)),
               [[i, t.term, t.count, _pct(t.share)] for i, t in enumerate(report.top_terms, 1)]),
@@ -252,7 +252,7 @@ def report_dict(report: Report) -> dict[str, Any]:
     def group(g: QuestionGroup) -> dict[str, Any]:
         return {"wording": g.wording, "count": g.count, "previous": g.previous, "answered": g.answered,
                 "answered_rate": round(g.answered_rate, 4), "examples": g.examples, "entry": g.entry,
-                "terms": g.terms}
+                "terms": g.terms, "handled": g.handled}
 
     s = report.summary
     return _printable({

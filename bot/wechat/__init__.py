@@ -23,6 +23,7 @@ from .replies import (
     cdata,
     fit_text,
     render,
+    sent_text,
 )
 from .signature import check_signature, check_timestamp, msg_signature, url_signature
 
@@ -48,5 +49,6 @@ __all__ = [
     "parse_fields",
     "parse_message",
     "render",
+    "sent_text",
     "url_signature",
 ]

@@ -103,8 +103,15 @@ def fit_text(text: str, limit_bytes: int = TEXT_LIMIT_BYTES, keep_tail: str = ""
     return _head(text, budget - ellipsis_bytes).rstrip() + ELLIPSIS + keep_tail
 
 
+def sent_text(reply: Reply) -> str:
+    """The text the citizen reads, exactly as sent: cut to the budget; a card as its lines."""
+    if isinstance(reply, TextReply):
+        return fit_text(xml_safe(reply.content), TEXT_LIMIT_BYTES, xml_safe(reply.tail))
+    return "\n".join(part for part in (reply.title, reply.description, reply.url) if part)
+
+
 def _text_body(reply: TextReply) -> str:
-    content = fit_text(xml_safe(reply.content), TEXT_LIMIT_BYTES, xml_safe(reply.tail))
+    content = sent_text(reply)
     return f"<MsgType>{cdata('text')}</MsgType><Content>{cdata(content)}</Content>"
 
 

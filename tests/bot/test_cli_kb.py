@@ -94,3 +94,69 @@ def test_remove_sample_keeps_entries_staff_have_edited(make_app: Callable[..., F
         remaining = session.scalars(select(FaqEntry.id).where(FaqEntry.deleted_at.is_(None))).all()
         items = session.scalars(select(DisclosureItem.id).where(DisclosureItem.deleted_at.is_(None))).all()
     assert (result.exit_code, remaining, items) == (0, [kept_id], [])
+
+
+def test_import_dry_run_prints_the_preview_and_writes_nothing(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["kb", "import", str(write_jsonl(tmp_path / "old.jsonl", ROWS[:1]))])
+    version = get_runtime(app).db.kb_version()
+    rows = [{"问题": "低保怎么申请", "答案": "向镇民政办提出申请。"},
+            {"问题": "危房改造补助多少钱", "答案": "按等级补助。"}, {"问题": "没有答案", "答案": ""}]
+    result = runner.invoke(args=["kb", "import", "--dry-run", str(write_jsonl(tmp_path / "new.jsonl", rows))])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "预览（尚未写入）：将新增 1 条，将更新 1 条" in out
+    assert "+ new.jsonl 第 2 行  问答：危房改造补助多少钱" in out
+    assert "× new.jsonl 第 3 行：答案不能为空" in out
+    assert "将覆盖以下原有答案：" in out
+    assert "原：向户籍所在地的镇人民政府提出书面申请。" in out and "新：向镇民政办提出申请。" in out
+    assert get_runtime(app).db.kb_version() == version
+    with get_runtime(app).db.session() as session:
+        assert set(session.scalars(select(FaqEntry.answer))) == {"向户籍所在地的镇人民政府提出书面申请。"}
+
+
+def test_a_real_import_names_every_answer_it_overwrote(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["kb", "import", str(write_jsonl(tmp_path / "old.jsonl", ROWS[:1]))])
+    result = runner.invoke(args=["kb", "import", str(write_jsonl(
+        tmp_path / "new.jsonl", [{"问题": "低保怎么申请", "答案": "向镇民政办提出申请。"}]))])
+    assert "已覆盖以下原有答案：" in result.output and "原：向户籍所在地的镇人民政府提出书面申请。" in result.output
+
+
+def _faq_ids(app: Flask, tmp_path: Path) -> list[int]:
+    rows = [{"问题": f"问题{i}", "答案": f"答案{i}"} for i in range(3)]
+    app.test_cli_runner().invoke(args=["kb", "import", str(write_jsonl(tmp_path / "faq.jsonl", rows))])
+    with get_runtime(app).db.session() as session:
+        return list(session.scalars(select(FaqEntry.id).order_by(FaqEntry.id)))
+
+
+def test_disable_and_enable_switch_entries_and_the_running_index_follows(app: Flask, tmp_path: Path) -> None:
+    ids = _faq_ids(app, tmp_path)
+    runner, kb = app.test_cli_runner(), get_runtime(app).kb
+    result = runner.invoke(args=["kb", "disable", str(ids[0]), str(ids[1]), "--editor", "王五"])
+    assert result.exit_code == 0 and "共 2 条已停用" in result.output
+    kb.maybe_reload(wait=True)
+    assert kb.size == 1
+    again = runner.invoke(args=["kb", "disable", str(ids[0])])
+    assert "本来就是停用状态" in again.output and "共 0 条已停用" in again.output
+    runner.invoke(args=["kb", "enable", str(ids[0])])
+    kb.maybe_reload(wait=True)
+    assert kb.size == 2
+
+
+def test_remove_takes_entries_out_of_the_answers_and_reports_unknown_ids(app: Flask, tmp_path: Path) -> None:
+    ids = _faq_ids(app, tmp_path)
+    result = app.test_cli_runner().invoke(args=["kb", "remove", str(ids[2]), "99999"])
+    assert result.exit_code == 1
+    assert f"问答 编号 {ids[2]}：已删除" in result.output and "问答 编号 99999：找不到这一条" in result.output
+    kb = get_runtime(app).kb
+    kb.maybe_reload(wait=True)
+    assert kb.size == 2 and all(h.doc.id != ids[2] for h in kb.search("问题2").hits)
+
+
+def test_export_xlsx_writes_both_sheets(app: Flask, tmp_path: Path) -> None:
+    _faq_ids(app, tmp_path)
+    out = tmp_path / "kb.xlsx"
+    result = app.test_cli_runner().invoke(args=["kb", "export", "--format", "xlsx", "-o", str(out)])
+    assert "已导出问答 3 条、公开信息 0 条" in result.output
+    assert out.read_bytes().startswith(b"PK")

@@ -72,6 +72,37 @@ def test_signed_text_gets_an_answer_from_the_knowledge_base(bot: Flask) -> None:
     assert "户籍所在地的镇人民政府" in reply_fields(response.data)["Content"]
 
 
+def logged_replies(app: Flask) -> list[tuple[str, str | None]]:
+    runtime = get_runtime(app)
+    runtime.questions.flush()
+    with runtime.db.session() as session:
+        return list(session.execute(select(QuestionLog.question, QuestionLog.reply_text).order_by(QuestionLog.id)))
+
+
+def test_the_question_log_keeps_the_reply_exactly_as_sent_with_numbers_masked(bot: Flask) -> None:
+    response = post(bot.test_client(), text_xml("低保怎么申请 我电话13912345678"))
+    sent = reply_fields(response.data)["Content"]
+    [(question, reply)] = logged_replies(bot)
+    assert reply is not None and "户籍所在地的镇人民政府" in reply and "13912345678" not in question
+    assert reply == sent
+
+
+def test_the_log_keeps_the_busy_reply_when_that_is_what_the_citizen_got(make_app: Callable[..., Flask]) -> None:
+    app = make_app(REPLY_DEADLINE="0.2")
+    release = threading.Event()
+
+    def slow(_message: object) -> Turn:
+        release.wait(5)
+        return Turn(reply=TextReply("迟到的答案"), kind=ReplyKind.ANSWER_FAQ, question="低保", answered=True)
+
+    get_runtime(app).conversation.respond = slow  # type: ignore[method-assign,assignment]
+    assert reply_fields(post(app.test_client(), text_xml("低保")).data)["Content"] == wording.BUSY
+    release.set()
+    webhook = app.extensions["zwgk.webhook"]
+    webhook.pool.shutdown(wait=True)
+    assert logged_replies(app) == [("低保", wording.BUSY)]
+
+
 def test_reply_swaps_sender_and_receiver(bot: Flask) -> None:
     fields = reply_fields(post(bot.test_client(), text_xml("低保怎么申请", user="openid-x")).data)
     assert (fields["ToUserName"], fields["FromUserName"]) == ("openid-x", "gh_township")

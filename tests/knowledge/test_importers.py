@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
-from knowledge.importers import ImportResult, export_records, import_paths
+from knowledge.export import export_records
+from knowledge.importers import ImportResult, import_paths
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.store import Store
 

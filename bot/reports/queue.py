@@ -1,0 +1,353 @@
+"""The staff queue: questions the bot did not answer (or answered to a 不满意), grouped and ranked.
+
+Groups are the report's (bot/reports/grouping.py): 低保怎么申请 / 低保咋申请 are one group, so
+staff fix a question once, not once per wording. A group is dealt with in one of three ways,
+each recorded as a `QueueMark` in the same transaction as the knowledge-base change it made:
+
+* 加入相似问法 — the citizens' wordings become 相似问法 of an existing FAQ entry;
+* 新建FAQ — a new entry answers them;
+* 忽略 — nothing to answer (greetings, messages meant for a person).
+
+A marked group leaves the queue; only wordings asked after the mark bring it back (the fix
+did not work, or the wording is new). The report's unanswered table shows the marks too.
+
+Cost: one range query over the queue index for the unanswered rows of the period and one over
+the feedback index for the 不满意 ones, both grouped by wording in the database; a million
+logged questions are never read row by row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.questionlog_table import QuestionLogRow as LogRow
+from bot.questionlog_table import QueueMark
+from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionGroup, group_key, normalise_text
+from bot.reports.queries import Period, _in
+from knowledge.editor import EditError, EditResult, FaqData, KbEditor
+from knowledge.models import FaqEntry
+from knowledge.store import Store
+
+ACTIONS = {"similar": "已加入相似问法", "new_faq": "已新建问答", "dismissed": "已忽略"}
+SOURCE = "待处理问题"
+FULL_RECOUNT_SECONDS = 600.0
+
+
+def key_hash(key: str) -> str:
+    """A fixed-length handle for a group key (URLs and the mark table)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Row:
+    terms: str
+    question: str
+    answered: bool
+    kind: str | None
+    entry_id: int | None
+    count: int
+    last_id: int
+
+
+@dataclass
+class QueueGroup:
+    key: str
+    count: int = 0
+    unanswered: int = 0
+    unsatisfied: int = 0
+    last_id: int = 0
+    wordings: list[tuple[str, int]] = field(default_factory=list)  # commonest first, punctuation folded
+    nearest: list[tuple[str, int, int]] = field(default_factory=list)  # (kind, id, times) the search came closest
+    reopened: bool = False  # marked before, asked again since
+
+    @property
+    def hash(self) -> str:
+        return key_hash(self.key)
+
+    @property
+    def wording(self) -> str:
+        return self.wordings[0][0] if self.wordings else ""
+
+
+def _queue_rows(period: Period, *columns: Any, since_id: int = 0, upto_id: int | None = None,
+                terms: list[str] | None = None, sqlite: bool = False) -> list:
+    """Unanswered and 不满意 questions of `period` grouped by `columns`, each with count and newest id.
+
+    Given `terms` on SQLite, the time and answered conditions are written index-free
+    (`+column`, SQLite's documented idiom), so that the group index is sought by term instead
+    of the whole period being walked.
+    """
+    figures = (func.count(), func.max(LogRow.id))
+    extra = [LogRow.id > since_id] if since_id else []
+    if upto_id is not None:
+        extra.append(LogRow.id <= upto_id)
+    unanswered: ColumnElement[bool] = LogRow.answered.is_(False)
+    when = _in(period)
+    if terms is not None:
+        extra.append(LogRow.terms.in_(terms))
+        if sqlite:
+            unanswered, when = literal_column("+question_log.answered") == 0, _in(period, index_free=True)
+    return [
+        select(*columns, *figures).where(unanswered, when, *extra).group_by(*columns),
+        select(*columns, *figures).where(LogRow.feedback == "unsatisfied", LogRow.answered.is_(True), _in(period),
+                                         *extra).group_by(*columns),
+    ]
+
+
+def _counts(store: Store, period: Period, since_id: int = 0, upto_id: int | None = None
+            ) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+    """(group key → [questions, unanswered, newest id], group key → its term strings).
+
+    Counted from the distinct term strings only.
+
+    Wordings that share a term string share a group, so the database aggregates by terms
+    (a few thousand strings for a month of a busy log) and Python maps each string to its
+    group once; only term strings with no content word need their wordings (greetings).
+    """
+    found: dict[str, list[int]] = {}
+    terms_by_key: dict[str, list[str]] = {}
+    wordless: list[str] = []
+    with store.engine.connect() as conn:  # read-only: Core, no ORM row machinery
+        for stmt in _queue_rows(period, LogRow.terms, LogRow.answered, since_id=since_id, upto_id=upto_id):
+            for terms, answered, n, last in conn.execute(stmt).all():
+                key = group_key(terms)
+                if key.startswith(TEXT_KEY_PREFIX):
+                    wordless.append(terms)
+                    continue
+                _add(found, key, int(n), 0 if answered else int(n), int(last))
+                terms_by_key.setdefault(key, []).append(terms)
+        if wordless:
+            for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered, since_id=since_id,
+                                    upto_id=upto_id, terms=sorted(set(wordless)),
+                                    sqlite=store.engine.dialect.name == "sqlite"):
+                for terms, question, answered, n, last in conn.execute(stmt).all():
+                    key = group_key(terms, question)
+                    _add(found, key, int(n), 0 if answered else int(n), int(last))
+                    terms_by_key.setdefault(key, []).append(terms)
+    return found, terms_by_key
+
+
+@dataclass
+class _Counted:
+    found: dict[str, list[int]]
+    terms_by_key: dict[str, list[str]]
+    upto_id: int
+    expires: float
+    details: dict[str, list[_Row]] = field(default_factory=dict)  # wordings of groups already shown
+
+
+_counted: dict[tuple[str, Period], _Counted] = {}
+_counted_lock = threading.Lock()
+
+
+def _current_counts(store: Store, period: Period
+                    ) -> tuple[dict[str, list[int]], dict[str, list[str]], dict[str, list[_Row]]]:
+    """`_counts` kept up to date incrementally in this process.
+
+    A full count at most every `FULL_RECOUNT_SECONDS`; in between, only questions logged
+    since the last count (id above it: a primary-key range) are counted and added. A view
+    of the queue then costs what the new questions cost, not what the month costs. Feedback
+    given to an older question, or a row committed out of id order, shows at the next full
+    count. Copies of the counts are returned (callers filter them), with the shared cache of
+    the wordings of groups already shown, valid until their group is asked again.
+    """
+    with store.engine.connect() as conn:
+        newest = int(conn.scalar(select(func.max(LogRow.id))) or 0)
+    key = (store.url, period)
+    now = time.monotonic()
+    with _counted_lock:
+        entry = _counted.get(key)
+        if entry is None or entry.expires < now or entry.upto_id > newest:
+            found, terms_by_key = _counts(store, period, upto_id=newest)
+            entry = _Counted(found, terms_by_key, newest, now + FULL_RECOUNT_SECONDS)
+            for stale in [k for k, v in _counted.items() if v.expires < now]:
+                del _counted[stale]
+            _counted[key] = entry
+        elif entry.upto_id < newest:
+            found, terms_by_key = _counts(store, period, since_id=entry.upto_id, upto_id=newest)
+            for group, (n, unanswered, last) in found.items():
+                _add(entry.found, group, n, unanswered, last)
+                entry.details.pop(group, None)  # asked again: its wordings are read afresh
+            for group, terms in terms_by_key.items():
+                known = entry.terms_by_key.setdefault(group, [])
+                known.extend(t for t in terms if t not in known)
+            entry.upto_id = newest
+        return ({k: list(v) for k, v in entry.found.items()},
+                {k: list(v) for k, v in entry.terms_by_key.items()}, entry.details)
+
+
+def _add(found: dict[str, list[int]], key: str, n: int, unanswered: int, last: int) -> None:
+    total = found.setdefault(key, [0, 0, 0])
+    total[0] += n
+    total[1] += unanswered
+    total[2] = max(total[2], last)
+
+
+def _terms_of(store: Store, period: Period, keys: set[str], since_id: int) -> dict[str, list[str]]:
+    """The term strings asked after `since_id` that belong to each of `keys` (a reopened group)."""
+    by_key: dict[str, list[str]] = {}
+    with store.engine.connect() as conn:
+        for stmt in _queue_rows(period, LogRow.terms, since_id=since_id):
+            for terms, _n, _last in conn.execute(stmt).all():
+                key = group_key(terms)
+                if key in keys or key.startswith(TEXT_KEY_PREFIX):
+                    by_key.setdefault(key, []).append(terms)
+    return by_key
+
+
+def _details(store: Store, period: Period, terms: list[str], since_id: int = 0) -> list[_Row]:
+    keys = (LogRow.terms, LogRow.question, LogRow.answered, LogRow.top_kind, LogRow.top_id)
+    rows: list[_Row] = []
+    with store.engine.connect() as conn:
+        for start in range(0, len(terms), 500):
+            for stmt in _queue_rows(period, *keys, since_id=since_id, terms=terms[start:start + 500]):
+                rows += [_Row(t, q, bool(a), k, i, int(n), int(last)) for t, q, a, k, i, n, last in conn.execute(stmt)]
+    return rows
+
+
+def latest_marks(store: Store, hashes: Iterable[str] | None = None) -> dict[str, QueueMark]:
+    """The newest mark of each group (all groups, or those whose key hashes are given)."""
+    stmt = select(QueueMark).order_by(QueueMark.id)
+    if hashes is not None:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        stmt = stmt.where(QueueMark.key_hash.in_(wanted))
+    with store.session() as session:
+        return {mark.key_hash: mark for mark in session.scalars(stmt)}
+
+
+@dataclass
+class Queue:
+    groups: list[QueueGroup]  # the requested page, in full detail
+    total_groups: int
+    total_questions: int
+
+
+def build_queue(store: Store, period: Period, *, only: str | None = None, offset: int = 0,
+                limit: int | None = None) -> Queue:
+    """The open groups of `period`, most asked first: counts for all, details for the requested slice.
+
+    `only`: just the group with that key hash. A marked group counts only what was asked
+    after its mark (and is left out when nothing was).
+    """
+    counts, terms_by_key, cached = _current_counts(store, period)
+    if only is not None:
+        counts = {k: v for k, v in counts.items() if key_hash(k) == only}
+    marks = {mark.group_key: mark for mark in latest_marks(store).values()}  # staff-made: a few hundred
+    reopened: dict[str, int] = {}
+    for key in [k for k in counts if k in marks]:
+        mark = marks[key]
+        if counts[key][2] <= mark.last_log_id:
+            del counts[key]
+        else:
+            reopened[key] = mark.last_log_id
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1][0], -kv[1][2], kv[0]))
+    page = ranked[offset: None if limit is None else offset + limit]
+    wanted = {key for key, _ in page}
+    groups = []
+    if wanted:
+        plain = {k for k in wanted if k not in reopened}
+        missing = {k for k in plain if k not in cached}
+        fresh: dict[str, list[_Row]] = {}
+        for row in _details(store, period, sorted({t for k in missing for t in terms_by_key.get(k, [])})):
+            key = group_key(row.terms, row.question)
+            if key in missing:
+                fresh.setdefault(key, []).append(row)
+        with _counted_lock:  # whole lists replaced, never appended to: safe for concurrent views
+            cached.update(fresh)
+            rows = [row for k in plain for row in cached.get(k, [])]
+        for key, since in reopened.items():  # few: one query each, counting only what came after the mark
+            if key in wanted:
+                again = _terms_of(store, period, {key}, since_id=since).get(key, [])
+                rows += _details(store, period, sorted(set(again)), since_id=since)
+        members: dict[str, list[_Row]] = {}
+        for row in rows:
+            key = group_key(row.terms, row.question)
+            if key in wanted:
+                members.setdefault(key, []).append(row)
+        groups = [_group(key, members[key], reopened=key in reopened) for key, _ in page if key in members]
+        groups.sort(key=lambda g: (-g.count, -g.last_id, g.key))
+    return Queue(groups, len(ranked), sum(v[0] for v in counts.values()))
+
+
+def _group(key: str, members: list[_Row], *, reopened: bool) -> QueueGroup:
+    group = QueueGroup(key=key, reopened=reopened)
+    wordings: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    nearest: Counter[tuple[str, int]] = Counter()
+    for row in members:
+        group.count += row.count
+        if row.answered:
+            group.unsatisfied += row.count
+        else:
+            group.unanswered += row.count
+        group.last_id = max(group.last_id, row.last_id)
+        norm = normalise_text(row.question)
+        shown.setdefault(norm, row.question.strip())
+        wordings[norm] += row.count
+        if row.kind == "faq" and row.entry_id is not None:
+            nearest[("faq", row.entry_id)] += row.count
+    group.wordings = [(shown[n], c) for n, c in sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))]
+    group.nearest = [(kind, entry_id, n) for (kind, entry_id), n in nearest.most_common(3)]
+    return group
+
+
+# -- dealing with a group ---------------------------------------------------------------------
+
+def _mark(session: Session, group: QueueGroup, action: str, staff: str | None, entry_id: int | None) -> None:
+    newest = session.scalar(select(func.max(LogRow.id))) or 0
+    session.add(QueueMark(key_hash=group.hash, group_key=group.key, wording=group.wording[:1000],
+                          action=action, entry_id=entry_id, last_log_id=max(newest, group.last_id),
+                          staff=staff, at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None)))
+
+
+def add_as_similar(store: Store, group: QueueGroup, faq_id: int, wordings: list[str], staff: str | None
+                   ) -> EditResult:
+    """Add `wordings` (the group's, as staff picked them) to entry `faq_id`'s 相似问法; mark the group."""
+    picked = [w for w in wordings if w.strip()]
+    if not picked:
+        raise EditError("请至少选择一种问法")
+    with KbEditor(store, editor=staff, source=SOURCE).batch() as batch:
+        entry = batch.session.get(FaqEntry, faq_id)
+        if entry is None or entry.deleted_at is not None:
+            raise EditError(f"找不到编号为 {faq_id} 的问答")
+        result = batch.save_faq(FaqData(question=entry.question, answer=entry.answer,
+                                        similar=[*entry.similar, *picked]), faq_id=faq_id)
+        _mark(batch.session, group, "similar", staff, faq_id)
+    return result
+
+
+def create_faq(store: Store, group: QueueGroup, data: FaqData, staff: str | None) -> EditResult:
+    """Save a new FAQ entry written for this group; mark the group."""
+    with KbEditor(store, editor=staff, source=SOURCE).batch() as batch:
+        result = batch.save_faq(data)
+        batch.session.flush()
+        _mark(batch.session, group, "new_faq", staff, result.row.id)
+    return result
+
+
+def dismiss(store: Store, group: QueueGroup, staff: str | None) -> None:
+    with store.session() as session:
+        _mark(session, group, "dismissed", staff, None)
+
+
+def annotate_handled(store: Store, groups: list[QuestionGroup]) -> None:
+    """Fill `handled` of the report's unanswered groups from the marks staff made."""
+    marks = latest_marks(store, [key_hash(g.key) for g in groups])
+    for group in groups:
+        mark = marks.get(key_hash(group.key))
+        if mark is not None:
+            target = f" → 问答 {mark.entry_id}" if mark.entry_id else ""
+            group.handled = f"{ACTIONS.get(mark.action, mark.action)}{target}（{mark.staff or '—'}，{mark.at:%m-%d}）"
