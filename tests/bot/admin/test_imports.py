@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 import openpyxl
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.admin.accounts import Role
 from bot.runtime import get_runtime
 from knowledge.editor import FaqData, KbEditor
-from knowledge.models import AuditEvent, FaqEntry
+from knowledge.models import AuditEvent, DisclosureItem, FaqEntry
 from tests.admin_support import csrf_from, logged_in
 
 
@@ -155,3 +155,15 @@ def test_a_viewer_can_neither_upload_nor_export(app: Flask) -> None:
     client = logged_in(app, Role.VIEWER)
     assert client.get("/admin/imports").status_code == 403
     assert client.get("/admin/imports/export.xlsx").status_code == 403
+
+
+def test_a_saved_portal_list_page_is_previewed_as_one_item_per_row(app: Flask) -> None:
+    from tests.knowledge.test_portal_html import LIST_PAGE
+
+    client = logged_in(app, Role.EDITOR)
+    response = upload(client, LIST_PAGE.encode("utf-8"), name="目录页.html")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "将新增 4 条" in page and "2023年临时救助情况公告" in page
+    with get_runtime(app).db.session() as session:
+        assert session.scalar(select(func.count(DisclosureItem.id))) == 0
