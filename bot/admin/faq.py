@@ -21,12 +21,12 @@ from bot import compose
 from bot.admin.accounts import Role
 from bot.admin.paging import Page
 from bot.admin.probe import Probe, probe
-from bot.admin.security import current_staff, require, take_draft
+from bot.admin.security import kb_editor, require, take_draft
 from bot.cli.ask import reply_text
 from bot.runtime import get_runtime
 from bot.wechat.replies import TEXT_LIMIT_BYTES
 from knowledge.document import Document
-from knowledge.editor import TRASH_DAYS, EditError, FaqData, KbEditor
+from knowledge.editor import TRASH_DAYS, EditError, FaqData
 from knowledge.models import FaqEntry, Revision, utcnow
 from knowledge.revisions import ACTION_LABELS, history
 
@@ -35,11 +35,6 @@ bp = Blueprint("admin_faq", __name__, url_prefix="/admin/faq")
 FIELDS = ("question", "answer", "similar", "url", "category", "office", "valid_until")
 STATUSES = {"": "全部（不含回收站）", "enabled": "启用中", "disabled": "已停用", "expired": "已过期",
             "trash": "回收站"}
-
-
-def editor() -> KbEditor:
-    staff = current_staff()
-    return KbEditor(get_runtime().db, editor=staff.name if staff else None, source="后台")
 
 
 def status_of(row: FaqEntry) -> tuple[str, str]:
@@ -150,7 +145,7 @@ def create() -> ResponseReturnValue:
     if request.form.get("action") == "preview":
         return _render_form(None, form)
     try:
-        result = editor().save_faq(data_of(form), only_new=True)
+        result = kb_editor().save_faq(data_of(form), only_new=True)
     except EditError as error:
         return _render_form(None, form, error=error, status=400)
     flash(f"已保存问答 {result.id}，群众几秒内就能搜到。")
@@ -188,7 +183,7 @@ def update(faq_id: int) -> ResponseReturnValue:
                           "确认后再次保存（将覆盖对方的修改）。", field="question")
         return _render_form(row, form, error=error, status=409, base_revision=revision)
     try:
-        result = editor().save_faq(data_of(form), faq_id=faq_id)
+        result = kb_editor().save_faq(data_of(form), faq_id=faq_id)
     except EditError as error:
         return _render_form(row, form, error=error, status=400, base_revision=revision)
     flash("已保存。" if result.change != "unchanged" else "内容没有变化，未保存新版本。")
@@ -208,7 +203,7 @@ def test_entry(row: FaqEntry) -> list[tuple[str, Probe, str | None]]:
 
 def _set_enabled(faq_id: int, enabled: bool) -> ResponseReturnValue:
     try:
-        editor().set_faq_enabled(faq_id, enabled)
+        kb_editor().set_faq_enabled(faq_id, enabled)
     except EditError as error:
         flash(str(error), "warn")
     else:
@@ -231,7 +226,7 @@ def enable(faq_id: int) -> ResponseReturnValue:
 @bp.post("/<int:faq_id>/delete")
 @require(Role.REVIEWER)
 def delete(faq_id: int) -> ResponseReturnValue:
-    if editor().delete_faq(faq_id):
+    if kb_editor().delete_faq(faq_id):
         flash(f"问答 {faq_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
     return redirect(url_for("admin_faq.index"), code=303)
 

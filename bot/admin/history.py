@@ -14,19 +14,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.accounts import Role
-from bot.admin.security import current_staff, require
+from bot.admin.security import kb_editor, require
 from bot.runtime import get_runtime
-from knowledge.editor import TRASH_DAYS, EditError, KbEditor
+from knowledge.editor import TRASH_DAYS, EditError
 from knowledge.models import DisclosureItem, FaqEntry, Revision
 from knowledge.revisions import ACTION_LABELS, diff, loads, snapshot
 
 bp = Blueprint("admin_history", __name__, url_prefix="/admin")
 KINDS = {"faq": ("问答", "admin_faq.edit", "faq_id"), "item": ("公开信息", "admin_items.edit", "item_id")}
-
-
-def _editor() -> KbEditor:
-    staff = current_staff()
-    return KbEditor(get_runtime().db, editor=staff.name if staff else None, source="后台")
 
 
 def entry_page(kind: str, entity_id: int) -> str:
@@ -67,7 +62,7 @@ def show(kind: str, entity_id: int, revision_id: int) -> str:
 def restore(kind: str, entity_id: int, revision_id: int) -> ResponseReturnValue:
     rev = _revision(kind, entity_id, revision_id)
     try:
-        result = _editor().revert(rev.id)
+        result = kb_editor().revert(rev.id)
     except EditError as error:
         flash(f"无法恢复：{error}", "warn")
         return redirect(url_for("admin_history.show", kind=kind, entity_id=entity_id, revision_id=revision_id),
@@ -81,7 +76,7 @@ def restore(kind: str, entity_id: int, revision_id: int) -> ResponseReturnValue:
 @require(Role.EDITOR)
 def trash() -> str:
     """The 回收站; opening it also purges what has been there longer than TRASH_DAYS."""
-    _editor().purge_trash()
+    kb_editor().purge_trash()
     with get_runtime().db.session() as session:
         faqs = list(session.scalars(select(FaqEntry).where(FaqEntry.deleted_at.is_not(None))
                                     .order_by(FaqEntry.deleted_at.desc()).limit(500)))
@@ -95,7 +90,7 @@ def trash() -> str:
 def untrash(kind: str, entity_id: int) -> ResponseReturnValue:
     if kind not in KINDS:
         abort(404)
-    editor = _editor()
+    editor = kb_editor()
     restored = editor.restore_faq(entity_id) if kind == "faq" else editor.restore_item(entity_id)
     if restored:
         flash(f"已从回收站恢复{KINDS[kind][0]} {entity_id}。")

@@ -27,7 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.admin import audit, security
 from bot.admin.accounts import Role
-from bot.admin.security import current_staff, require
+from bot.admin.security import require, staff_name
 from bot.runtime import get_runtime
 from knowledge.editor import Change
 from knowledge.export import export_xlsx
@@ -90,9 +90,8 @@ def _options() -> dict[str, str | None]:
 
 
 def _run(path: Path, name: str, *, dry_run: bool, sheet: str | None, url: str | None) -> ImportResult:
-    staff = current_staff()
     return import_paths(get_runtime().db, [path], names=[name], sheet=sheet, url=url, dry_run=dry_run,
-                        editor=staff.name if staff else None)
+                        editor=staff_name())
 
 
 def _preview_page(token: str, name: str, result: ImportResult, options: dict[str, str | None]) -> str:
@@ -134,8 +133,7 @@ def preview() -> str | tuple[str, int]:
     session["imports"] = {**(session.get("imports") or {}), token: name}
     options = _options()
     result = _run(path, name, dry_run=True, **options)
-    staff = current_staff()
-    audit.record(get_runtime().db, staff.name if staff else None, "import",
+    audit.record(get_runtime().db, staff_name(), "import",
                  detail=f"上传并预览 {name}（{path.stat().st_size:,} 字节）：{result.summary()}")
     if result.failed_files and not result.rows:
         _forget(token)
@@ -159,8 +157,7 @@ def confirm() -> ResponseReturnValue:
         flash("预览之后知识库已有改动（可能是同事刚保存了），下面是按最新内容重新计算的预览，请再核对一次。", "warn")
         return _preview_page(token, name, _run(path, name, dry_run=True, **options), options)
     result = _run(path, name, dry_run=False, **options)
-    staff = current_staff()
-    audit.record(db, staff.name if staff else None, "import", detail=f"确认导入 {name}：{result.summary()}")
+    audit.record(db, staff_name(), "import", detail=f"确认导入 {name}：{result.summary()}")
     _forget(token)
     return render_template("admin/import_done.html", name=name, result=result, shown=SHOWN_ROWS)
 
@@ -178,8 +175,7 @@ def cancel() -> ResponseReturnValue:
 def export() -> ResponseReturnValue:
     runtime = get_runtime()
     data, faqs, items = export_xlsx(runtime.db)
-    staff = current_staff()
-    audit.record(runtime.db, staff.name if staff else None, "export",
+    audit.record(runtime.db, staff_name(), "export",
                  detail=f"导出知识库 XLSX：问答 {faqs} 条、公开信息 {items} 条")
     stamp = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=8)).strftime("%Y%m%d-%H%M")
     response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

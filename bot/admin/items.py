@@ -14,9 +14,9 @@ from sqlalchemy import String, cast, func, or_, select
 
 from bot.admin.accounts import Role
 from bot.admin.paging import Page
-from bot.admin.security import current_staff, require, take_draft
+from bot.admin.security import kb_editor, require, take_draft
 from bot.runtime import get_runtime
-from knowledge.editor import TRASH_DAYS, EditError, ItemData, KbEditor
+from knowledge.editor import TRASH_DAYS, EditError, ItemData
 from knowledge.models import DisclosureItem, Revision
 from knowledge.revisions import ACTION_LABELS, history
 
@@ -25,11 +25,6 @@ bp = Blueprint("admin_items", __name__, url_prefix="/admin/items")
 FIELDS = ("title", "body", "url", "index_number", "doc_number", "published", "publisher", "category", "keywords",
           "disclosure_period")
 STATUSES = {"": "全部（不含回收站）", "enabled": "启用中", "disabled": "已停用", "trash": "回收站"}
-
-
-def editor() -> KbEditor:
-    staff = current_staff()
-    return KbEditor(get_runtime().db, editor=staff.name if staff else None, source="后台")
 
 
 def status_of(row: DisclosureItem) -> tuple[str, str]:
@@ -111,7 +106,7 @@ def new() -> ResponseReturnValue:
 @require(Role.EDITOR)
 def create() -> ResponseReturnValue:
     form = _posted()
-    item_editor = editor()
+    item_editor = kb_editor()
     try:
         with item_editor.batch() as batch:
             existing = batch.find_item(data_of(form))
@@ -144,7 +139,7 @@ def update(item_id: int) -> ResponseReturnValue:
         error = EditError("保存前别人已经修改了这条信息。您填写的内容仍在下面；请查看修改记录，确认后再次保存。")
         return _render_form(row, form, error=error, status=409, base_revision=revision)
     try:
-        result = editor().save_item(data_of(form), item_id=item_id)
+        result = kb_editor().save_item(data_of(form), item_id=item_id)
     except EditError as error:
         return _render_form(row, form, error=error, status=400, base_revision=revision)
     flash("已保存。" if result.change != "unchanged" else "内容没有变化，未保存新版本。")
@@ -153,7 +148,7 @@ def update(item_id: int) -> ResponseReturnValue:
 
 def _set_enabled(item_id: int, enabled: bool) -> ResponseReturnValue:
     try:
-        editor().set_item_enabled(item_id, enabled)
+        kb_editor().set_item_enabled(item_id, enabled)
     except EditError as error:
         flash(str(error), "warn")
     else:
@@ -176,7 +171,7 @@ def enable(item_id: int) -> ResponseReturnValue:
 @bp.post("/<int:item_id>/delete")
 @require(Role.REVIEWER)
 def delete(item_id: int) -> ResponseReturnValue:
-    if editor().delete_item(item_id):
+    if kb_editor().delete_item(item_id):
         flash(f"公开信息 {item_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
     return redirect(url_for("admin_items.index"), code=303)
 

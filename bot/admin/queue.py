@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 
 from bot.admin.accounts import Role
-from bot.admin.security import current_staff, require
+from bot.admin.security import require, staff_name
 from bot.reports.queries import Period
 from bot.reports.queue import QueueGroup, add_as_similar, build_queue, create_faq, dismiss
 from bot.runtime import get_runtime
@@ -43,11 +43,6 @@ def _period(days: int) -> Period:
 def _group(key_hash: str, days: int) -> QueueGroup | None:
     found = build_queue(get_runtime().db, _period(days), only=key_hash).groups
     return found[0] if found else None
-
-
-def _staff_name() -> str | None:
-    staff = current_staff()
-    return staff.name if staff else None
 
 
 @bp.get("")
@@ -117,7 +112,7 @@ def add_similar(key_hash: str) -> ResponseReturnValue:
     try:
         if entry_id is None:
             raise EditError("请选择要加入的问答")
-        add_as_similar(get_runtime().db, found, entry_id, request.form.getlist("wording"), _staff_name())
+        add_as_similar(get_runtime().db, found, entry_id, request.form.getlist("wording"), staff_name())
     except EditError as exc:
         return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
                                candidates=_candidates(found, ""), form=None), 400
@@ -137,7 +132,7 @@ def new_faq(key_hash: str) -> ResponseReturnValue:
     data = FaqData(question=form["question"], answer=form["answer"], similar=form["similar"],
                    url=form["url"] or None, category=form["category"] or None)
     try:
-        result = create_faq(get_runtime().db, found, data, _staff_name())
+        result = create_faq(get_runtime().db, found, data, staff_name())
     except EditError as exc:
         return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
                                candidates=_candidates(found, ""), form=form), 400
@@ -154,7 +149,7 @@ def dismiss_group(key_hash: str) -> ResponseReturnValue:
     found = _group(key_hash, days)
     if found is None:
         abort(404)
-    dismiss(get_runtime().db, found, _staff_name())
+    dismiss(get_runtime().db, found, staff_name())
     flash("已忽略这组问题；以后再有人这样问会重新出现。")
     return redirect(url_for(".index", days=days), code=303)
 

@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, render_template, request
 
 from bot.admin import audit
 from bot.admin.accounts import Role
-from bot.admin.security import current_staff, require
+from bot.admin.security import require, staff_name
 from bot.reports import Period, Report, build_report
 from bot.reports.html import render_html
 from bot.reports.queue import annotate_handled
@@ -121,8 +121,7 @@ def download(fmt: str) -> Response:
     if fmt not in {"xlsx", "csv"}:
         return Response("只能下载 xlsx 或 csv 格式", status=404, mimetype="text/plain")
     report = report_for(period)
-    staff = current_staff()
-    audit.record(get_runtime().db, staff.name if staff else None, "export",
+    audit.record(get_runtime().db, staff_name(), "export",
                  detail=f"下载报表 {fmt.upper()}：{period.label()}")
     name = f"report-{period.since:%Y%m%d}-{period.until - datetime.timedelta(days=1):%Y%m%d}.{fmt}"
     if fmt == "xlsx":

@@ -33,6 +33,7 @@ from sqlalchemy import delete
 
 from bot.admin.accounts import Role, Staff, get_staff
 from bot.runtime import get_runtime
+from knowledge.editor import KbEditor
 from knowledge.models import StaffDraft, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +71,17 @@ def _csrf_ok() -> bool:
 
 def current_staff() -> Staff | None:
     return g.get("staff")
+
+
+def staff_name() -> str | None:
+    """Who is acting, as revisions and the audit trail name them."""
+    staff = current_staff()
+    return staff.name if staff else None
+
+
+def kb_editor() -> KbEditor:
+    """The one write path, acting for the logged-in staff member (revisions say 后台)."""
+    return KbEditor(get_runtime().db, editor=staff_name(), source="后台")
 
 
 def log_in(staff: Staff) -> None:
