@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bot import admin, cli, fulltext, metrics, readiness, startup, webhook
+from bot import admin, cli, fulltext, learning, metrics, readiness, startup, webhook
 from bot.config import Settings, instance_path_from_env
 from bot.conversation import Conversation
 from bot.logs import configure_logging
@@ -68,6 +68,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
         ),
         reloader=reloader,
         wechat_api=make_client(settings),
+        learning=learning.from_settings(db, questions, settings),
     )
     app.extensions[EXTENSION_KEY] = runtime
     webhook.init_app(app, runtime)

@@ -249,6 +249,10 @@ class Settings:
     admin_cookie_secure: bool = False
     public_base_url: str = ""  # where citizens reach this bot, for "查看全文" links (bot/fulltext.py)
     admin_upload_max_bytes: int = 20 * 1024 * 1024  # imports by upload; larger files get 413
+    # Learning from citizens' choices (bot/learning.py): how long after a pick a 不满意 or a new
+    # question still says "not this one", and whether suggestions skip staff's approval.
+    learn_window: int = 120
+    learn_auto_approve: bool = False
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -330,4 +334,6 @@ class Settings:
             admin_upload_max_bytes=_int(env, "ADMIN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
             township=township,
             public_base_url=_public_base_url(env.get("PUBLIC_BASE_URL", "")),
+            learn_window=_int(env, "LEARN_WINDOW", 120, minimum=10),
+            learn_auto_approve=_bool(env, "LEARN_AUTO_APPROVE", False),
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from typing import Protocol
@@ -29,7 +30,7 @@ from bot.privacy import pseudonymise
 from bot.routing import Router
 from bot.session import Choices, Session, Sessions
 from bot.state import StateStore
-from bot.turn import Feedback, ReplyKind, Turn
+from bot.turn import ChoiceSignal, Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.asks import AskReducer
@@ -115,6 +116,7 @@ class Conversation:
         self.router = Router(settings.township, kb.analyze, offices, FOLLOW_UP_WORDS)
         self.asks = AskReducer(kb.analyze)
         self.sessions = Sessions(state, settings.session_ttl)
+        self.clock: Callable[[], float] = time.time  # picks' times (bot.learning's window); tests move it
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -212,6 +214,33 @@ class Conversation:
         return turn
 
     def _stateful(self, message: Message, session: Session, text: str, command: str) -> Turn:
+        """`_dispatch`, plus what the message says about an entry picked from a list just before.
+
+        Learning from citizens' choices (`bot.learning`) counts a pick only when the citizen
+        does not doubt it within `LEARN_WINDOW` seconds: 不满意, 更多, another number or a new
+        question (not a follow-up about the entry) mark it as not what they wanted.
+        """
+        pending = self._pending_pick(session)
+        turn = self._dispatch(message, session, text, command)
+        if pending is None:
+            return turn
+        if turn.choice is not None:  # another pick soon after: the earlier one was not it
+            return dataclasses.replace(turn, choice=dataclasses.replace(turn.choice, since=pending))
+        decision = turn.decision
+        asked_again = turn.question is not None and not (decision is not None and decision.follow_up) \
+            and turn.kind is not ReplyKind.FOLLOW_UP_QUOTE
+        if command in _UNSATISFIED or command in _MORE or asked_again:
+            return dataclasses.replace(turn, choice=ChoiceSignal(picked=False, since=pending))
+        return turn
+
+    def _pending_pick(self, session: Session) -> float | None:
+        """When the last pick happened, if within the window (cleared either way: one message decides)."""
+        at, session.picked_at = session.picked_at, None
+        if at is None or not 0 <= self.clock() - at <= self.settings.learn_window:
+            return None
+        return at
+
+    def _dispatch(self, message: Message, session: Session, text: str, command: str) -> Turn:
         if command in _SATISFIED:
             return self._feedback(session, Feedback.SATISFIED)
         if command in _UNSATISFIED:
@@ -260,7 +289,8 @@ class Conversation:
             # "不满意" after a "not found" is the most useful feedback staff can get: keep the key.
             self._remember_answer(session, self._message_key(message), None)
             if decision.kind is DecisionKind.RELATED:
-                session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
+                session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
+                                          learnable=not menu and not decision.follow_up)
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
             routed = None if decision.follow_up else self.router.instead_of_not_found(question, list(decision.terms))
             if routed is not None:  # who handles it, a complaint route, or a calm reply
@@ -279,7 +309,8 @@ class Conversation:
             self._remember_answer(session, self._message_key(message), decision.hits[0].doc)
             answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
-        session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message))
+        session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
+                                  learnable=not menu and not decision.follow_up)
         self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
@@ -350,8 +381,14 @@ class Conversation:
         if doc is None:
             return Turn(compose.text_reply(wording.CHOICE_GONE), kind=ReplyKind.CHOICE_GONE)
         self._remember_answer(session, choices.message_key, doc)
-        answer, kind = self._answer(doc, self.kb.analyze(choices.query))
-        return Turn(answer, kind=kind)
+        terms = self.kb.analyze(choices.query)
+        answer, kind = self._answer(doc, terms)
+        choice = None
+        if choices.learnable and doc.kind == "faq":  # only FAQ entries have 相似问法 to learn
+            session.picked_at = self.clock()
+            choice = ChoiceSignal(picked=True, wording=choices.query, terms=tuple(terms), key=doc.key,
+                                  at=session.picked_at)
+        return Turn(answer, kind=kind, choice=choice)
 
     def _more(self, session: Session) -> Turn:
         choices = session.choices

@@ -30,10 +30,11 @@ import uuid
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.privacy import mask_citizen_text, mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_table import QuestionLogRow as LogRow
@@ -73,6 +74,21 @@ def to_utc_naive(moment: datetime.datetime | None) -> datetime.datetime:
     return moment
 
 
+class OpHandler(Protocol):
+    """Operations of another module carried by this log's journal, spool and writer thread.
+
+    `bot.learning` hands its evidence over this way: the same guarantees (never slows the
+    reply, survives a killed process or a database outage, applied in order) without a second
+    writer. `apply` runs inside the writer's transaction, `applied` after it committed.
+    """
+
+    ops: frozenset[str]
+
+    def apply(self, session: Session, ops: list[dict[str, Any]]) -> None: ...
+
+    def applied(self) -> None: ...
+
+
 class QuestionLog:
     """Records questions and feedback; see the module docstring for the guarantees."""
 
@@ -90,6 +106,7 @@ class QuestionLog:
         self._thread_pid = 0
         self._start_lock = threading.Lock()
         self._hot_cache: dict[tuple[int, int], tuple[float, list[tuple[str, str]]]] = {}
+        self.handlers: list[OpHandler] = []
         _open_logs.add(self)
 
     # -- the write path ---------------------------------------------------------------------
@@ -128,6 +145,13 @@ class QuestionLog:
             self._submit({"op": "feedback", "key": key, "value": value})
         except Exception:
             log.exception("question log: could not record feedback")
+
+    def submit(self, op: dict[str, Any]) -> None:
+        """Hand over an operation of a registered `OpHandler`. Never raises and never waits for the database."""
+        try:
+            self._submit(op)
+        except Exception:
+            log.exception("question log: could not hand over a %s operation", op.get("op"))
 
     def _key(self, message_key: str) -> str:
         return pseudonymise(message_key, self.secret)
@@ -245,6 +269,7 @@ class QuestionLog:
                 self.spool.append(ops)
 
     def _apply(self, ops: list[dict[str, Any]]) -> None:
+        touched = []
         with self.store.session() as session:
             rows = [dict(op["row"]) for op in ops if op["op"] == "insert"]
             for row in rows:
@@ -257,6 +282,16 @@ class QuestionLog:
                     session.execute(
                         update(LogRow).where(LogRow.message_key == op["key"]).values(feedback=op["value"])
                     )
+            for handler in self.handlers:
+                mine = [op for op in ops if op["op"] in handler.ops]
+                if mine:
+                    handler.apply(session, mine)
+                    touched.append(handler)
+        for handler in touched:
+            try:
+                handler.applied()
+            except Exception:  # written already: a failing follow-up must not spool the ops again
+                log.exception("question log: a handler's follow-up failed")
 
     def _insert_ignoring_duplicates(self, session: Any, rows: list[dict[str, Any]]) -> None:
         # INSERT … ON CONFLICT (message_key) DO NOTHING: a retried or re-replayed row is no error.

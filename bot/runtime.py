@@ -19,6 +19,7 @@ from knowledge.store import Store
 
 if TYPE_CHECKING:
     from bot.conversation import Conversation
+    from bot.learning import Learning
     from bot.push import SharedTokenClient
     from bot.questionlog import QuestionLog
     from bot.reload import Reloader
@@ -39,6 +40,7 @@ class Runtime:
     start_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     reloader: Reloader | None = None
     wechat_api: SharedTokenClient | None = None  # WeChat's API, when WECHAT_APPSECRET is set
+    learning: Learning | None = None  # evidence from citizens' choices (bot.learning)
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

@@ -36,6 +36,7 @@ class Choices:
     keys: list[str]
     page: int = 0
     message_key: str | None = None  # the question that produced the list, for feedback
+    learnable: bool = False  # `query` is the citizen's own question (not a follow-up or menu topic): bot.learning
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Session:
     shown: str | None = None  # key of the last item shown, for "这个文件文号是多少" (bot.item_followups)
     rating: str | None = None  # its rating ("satisfied" may still become "unsatisfied")
     entry: str | None = None  # document key of the entry last shown in full (follow-ups quote it)
+    picked_at: float | None = None  # when an entry was last picked from a list (bot.learning's window)
 
     def to_json(self) -> dict[str, Any]:
         """What the store keeps: question text masked and capped (see the module docstring)."""
@@ -68,7 +70,7 @@ class Session:
             parsed = None
         topic, answered, shown = data.get("topic"), data.get("answered"), data.get("shown")
         topic, answered, rating = data.get("topic"), data.get("answered"), data.get("rating")
-        entry = data.get("entry")
+        entry, picked_at = data.get("entry"), data.get("picked_at")
         return cls(
             topic=topic if isinstance(topic, str) else None,
             choices=parsed,
@@ -77,6 +79,7 @@ class Session:
             shown=shown if isinstance(shown, str) else None,
             rating=rating if rating in {"satisfied", "unsatisfied"} else None,
             entry=entry if isinstance(entry, str) else None,
+            picked_at=float(picked_at) if isinstance(picked_at, int | float) else None,
         )
 
 

@@ -49,6 +49,24 @@ class ReplyKind(StrEnum):
     FOLLOW_UP_QUOTE = "follow_up_quote"  # the sentence of the entry just shown that answers a follow-up
 
 
+@dataclass(frozen=True)
+class ChoiceSignal:
+    """Evidence for learning from citizens' choices (`bot.learning`), carried out of the turn.
+
+    `picked`: the citizen opened entry `key` from the list that answered `wording` (with the
+    wording's analysed `terms`, for the report's grouping). Not picked: the citizen's message
+    says the entry just picked was not what they wanted (不满意, 更多, another number or a new
+    question soon after).
+    """
+
+    picked: bool
+    wording: str = ""
+    terms: tuple[str, ...] = ()
+    key: str = ""
+    at: float = 0.0  # epoch seconds of the pick (the conversation's clock)
+    since: float | None = None  # epoch seconds of the earlier pick this message doubts, if any
+
+
 class Feedback(StrEnum):
     """A citizen's rating of an answer; stored as its value in the question log's ``feedback``."""
 
@@ -66,3 +84,4 @@ class Turn:
     # (message key of the answered question, the rating) for a feedback turn
     feedback: tuple[str, Feedback] | None = None
     decision: Decision | None = None  # the answer policy's verdict, for a question
+    choice: ChoiceSignal | None = None  # a pick from a list, or doubt about the last one (bot.learning)

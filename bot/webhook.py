@@ -195,6 +195,8 @@ class Webhook:
                 )
             if turn.feedback is not None:
                 questions.record_feedback(*turn.feedback, hashed=True)
+            if turn.choice is not None and self.runtime.learning is not None:  # never waits (bot.learning)
+                self.runtime.learning.record(message.from_user, message.dedupe_key, turn.choice)
         except Exception:
             log.exception("could not log the question")
 

@@ -26,7 +26,21 @@ from typing import Any
 
 from flask import Flask, current_app, url_for
 
-from bot.admin import accounts, audit, auth, faq, history, hittest, imports, items, questions, queue, reports, security
+from bot.admin import (
+    accounts,
+    audit,
+    auth,
+    faq,
+    history,
+    hittest,
+    imports,
+    items,
+    learning,
+    questions,
+    queue,
+    reports,
+    security,
+)
 from bot.admin.accounts import Role
 
 
@@ -45,11 +59,12 @@ NAV = (
     NavItem("命中测试", "admin_hittest.index", Role.EDITOR),
     NavItem("群众提问", "admin_questions.index", Role.VIEWER),
     NavItem("待处理", "admin_queue.index", Role.EDITOR),
+    NavItem("学习建议", "admin_learning.index", Role.VIEWER),
     NavItem("报表", "admin_reports.index", Role.VIEWER),
     NavItem("审计", "admin_audit.index", Role.REVIEWER),
 )
 
-AREAS = [auth, faq, items, history, hittest, imports, questions, queue, reports, audit]
+AREAS = [auth, faq, items, history, hittest, imports, questions, queue, learning, reports, audit]
 
 
 def _nav() -> list[tuple[NavItem, str | None]]:
