@@ -232,6 +232,10 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
     print(f"held-out wordings: {sum(h is not None for h in held_out)} questions have one ({swapped} with another"
           f" way of asking inside the sentence, the others with a polite opening)")
     report("held-out wordings (never asked while learning)", before, after, folds, thresholds)
+    inside = [h is not None and not h.startswith(PREFIXES) for h in held_out]
+    moved_inside = sum(inside[i] and before[i] in MOVED_FROM and after[i] == "direct answer, correct"
+                       for i in range(len(queries)))
+    print(f"  of them with another way of asking inside the sentence: {moved_inside} of {swapped} moved")
     report("learning wordings themselves (memorised)", learned_before, learned_after, folds, thresholds)
     wrong = [(held_out[i], after_turns[i]) for i, c in enumerate(after) if c == "direct answer, WRONG"]
     wrong += [(learn_on[i][0], learned_turns[i]) for i, c in enumerate(learned_after) if c == "direct answer, WRONG"]

@@ -313,6 +313,13 @@ def reject(store: Store, suggestion_id: int, staff: str | None) -> LearnedSimila
     return row
 
 
+def purge(store: Store, older_than_days: int) -> int:
+    """Delete evidence older than the question log's retention; suggestions keep only their counts."""
+    cutoff = utcnow() - datetime.timedelta(days=older_than_days)
+    with store.session() as session:
+        return int(session.query(ChoiceEvidence).filter(ChoiceEvidence.picked_at < cutoff).delete())
+
+
 def from_settings(store: Store, questions: QuestionLog, settings: Any) -> Learning:
     return Learning(store, questions, settings.user_hash_secret, window=settings.learn_window,
                     auto_approve=settings.learn_auto_approve)

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from bot import learning
 from bot.cli.errors import CommandFailed, runtime_with_schema
 from bot.questionlog import QuestionLog, from_settings, purge
 from bot.reports import Period, build_report
@@ -48,7 +49,9 @@ def _question_log() -> QuestionLog:
     existing = getattr(runtime, "questions", None)
     if isinstance(existing, QuestionLog):
         return existing
-    return from_settings(runtime.db, runtime.settings, background=False)
+    question_log = from_settings(runtime.db, runtime.settings, background=False)
+    learning.from_settings(runtime.db, question_log, runtime.settings)  # its evidence rides in the same spool
+    return question_log
 
 
 def _default_output(fmt: str, period: Period) -> Path | None:
@@ -136,4 +139,5 @@ def purge_command(older_than: str | None, dry_run: bool) -> None:
         click.echo(f"将删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录（未执行删除）。")
         return
     count = purge(runtime.db, days)
+    learning.purge(runtime.db, days)  # the evidence of citizens' choices keeps no longer than their questions
     click.echo(f"已删除 {count} 条 {days} 天前（约 {cutoff} 之前）的提问记录。")

@@ -202,3 +202,33 @@ def test_learning_works_on_postgresql(instances: Callable[..., Flask]) -> None:
     learning.approve(runtime.db, suggestion_id, "张编辑")
     runtime.kb.maybe_reload(wait=True)
     assert "1. " not in ask(client, WORDING, user=citizen())
+
+
+def test_evidence_older_than_the_retention_is_purged_with_the_questions(bot: Flask) -> None:
+    runtime = get_runtime(bot)
+    runtime.conversation.clock = lambda: time.time() - 400 * 86400
+    pick(bot.test_client(), citizen())
+    pick(bot.test_client(), citizen())
+    runtime.questions.flush()
+    result = bot.test_cli_runner().invoke(args=["purge", "--older-than", "365d"])
+    assert result.exit_code == 0, result.output
+    assert evidence(runtime) == []
+
+
+def test_evidence_waits_in_the_spool_while_the_database_is_down_and_is_replayed(bot: Flask) -> None:
+    runtime, client = get_runtime(bot), bot.test_client()
+    runtime.questions.flush()
+    real = runtime.questions.store.session
+
+    def down():  # type: ignore[no-untyped-def]
+        raise OSError("database down")
+
+    runtime.questions.store.session = down  # type: ignore[method-assign]
+    try:
+        pick(client, citizen())
+        runtime.questions.flush()
+    finally:
+        runtime.questions.store.session = real  # type: ignore[method-assign]
+    assert runtime.questions.spool.pending()
+    runtime.questions.flush_spool()
+    assert evidence(runtime) == [(PICKED, False)]
