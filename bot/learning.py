@@ -22,6 +22,10 @@ under the editor name 自动学习.
 staff open the page, so a suggestion appears at the latest with the next pick after its
 evidence has aged past the window.
 
+Several instances: a pick answered by one instance and the doubt by another reach the database
+through two writers; a doubt written before its pick (a writer seconds behind) finds nothing to
+mark. Citizens take seconds to reply, writers milliseconds, so this is left as it is.
+
 Privacy: evidence holds pseudonyms (HMAC of the OpenID and of the message key, like the question
 log) and masked wordings only; a wording with a masked stretch is never suggested as 相似问法.
 """
