@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Protocol
 
-from bot import compose, item_followups, item_reply, wording
+from bot import compose, item_followups, item_reply, picks, wording
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
 from bot.followup import quote_for
@@ -30,7 +30,7 @@ from bot.privacy import pseudonymise
 from bot.routing import Router
 from bot.session import Choices, Session, Sessions
 from bot.state import StateStore
-from bot.turn import ChoiceSignal, Feedback, ReplyKind, Turn
+from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.asks import AskReducer
@@ -214,31 +214,10 @@ class Conversation:
         return turn
 
     def _stateful(self, message: Message, session: Session, text: str, command: str) -> Turn:
-        """`_dispatch`, plus what the message says about an entry picked from a list just before.
-
-        Learning from citizens' choices (`bot.learning`) counts a pick only when the citizen
-        does not doubt it within `LEARN_WINDOW` seconds: 不满意, 更多, another number or a new
-        question (not a follow-up about the entry) mark it as not what they wanted.
-        """
-        pending = self._pending_pick(session)
+        """`_dispatch`, marked with what the message says about a pick just before (`bot.picks`)."""
+        pick_time = picks.pending(session, self.clock(), self.settings.learn_window)
         turn = self._dispatch(message, session, text, command)
-        if pending is None:
-            return turn
-        if turn.choice is not None:  # another pick soon after: the earlier one was not it
-            return dataclasses.replace(turn, choice=dataclasses.replace(turn.choice, since=pending))
-        decision = turn.decision
-        asked_again = turn.question is not None and not (decision is not None and decision.follow_up) \
-            and turn.kind is not ReplyKind.FOLLOW_UP_QUOTE
-        if command in _UNSATISFIED or command in _MORE or asked_again:
-            return dataclasses.replace(turn, choice=ChoiceSignal(picked=False, since=pending))
-        return turn
-
-    def _pending_pick(self, session: Session) -> float | None:
-        """When the last pick happened, if within the window (cleared either way: one message decides)."""
-        at, session.picked_at = session.picked_at, None
-        if at is None or not 0 <= self.clock() - at <= self.settings.learn_window:
-            return None
-        return at
+        return picks.judged(turn, pick_time, command in _UNSATISFIED or command in _MORE)
 
     def _dispatch(self, message: Message, session: Session, text: str, command: str) -> Turn:
         if command in _SATISFIED:
@@ -383,12 +362,7 @@ class Conversation:
         self._remember_answer(session, choices.message_key, doc)
         terms = self.kb.analyze(choices.query)
         answer, kind = self._answer(doc, terms)
-        choice = None
-        if choices.learnable and doc.kind == "faq":  # only FAQ entries have 相似问法 to learn
-            session.picked_at = self.clock()
-            choice = ChoiceSignal(picked=True, wording=choices.query, terms=tuple(terms), key=doc.key,
-                                  at=session.picked_at)
-        return Turn(answer, kind=kind, choice=choice)
+        return Turn(answer, kind=kind, choice=picks.picked(session, choices, doc, terms, self.clock()))
 
     def _more(self, session: Session) -> Turn:
         choices = session.choices

@@ -220,10 +220,10 @@ def test_evidence_waits_in_the_spool_while_the_database_is_down_and_is_replayed(
     runtime.questions.flush()
     real = runtime.questions.store.session
 
-    def down():  # type: ignore[no-untyped-def]
+    def down() -> None:
         raise OSError("database down")
 
-    runtime.questions.store.session = down  # type: ignore[method-assign]
+    runtime.questions.store.session = down  # type: ignore[method-assign,assignment]
     try:
         pick(client, citizen())
         runtime.questions.flush()
