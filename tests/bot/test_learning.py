@@ -232,3 +232,11 @@ def test_evidence_waits_in_the_spool_while_the_database_is_down_and_is_replayed(
     assert runtime.questions.spool.pending()
     runtime.questions.flush_spool()
     assert evidence(runtime) == [(PICKED, False)]
+
+
+def test_opening_a_related_entry_after_not_found_is_evidence_too(bot: Flask) -> None:
+    runtime, client, user = get_runtime(bot), bot.test_client(), citizen()
+    reply = ask(client, "低保怎么弄", user=user)  # "not found", with related entries listed
+    assert "暂未收录" in reply and "2. 低保申请需要什么材料？" in reply
+    ask(client, "2", user=user)
+    assert evidence(runtime) == [("低保申请需要什么材料？", False)]
