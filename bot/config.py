@@ -253,6 +253,9 @@ class Settings:
     # question still says "not this one", and whether suggestions skip staff's approval.
     learn_window: int = 120
     learn_auto_approve: bool = False
+    # Four eyes on what citizens read: an editor's saves wait in 待审核 until a reviewer publishes
+    # them. Off (ADMIN_REVIEW=0) for a one-person office, where editors publish at once.
+    admin_review: bool = True
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -332,6 +335,7 @@ class Settings:
             admin_lockout_minutes=_int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
             admin_cookie_secure=_bool(env, "ADMIN_COOKIE_SECURE", False),
             admin_upload_max_bytes=_int(env, "ADMIN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
+            admin_review=_bool(env, "ADMIN_REVIEW", True),
             township=township,
             public_base_url=_public_base_url(env.get("PUBLIC_BASE_URL", "")),
             learn_window=_int(env, "LEARN_WINDOW", 120, minimum=10),

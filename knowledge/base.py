@@ -209,6 +209,30 @@ class KnowledgeBase:
             version, len(docs), snapshot.build_seconds, index.segmented,
         )
 
+    def variant(self, changed: Mapping[str, Document | None]) -> KnowledgeBase:
+        """A throwaway knowledge base: this version's documents with `changed` applied (None drops one).
+
+        For testing a change before it is published (待审核): built in memory from the served
+        documents, sharing the processor and the segmentation memo, and never reloading from
+        the store — what citizens are served is untouched.
+        """
+        docs = dict(self._snapshot.documents)
+        for key, doc in changed.items():
+            if doc is None:
+                docs.pop(key, None)
+            else:
+                docs[key] = doc
+        other = KnowledgeBase(self.store, self.processor, reload_interval=self.reload_interval)
+        other._policy = self._policy
+        other.watched = True
+        cache = self._segments.for_build(self.store)
+        index = KindIndex(passages.expand(list(docs.values())), self.processor, cache=cache)
+        searcher = Searcher(index, self.processor, self._policy)
+        other._snapshot = Snapshot(version=self.version, searcher=searcher, speller=speller_for(searcher),
+                                   documents=docs)
+        other._loaded_on = datetime.date.today()
+        return other
+
     def stored_version(self) -> int:
         """The version in the database (what the served one should catch up with)."""
         return self.store.kb_version()

@@ -134,6 +134,39 @@ class Revision(Base):
     __table_args__ = (Index("ix_kb_revision_entity", "kind", "entity_id", "id"),)
 
 
+class PendingChange(Base):
+    """An editor's change waiting for a reviewer (待审核), and what became of it.
+
+    The change is kept as the editor calls that made it (`ops_json`, replayed through the one
+    write path when a reviewer publishes) and as the records it would write at the time it was
+    submitted (`changes_json`: kind, id, action, snapshots before and after). Rows are never
+    deleted: a rejected or superseded change stays readable, with who decided and why.
+    """
+
+    __tablename__ = "kb_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending.STATUS_LABELS
+    kind: Mapped[str | None] = mapped_column(String(10))  # "faq" | "item" when it edits one existing entry
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)  # records it changes
+    ops_json: Mapped[str] = mapped_column(Text)
+    changes_json: Mapped[str] = mapped_column(Text)
+    base_revision: Mapped[int] = mapped_column(Integer, default=0)  # the entry's newest revision when submitted
+    source: Mapped[str | None] = mapped_column(String(500))
+    submitted_by: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected
+
+    __table_args__ = (
+        Index("ix_kb_pending_status", "status", "id"),
+        Index("ix_kb_pending_entity", "kind", "entity_id", "status"),
+    )
+
+
 class StaffAccount(Base):
     """A person who works in the staff workspace; the password is kept only as a salted hash."""
 

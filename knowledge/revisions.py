@@ -113,7 +113,7 @@ _ACTION_SUMMARY = {f"{kind}.{action}": f"{what}{label}" for kind, what in (("faq
                    for action, label in ACTION_LABELS.items()}
 
 
-def _title(row: FaqEntry | DisclosureItem) -> str:
+def title_of(row: FaqEntry | DisclosureItem) -> str:
     return ((row.question if isinstance(row, FaqEntry) else row.title) or "")[:200]
 
 
@@ -140,7 +140,7 @@ def record_history(session: Session, changes: list[tuple[FaqEntry | DisclosureIt
     session.flush()
     session.add_all(
         AuditEvent(at=now, actor=editor, action=f"{r.kind}.{r.action}", target_kind=r.kind, target_id=r.entity_id,
-                   revision_id=r.id, detail=_title(change[0]))
+                   revision_id=r.id, detail=title_of(change[0]))
         for r, change in zip(revisions, changes, strict=True)
     )
 

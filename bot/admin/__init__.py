@@ -2,7 +2,8 @@
 
 Modules, one per area: `security` (the guard before every /admin request: login, idle timeout,
 CSRF, roles, kept drafts), `accounts` (roles, hashes, lockout; no Flask), `auth` (login,
-logout, error pages), `faq`, `items`, `hittest`, `audit`, `paging`.
+logout, error pages), `entries` (what `faq` and `items` share), `faq`, `items`, `review` (待审核),
+`hittest`, `audit`, `paging`.
 
 How to add a page
 -----------------
@@ -39,6 +40,7 @@ from bot.admin import (
     questions,
     queue,
     reports,
+    review,
     security,
 )
 from bot.admin.accounts import Role
@@ -56,6 +58,7 @@ NAV = (
     NavItem("FAQ", "admin_faq.index", Role.EDITOR),
     NavItem("公开事项", "admin_items.index", Role.EDITOR),
     NavItem("导入", "admin_imports.index", Role.EDITOR),
+    NavItem("待审核", "admin_review.index", Role.EDITOR),
     NavItem("命中测试", "admin_hittest.index", Role.EDITOR),
     NavItem("群众提问", "admin_questions.index", Role.VIEWER),
     NavItem("待处理", "admin_queue.index", Role.EDITOR),
@@ -64,7 +67,7 @@ NAV = (
     NavItem("审计", "admin_audit.index", Role.REVIEWER),
 )
 
-AREAS = [auth, faq, items, history, hittest, imports, questions, queue, learning, reports, audit]
+AREAS = [auth, faq, items, history, hittest, imports, review, questions, queue, learning, reports, audit]
 
 
 def _nav() -> list[tuple[NavItem, str | None]]:

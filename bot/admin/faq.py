@@ -2,33 +2,34 @@
 
 The form contract (issue 9, scripts and tests rely on it): `/admin/faq/new` posts `question`,
 `answer`, `similar` (one wording per line), `url`, `csrf_token` (and optionally `category`,
-`office`, `valid_until`); a successful save answers 303 to the entry's page `/admin/faq/<id>`;
-the list is `/admin/faq`, `?q=` searches. `/admin/faq/new?question=…&similar=…` opens the form
-prefilled (the unanswered-question queue uses it).
+`office`, `valid_until`); a successful save answers 303 to the entry's page `/admin/faq/<id>`
+(an editor's save under review: 303 to its pending change `/admin/review/<id>`); the list is
+`/admin/faq`, `?q=` searches. `/admin/faq/new?question=…&similar=…` opens the form prefilled
+(the unanswered-question queue uses it).
 
-Every save goes through `KbEditor` (revision + audit). A failed save re-renders the form with
-the typed text and the message next to its field (400), so nothing typed is lost; so does a
-save over someone else's newer revision (409).
+The create/edit/disable/enable/delete routes are the shared ones of `bot.admin.entries`; this
+module adds the list, the reply preview and "test this entry".
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
-from sqlalchemy import String, cast, func, or_, select
+from typing import Any
+
+from flask import Blueprint, Flask, render_template, request
+from sqlalchemy import String, cast, or_, select
 
 from bot import compose
 from bot.admin.accounts import Role
+from bot.admin.entries import EntryPages
 from bot.admin.paging import Page
 from bot.admin.probe import Probe, probe
-from bot.admin.security import kb_editor, require, take_draft
+from bot.admin.security import require
 from bot.cli.ask import reply_text
 from bot.runtime import get_runtime
 from bot.wechat.replies import TEXT_LIMIT_BYTES
 from knowledge.document import Document
-from knowledge.editor import TRASH_DAYS, EditError, FaqData
-from knowledge.models import FaqEntry, Revision, utcnow
-from knowledge.revisions import ACTION_LABELS, history
+from knowledge.editor import EditResult, FaqData, ItemData, KbEditor
+from knowledge.models import FaqEntry, utcnow
 
 bp = Blueprint("admin_faq", __name__, url_prefix="/admin/faq")
 
@@ -54,28 +55,6 @@ def form_of(row: FaqEntry | None) -> dict[str, str]:
     return {"question": row.question, "answer": row.answer, "similar": "\n".join(row.similar),
             "url": row.url or "", "category": row.category or "", "office": row.office or "",
             "valid_until": row.valid_until.isoformat() if row.valid_until else ""}
-
-
-def data_of(form: dict[str, str]) -> FaqData:
-    return FaqData(question=form["question"], answer=form["answer"],
-                   similar=[line for line in form["similar"].splitlines() if line.strip()],
-                   url=form["url"], category=form["category"], office=form["office"],
-                   valid_until=form["valid_until"])
-
-
-def preview(form: dict[str, str], entry_id: int = 0) -> dict[str, object]:
-    """The reply a citizen would read if this entry answered them, and its size against WeChat's limit."""
-    doc = Document(kind="faq", id=entry_id, title=form["question"].strip() or "（问题）",
-                   body=form["answer"].strip() or "（答案）", url=form["url"].strip() or None)
-    reply = compose.faq_answer(doc)
-    text = reply_text(reply) or ""
-    return {"text": text, "bytes": len(text.encode("utf-8")), "limit": TEXT_LIMIT_BYTES,
-            "cut": form["answer"].strip() not in reply.content}
-
-
-def latest_revision(session, faq_id: int) -> int:
-    return session.scalar(select(func.max(Revision.id)).where(Revision.kind == "faq",
-                                                               Revision.entity_id == faq_id)) or 0
 
 
 @bp.get("")
@@ -114,80 +93,28 @@ def index() -> str:
                            statuses=STATUSES, categories=categories, status_of=status_of)
 
 
-def _render_form(row: FaqEntry | None, form: dict[str, str], *, error: EditError | None = None,
-                 status: int = 200, base_revision: int = 0,
-                 tested: list[tuple[str, Probe, str | None]] | None = None) -> Response:
-    with get_runtime().db.session() as session:
-        revisions = history(session, "faq", row.id) if row is not None else []
-    page = render_template("admin/faq_form.html", row=row, form=form, error=error, preview=preview(
-        form, row.id if row else 0), revisions=revisions, base_revision=base_revision, tested=tested,
-        status_of=status_of, action_labels=ACTION_LABELS, trash_days=TRASH_DAYS)
-    return Response(page, status=status)
+def form_of_pending(values: dict[str, Any]) -> dict[str, str]:
+    """A pending save's data (`knowledge.pending.data_json`) as the form shows it."""
+    form = {name: str(values.get(name) or "") for name in FIELDS}
+    form["similar"] = "\n".join(values.get("similar") or [])
+    return form
 
 
-def _posted() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in FIELDS}
+def data_of(form: dict[str, str]) -> FaqData:
+    return FaqData(question=form["question"], answer=form["answer"],
+                   similar=[line for line in form["similar"].splitlines() if line.strip()],
+                   url=form["url"], category=form["category"], office=form["office"],
+                   valid_until=form["valid_until"])
 
 
-@bp.get("/new")
-@require(Role.EDITOR)
-def new() -> ResponseReturnValue:
-    form = dict.fromkeys(FIELDS, "")
-    form.update({k: request.args.get(k, "") for k in FIELDS if request.args.get(k)})
-    form.update(take_draft() or {})
-    return _render_form(None, form)
-
-
-@bp.post("/new")
-@require(Role.EDITOR)
-def create() -> ResponseReturnValue:
-    form = _posted()
-    if request.form.get("action") == "preview":
-        return _render_form(None, form)
-    try:
-        result = kb_editor().save_faq(data_of(form), only_new=True)
-    except EditError as error:
-        return _render_form(None, form, error=error, status=400)
-    flash(f"已保存问答 {result.id}，群众几秒内就能搜到。")
-    return redirect(url_for("admin_faq.edit", faq_id=result.id), code=303)
-
-
-def _load(faq_id: int) -> tuple[FaqEntry, int]:
-    with get_runtime().db.session() as session:
-        row = session.get(FaqEntry, faq_id)
-        if row is None:
-            abort(404)
-        return row, latest_revision(session, faq_id)
-
-
-@bp.get("/<int:faq_id>")
-@require(Role.EDITOR)
-def edit(faq_id: int) -> ResponseReturnValue:
-    row, revision = _load(faq_id)
-    form = form_of(row)
-    form.update(take_draft() or {})
-    tested = test_entry(row) if request.args.get("test") else None
-    return _render_form(row, form, base_revision=revision, tested=tested)
-
-
-@bp.post("/<int:faq_id>")
-@require(Role.EDITOR)
-def update(faq_id: int) -> ResponseReturnValue:
-    row, revision = _load(faq_id)
-    form = _posted()
-    base = request.form.get("base_revision", "")
-    if request.form.get("action") == "preview":
-        return _render_form(row, form, base_revision=int(base or 0))
-    if base.isdigit() and int(base) != revision:
-        error = EditError("保存前别人已经修改了这条问答。您填写的内容仍在下面；请查看右侧的修改记录，"
-                          "确认后再次保存（将覆盖对方的修改）。", field="question")
-        return _render_form(row, form, error=error, status=409, base_revision=revision)
-    try:
-        result = kb_editor().save_faq(data_of(form), faq_id=faq_id)
-    except EditError as error:
-        return _render_form(row, form, error=error, status=400, base_revision=revision)
-    flash("已保存。" if result.change != "unchanged" else "内容没有变化，未保存新版本。")
-    return redirect(url_for("admin_faq.edit", faq_id=faq_id), code=303)
+def preview(form: dict[str, str], entry_id: int = 0) -> dict[str, object]:
+    """The reply a citizen would read if this entry answered them, and its size against WeChat's limit."""
+    doc = Document(kind="faq", id=entry_id, title=form["question"].strip() or "（问题）",
+                   body=form["answer"].strip() or "（答案）", url=form["url"].strip() or None)
+    reply = compose.faq_answer(doc)
+    text = reply_text(reply) or ""
+    return {"text": text, "bytes": len(text.encode("utf-8")), "limit": TEXT_LIMIT_BYTES,
+            "cut": form["answer"].strip() not in reply.content}
 
 
 def test_entry(row: FaqEntry) -> list[tuple[str, Probe, str | None]]:
@@ -201,34 +128,22 @@ def test_entry(row: FaqEntry) -> list[tuple[str, Probe, str | None]]:
     return results
 
 
-def _set_enabled(faq_id: int, enabled: bool) -> ResponseReturnValue:
-    try:
-        kb_editor().set_faq_enabled(faq_id, enabled)
-    except EditError as error:
-        flash(str(error), "warn")
-    else:
-        flash("已启用，群众可以搜到这条问答。" if enabled else "已停用，群众不会再看到这条问答。")
-    return redirect(url_for("admin_faq.edit", faq_id=faq_id), code=303)
+def _context(row: FaqEntry | None, form: dict[str, str]) -> dict[str, Any]:
+    tested = test_entry(row) if row is not None and request.method == "GET" and request.args.get("test") else None
+    return {"preview": preview(form, row.id if row else 0), "tested": tested}
 
 
-@bp.post("/<int:faq_id>/disable")
-@require(Role.REVIEWER)
-def disable(faq_id: int) -> ResponseReturnValue:
-    return _set_enabled(faq_id, False)
+def _save(editor: KbEditor, data: FaqData | ItemData, faq_id: int | None) -> EditResult:
+    assert isinstance(data, FaqData)
+    return editor.save_faq(data, faq_id=faq_id, only_new=faq_id is None)
 
 
-@bp.post("/<int:faq_id>/enable")
-@require(Role.REVIEWER)
-def enable(faq_id: int) -> ResponseReturnValue:
-    return _set_enabled(faq_id, True)
-
-
-@bp.post("/<int:faq_id>/delete")
-@require(Role.REVIEWER)
-def delete(faq_id: int) -> ResponseReturnValue:
-    if kb_editor().delete_faq(faq_id):
-        flash(f"问答 {faq_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
-    return redirect(url_for("admin_faq.index"), code=303)
+pages = EntryPages(
+    bp=bp, kind="faq", model=FaqEntry, label="问答", arg="faq_id", template="admin/faq_form.html", fields=FIELDS,
+    form_of=form_of, data_of=data_of, status_of=status_of, save=_save,
+    set_enabled=lambda editor, faq_id, enabled: editor.set_faq_enabled(faq_id, enabled),
+    delete=lambda editor, faq_id: editor.delete_faq(faq_id), form_of_pending=form_of_pending, context=_context)
+pages.register()
 
 
 def init_app(app: Flask) -> None:

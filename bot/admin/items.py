@@ -2,29 +2,36 @@
 
 Fields: 标题 `title`, 正文 `body`, 链接 `url`, 索引号 `index_number`, 文号 `doc_number`,
 发布日期 `published`, 发布机构 `publisher`, 所属分类 `category`, 关键词 `keywords`,
-公开时限 `disclosure_period`. Saves go through `KbEditor` (revision + audit); a refused save
-re-renders the form with the typed text and the message next to its field.
+公开时限 `disclosure_period`, 效力状态 `status` (现行有效 / 已废止 / 已失效 …) and 有效期至
+`valid_until` — checked exactly as the importers check them (`knowledge.validation`). The
+create/edit/disable/enable/delete routes are the shared ones of `bot.admin.entries`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
-from sqlalchemy import String, cast, func, or_, select
+import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, render_template, request
+from sqlalchemy import String, cast, or_, select
 
 from bot.admin.accounts import Role
+from bot.admin.entries import EntryPages
 from bot.admin.paging import Page
-from bot.admin.security import kb_editor, require, take_draft
+from bot.admin.security import require
 from bot.runtime import get_runtime
-from knowledge.editor import TRASH_DAYS, EditError, ItemData
-from knowledge.models import DisclosureItem, Revision
-from knowledge.revisions import ACTION_LABELS, history
+from knowledge.editor import EditResult, FaqData, ItemData, KbEditor
+from knowledge.models import DisclosureItem
+from knowledge.validity import ENDED_STATUSES
 
 bp = Blueprint("admin_items", __name__, url_prefix="/admin/items")
 
 FIELDS = ("title", "body", "url", "index_number", "doc_number", "published", "publisher", "category", "keywords",
-          "disclosure_period")
+          "disclosure_period", "status", "valid_until")
 STATUSES = {"": "全部（不含回收站）", "enabled": "启用中", "disabled": "已停用", "trash": "回收站"}
+# Offered on the form; any other wording the portal uses (≤ 20 characters) is accepted too.
+VALIDITY_WORDS = ("现行有效", "已修改", "已废止", "已失效", "部分失效")
+_DATES = ("published", "valid_until")
 
 
 def status_of(row: DisclosureItem) -> tuple[str, str]:
@@ -33,11 +40,32 @@ def status_of(row: DisclosureItem) -> tuple[str, str]:
     return ("ok", "启用中") if row.enabled else ("off", "已停用")
 
 
+def validity_of(row: DisclosureItem) -> tuple[str, str]:
+    """(css class, label) of whether the item is still in force, as the bot judges it (`knowledge.validity`)."""
+    status = (row.status or "").strip()
+    if status and any(word in status for word in ENDED_STATUSES):
+        return "off", status
+    if row.valid_until is not None and row.valid_until < datetime.date.today():
+        return "expired", f"已过期（{row.valid_until}）"
+    return ("ok" if status else "", status or "未注明")
+
+
 def form_of(row: DisclosureItem | None) -> dict[str, str]:
     if row is None:
         return dict.fromkeys(FIELDS, "")
     form = {name: str(getattr(row, name) or "") for name in FIELDS}
-    form["published"] = row.published.isoformat() if row.published else ""
+    for name in _DATES:
+        value = getattr(row, name)
+        form[name] = value.isoformat() if value else ""
+    return form
+
+
+def form_of_pending(values: dict[str, Any]) -> dict[str, str]:
+    """A pending save's data (`knowledge.pending.data_json`) as the form shows it."""
+    form = {name: str(values.get(name) or "") for name in FIELDS}
+    keywords = values.get("keywords")
+    if isinstance(keywords, list):
+        form["keywords"] = " ".join(keywords)
     return form
 
 
@@ -67,113 +95,21 @@ def index() -> str:
                            query.order_by(DisclosureItem.updated_at.desc(), DisclosureItem.id.desc()),
                            request.args.get("page"))
     return render_template("admin/items_list.html", page=page, q=q, status=status, statuses=STATUSES,
-                           status_of=status_of)
+                           status_of=status_of, validity_of=validity_of)
 
 
-def _render_form(row: DisclosureItem | None, form: dict[str, str], *, error: EditError | None = None,
-                 status: int = 200, base_revision: int = 0) -> Response:
-    with get_runtime().db.session() as session:
-        revisions = history(session, "item", row.id) if row is not None else []
-    page = render_template("admin/item_form.html", row=row, form=form, error=error, revisions=revisions,
-                           base_revision=base_revision, status_of=status_of, action_labels=ACTION_LABELS,
-                           trash_days=TRASH_DAYS)
-    return Response(page, status=status)
+def _save(editor: KbEditor, data: FaqData | ItemData, item_id: int | None) -> EditResult:
+    assert isinstance(data, ItemData)
+    return editor.save_item(data, item_id=item_id, only_new=item_id is None)
 
 
-def _posted() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in FIELDS}
-
-
-def _load(item_id: int) -> tuple[DisclosureItem, int]:
-    with get_runtime().db.session() as session:
-        row = session.get(DisclosureItem, item_id)
-        if row is None:
-            abort(404)
-        revision = session.scalar(select(func.max(Revision.id)).where(Revision.kind == "item",
-                                                                       Revision.entity_id == item_id)) or 0
-        return row, revision
-
-
-@bp.get("/new")
-@require(Role.EDITOR)
-def new() -> ResponseReturnValue:
-    form = dict.fromkeys(FIELDS, "")
-    form.update(take_draft() or {})
-    return _render_form(None, form)
-
-
-@bp.post("/new")
-@require(Role.EDITOR)
-def create() -> ResponseReturnValue:
-    form = _posted()
-    item_editor = kb_editor()
-    try:
-        with item_editor.batch() as batch:
-            existing = batch.find_item(data_of(form))
-            if existing is not None:
-                raise EditError(f"已有相同链接、索引号或标题的信息（编号 {existing.id}）", field="title",
-                                existing_id=existing.id)
-            result = batch.save_item(data_of(form))
-    except EditError as error:
-        return _render_form(None, form, error=error, status=400)
-    flash(f"已保存公开信息 {result.id}。")
-    return redirect(url_for("admin_items.edit", item_id=result.id), code=303)
-
-
-@bp.get("/<int:item_id>")
-@require(Role.EDITOR)
-def edit(item_id: int) -> ResponseReturnValue:
-    row, revision = _load(item_id)
-    form = form_of(row)
-    form.update(take_draft() or {})
-    return _render_form(row, form, base_revision=revision)
-
-
-@bp.post("/<int:item_id>")
-@require(Role.EDITOR)
-def update(item_id: int) -> ResponseReturnValue:
-    row, revision = _load(item_id)
-    form = _posted()
-    base = request.form.get("base_revision", "")
-    if base.isdigit() and int(base) != revision:
-        error = EditError("保存前别人已经修改了这条信息。您填写的内容仍在下面；请查看修改记录，确认后再次保存。")
-        return _render_form(row, form, error=error, status=409, base_revision=revision)
-    try:
-        result = kb_editor().save_item(data_of(form), item_id=item_id)
-    except EditError as error:
-        return _render_form(row, form, error=error, status=400, base_revision=revision)
-    flash("已保存。" if result.change != "unchanged" else "内容没有变化，未保存新版本。")
-    return redirect(url_for("admin_items.edit", item_id=item_id), code=303)
-
-
-def _set_enabled(item_id: int, enabled: bool) -> ResponseReturnValue:
-    try:
-        kb_editor().set_item_enabled(item_id, enabled)
-    except EditError as error:
-        flash(str(error), "warn")
-    else:
-        flash("已启用。" if enabled else "已停用，群众不会再看到这条信息。")
-    return redirect(url_for("admin_items.edit", item_id=item_id), code=303)
-
-
-@bp.post("/<int:item_id>/disable")
-@require(Role.REVIEWER)
-def disable(item_id: int) -> ResponseReturnValue:
-    return _set_enabled(item_id, False)
-
-
-@bp.post("/<int:item_id>/enable")
-@require(Role.REVIEWER)
-def enable(item_id: int) -> ResponseReturnValue:
-    return _set_enabled(item_id, True)
-
-
-@bp.post("/<int:item_id>/delete")
-@require(Role.REVIEWER)
-def delete(item_id: int) -> ResponseReturnValue:
-    if kb_editor().delete_item(item_id):
-        flash(f"公开信息 {item_id} 已移到回收站，{TRASH_DAYS} 天内可以恢复。")
-    return redirect(url_for("admin_items.index"), code=303)
+pages = EntryPages(
+    bp=bp, kind="item", model=DisclosureItem, label="公开信息", arg="item_id", template="admin/item_form.html",
+    fields=FIELDS, form_of=form_of, data_of=data_of, status_of=status_of, save=_save,
+    set_enabled=lambda editor, item_id, enabled: editor.set_item_enabled(item_id, enabled),
+    delete=lambda editor, item_id: editor.delete_item(item_id), form_of_pending=form_of_pending,
+    context=lambda _row, _form: {"validity_words": VALIDITY_WORDS})
+pages.register()
 
 
 def init_app(app: Flask) -> None:

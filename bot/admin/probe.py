@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.state import MemoryStore, ResilientStore
 from bot.turn import Turn
 from bot.wechat.messages import Message
+from knowledge.base import KnowledgeBase
 from knowledge.document import Hit
 from knowledge.policy import Decision, DecisionKind
 
@@ -66,14 +67,17 @@ class Probe:
         return "related" if key in self.related else None
 
 
-def probe(runtime: Runtime, question: str) -> Probe:
-    """Ask `question` as a new citizen would, on this worker's current index."""
-    runtime.kb.maybe_reload(wait=True)  # staff test what they just saved
+def probe(runtime: Runtime, question: str, kb: KnowledgeBase | None = None) -> Probe:
+    """Ask `question` as a new citizen would, on this worker's current index (or on `kb`, a
+    `KnowledgeBase.variant` with a pending change applied)."""
+    if kb is None:
+        runtime.kb.maybe_reload(wait=True)  # staff test what they just saved
+        kb = runtime.kb
     settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=0)
-    conversation = Conversation(runtime.kb, ResilientStore(MemoryStore()), settings,
+    conversation = Conversation(kb, ResilientStore(MemoryStore()), settings,
                                 hot_topics=runtime.conversation.hot_topics)
     message = Message(to_user="admin", from_user=PROBE_USER, create_time=int(time.time()), msg_type="text",
                       msg_id=uuid.uuid4().hex, content=question)
     turn = conversation.respond(message)
     return Probe(question=question, turn=turn, reply=reply_text(turn.reply) or "（不回复）",
-                 decision=runtime.kb.decide(question))
+                 decision=kb.decide(question))

@@ -79,9 +79,18 @@ def staff_name() -> str | None:
     return staff.name if staff else None
 
 
+def review_required() -> bool:
+    """Whether the logged-in person's knowledge-base saves wait for a reviewer (`ADMIN_REVIEW`)."""
+    staff = current_staff()
+    return get_runtime().settings.admin_review and not (staff is not None and staff.may(Role.REVIEWER))
+
+
 def kb_editor() -> KbEditor:
-    """The one write path, acting for the logged-in staff member (revisions say 后台)."""
-    return KbEditor(get_runtime().db, editor=staff_name(), source="后台")
+    """The one write path, acting for the logged-in staff member (revisions say 后台).
+
+    Under review an editor's saves become pending changes; a reviewer's publish directly.
+    """
+    return KbEditor(get_runtime().db, editor=staff_name(), source="后台", review=review_required())
 
 
 def log_in(staff: Staff) -> None:
@@ -215,4 +224,5 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(guard)
     app.after_request(_headers)
-    app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff, Role=Role)
+    app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff, Role=Role,
+                                  review_required=review_required)

@@ -1,5 +1,9 @@
 """The FAQ pages through HTTP: the form contract, bad input next to its field, revisions, trash,
 reply preview, "test this entry", escaping, and text kept across an expired login.
+
+These run as a one-person office does, with review off (`ADMIN_REVIEW=0`): an editor's save is
+live at once. With review on (the default) the same form posts become pending changes; that
+workflow is tested in test_review.py.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from tests.admin_support import PASSWORD, csrf_from, logged_in, token
 from tests.support import OTHER, FakeClock, add_knowledge, ask
 
 XSS = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app(ADMIN_REVIEW="0")
 
 
 @pytest.fixture

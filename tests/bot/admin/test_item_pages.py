@@ -1,9 +1,14 @@
-"""Disclosure-item pages through HTTP: create, edit metadata, bad input, disable, delete, revisions."""
+"""Disclosure-item pages through HTTP: create, edit metadata, bad input, disable, delete, revisions.
+
+With review off (`ADMIN_REVIEW=0`, a one-person office), so an editor's save is live at once;
+the review workflow for items is tested in test_review.py.
+"""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,6 +22,11 @@ ITEM = {"title": "金贵镇2023年政府信息公开工作年度报告", "body":
         "index_number": "640000-001/2024-00001", "doc_number": "金政发〔2024〕1号", "published": "2024年1月31日",
         "publisher": "金贵镇人民政府", "category": "年度报告", "keywords": "年报、政务公开",
         "disclosure_period": "长期"}
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app(ADMIN_REVIEW="0")
 
 
 def create(client: FlaskClient, **fields: str):
