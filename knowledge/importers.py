@@ -61,6 +61,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)  # e.g. which sheet of a workbook was read
     dry_run: bool = False
     kb_version: int = 0  # the version the import was computed against
+    pending: int | None = None  # under review: the pending change the import was stored as
 
     def _count(self, change: Change) -> int:
         return sum(1 for r in self.rows if r.change is change)
@@ -91,8 +92,8 @@ class ImportResult:
         return [e for e in self.errors if e.row is not None]
 
     def summary(self) -> str:
-        verb = "预览（尚未写入）" if self.dry_run else "导入完成"
-        will = "将" if self.dry_run else ""
+        verb = "预览（尚未写入）" if self.dry_run else "已提交审核（审核人发布后生效）" if self.pending else "导入完成"
+        will = "将" if self.dry_run or self.pending else ""
         text = f"{verb}：{will}新增 {self.created} 条，{will}更新 {self.updated} 条，未变 {self.unchanged} 条"
         if self.overwritten:
             text += f"（其中 {len(self.overwritten)} 条{'将' if self.dry_run else '已'}覆盖原有答案）"
@@ -201,12 +202,15 @@ def import_paths(
     editor: str | None = None,
     dry_run: bool = False,
     names: Sequence[str] | None = None,
+    review: bool = False,
 ) -> ImportResult:
     """Import every file in one transaction; see the module docstring for what is reported.
 
     With `dry_run` nothing is written: the result is the preview — what each row would do,
     with the old and new answer of every entry it would overwrite. `names` are the file names
     to report (an upload is read from a temporary path but staff know it by its own name).
+    With `review` (an editor's upload while review is required) the rows are stored as one
+    pending change for a reviewer instead of written (`result.pending`).
     """
     result = ImportResult(dry_run=dry_run)
     loaded: list[tuple[str, list[tuple[int, Record]]]] = []
@@ -225,7 +229,7 @@ def import_paths(
     touched: dict[int, str] = {}  # id() of a row written by this import → where
     written: list[EditResult] = []
     source = "导入 " + "、".join(name for name, _ in loaded)
-    with KbEditor(store, editor=editor, source=source[:500]).batch(dry_run=dry_run) as batch:
+    with KbEditor(store, editor=editor, source=source[:500], review=review).batch(dry_run=dry_run) as batch:
         for name, records in loaded:
             for number, record in records:
                 where = f"{name} 第 {number} 行" if len(loaded) > 1 else f"第 {number} 行"
@@ -246,7 +250,7 @@ def import_paths(
                 touched[id(saved.row)] = where
                 result.rows.append(_planned(name, number, saved, before))
                 written.append(saved)
-        if not dry_run:
+        if not dry_run and not review:
             batch.session.flush()  # the ids of new rows, for the report
             for planned, saved in zip(result.rows, written, strict=True):
                 planned.id = saved.row.id
@@ -254,5 +258,6 @@ def import_paths(
             for planned in result.rows:
                 if planned.change is Change.CREATED:
                     planned.id = None  # a preview's autoflushed id means nothing
+    result.pending = batch.pending_id
     result.errors.sort(key=lambda e: (e.file, e.row or 0))
     return result

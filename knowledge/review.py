@@ -94,6 +94,7 @@ def publish(store: Store, change_id: int, reviewer: str | None) -> int:
         change = _decide(batch.session.get(PendingChange, change_id, with_for_update=True), change_id)
         for op in pending.ops_of(change):
             apply(batch, op)
+        batch.finish()  # the revisions and their audit events first, then the decision's
         change.status, change.decided_by, change.decided_at = "published", reviewer, utcnow()
         batch.session.add(AuditEvent(at=change.decided_at, actor=reviewer, action="review.published",
                                      target_kind=change.kind, target_id=change.entity_id,

@@ -28,9 +28,11 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "change": ("修改知识库", ("faq.", "item.", "kb.")),
     "import": ("导入", ("import",)),
     "export": ("导出", ("export",)),
+    "review": ("审核", ("review.",)),
 }
 _SIMPLE_LABELS = {"login": "登录成功", "login_failed": "登录失败", "logout": "退出", "import": "导入",
-                  "export": "导出", "kb.batch": "批量修改知识库"}
+                  "export": "导出", "kb.batch": "批量修改知识库", "review.submitted": "提交审核",
+                  "review.published": "审核发布", "review.rejected": "审核退回", "review.withdrawn": "撤回提交"}
 
 
 def record(store: Store, actor: str | None, action: str, *, target_kind: str | None = None,

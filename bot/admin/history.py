@@ -1,7 +1,8 @@
 """Revisions and the 回收站, the same for FAQ entries and disclosure items.
 
 `/admin/history/<kind>/<id>/<revision>` shows what one revision changed (before → after, line
-diff for long text) and offers "恢复此版本"; `/admin/trash` lists what was deleted in the last
+diff for long text) and offers "恢复此版本" (an editor's restore waits for review like any save
+while `ADMIN_REVIEW` is on); `/admin/trash` lists what was deleted in the last
 30 days with "恢复". Restoring goes through `KbEditor`, so it is itself a new revision.
 """
 
@@ -14,9 +15,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.accounts import Role
-from bot.admin.security import kb_editor, require
+from bot.admin.security import kb_editor, require, staff_name
 from bot.runtime import get_runtime
-from knowledge.editor import TRASH_DAYS, EditError
+from knowledge.editor import TRASH_DAYS, EditError, KbEditor
 from knowledge.models import DisclosureItem, FaqEntry, Revision
 from knowledge.revisions import ACTION_LABELS, diff, loads, snapshot
 
@@ -67,16 +68,22 @@ def restore(kind: str, entity_id: int, revision_id: int) -> ResponseReturnValue:
         flash(f"无法恢复：{error}", "warn")
         return redirect(url_for("admin_history.show", kind=kind, entity_id=entity_id, revision_id=revision_id),
                         code=303)
-    flash(f"已恢复到版本 {rev.id}（{rev.at:%Y-%m-%d %H:%M}）。" if result.change != "unchanged"
-          else "当前内容与该版本相同，无需恢复。")
+    if result.pending is not None:
+        flash(f"已提交审核（待审核 #{result.pending}）：恢复到版本 {rev.id}，审核人发布后生效。")
+    else:
+        flash(f"已恢复到版本 {rev.id}（{rev.at:%Y-%m-%d %H:%M}）。" if result.change != "unchanged"
+              else "当前内容与该版本相同，无需恢复。")
     return redirect(entry_page(kind, entity_id), code=303)
 
 
 @bp.get("/trash")
 @require(Role.EDITOR)
 def trash() -> str:
-    """The 回收站; opening it also purges what has been there longer than TRASH_DAYS."""
-    kb_editor().purge_trash()
+    """The 回收站; opening it also purges what has been there longer than TRASH_DAYS.
+
+    Purging is housekeeping, not an edit to review: it runs without review for everyone.
+    """
+    KbEditor(get_runtime().db, editor=staff_name(), source="后台").purge_trash()
     with get_runtime().db.session() as session:
         faqs = list(session.scalars(select(FaqEntry).where(FaqEntry.deleted_at.is_not(None))
                                     .order_by(FaqEntry.deleted_at.desc()).limit(500)))

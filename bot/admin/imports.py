@@ -27,7 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.admin import audit, security
 from bot.admin.accounts import Role
-from bot.admin.security import require, staff_name
+from bot.admin.security import require, review_required, staff_name
 from bot.runtime import get_runtime
 from knowledge.editor import Change
 from knowledge.export import export_xlsx
@@ -91,7 +91,7 @@ def _options() -> dict[str, str | None]:
 
 def _run(path: Path, name: str, *, dry_run: bool, sheet: str | None, url: str | None) -> ImportResult:
     return import_paths(get_runtime().db, [path], names=[name], sheet=sheet, url=url, dry_run=dry_run,
-                        editor=staff_name())
+                        editor=staff_name(), review=review_required())
 
 
 def _preview_page(token: str, name: str, result: ImportResult, options: dict[str, str | None]) -> str:
@@ -157,7 +157,8 @@ def confirm() -> ResponseReturnValue:
         flash("预览之后知识库已有改动（可能是同事刚保存了），下面是按最新内容重新计算的预览，请再核对一次。", "warn")
         return _preview_page(token, name, _run(path, name, dry_run=True, **options), options)
     result = _run(path, name, dry_run=False, **options)
-    audit.record(db, staff_name(), "import", detail=f"确认导入 {name}：{result.summary()}")
+    audit.record(db, staff_name(), "import", detail=f"确认导入 {name}：{result.summary()}"
+                 + (f"（待审核 #{result.pending}）" if result.pending else ""))
     _forget(token)
     return render_template("admin/import_done.html", name=name, result=result, shown=SHOWN_ROWS)
 

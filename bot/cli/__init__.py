@@ -10,10 +10,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from bot.cli import ask, db, kb, offices, report, staff, wechat
+from bot.cli import ask, db, kb, offices, report, review, staff, wechat
 
+# `review` adds its commands (pending, publish, reject) to the kb group.
 COMMANDS: tuple[click.Command, ...] = (db.group, kb.group, ask.command, report.group, report.purge_command,
                                        wechat.group, staff.group, offices.group)
+
+_KB_REVIEW = review  # imported for its commands on kb.group
 
 
 def register(app: Flask) -> None:

@@ -94,3 +94,33 @@ def test_a_reviewer_disables_and_deletes_an_item_and_it_is_no_longer_served(app:
     reviewer.post(f"/admin/items/{iid}/delete", data={"csrf_token": csrf})
     assert item(app, iid).deleted_at is not None
     assert ITEM["title"] in reviewer.get("/admin/trash").get_data(as_text=True)
+
+
+def test_status_and_valid_until_are_saved_and_shown_in_the_list(app: Flask) -> None:
+    client = logged_in(app, Role.EDITOR)
+    iid = item_id(create(client, status="已废止", valid_until="2030年12月31日"))
+    row = item(app, iid)
+    assert (row.status, str(row.valid_until)) == ("已废止", "2030-12-31")
+    form = client.get(f"/admin/items/{iid}").get_data(as_text=True)
+    assert 'value="已废止"' in form and 'value="2030-12-31"' in form
+    listing = client.get("/admin/items").get_data(as_text=True)
+    assert re.search(r'<span class="badge off">已废止</span>', listing)
+
+
+def test_an_item_past_its_valid_until_date_is_shown_expired(app: Flask) -> None:
+    client = logged_in(app, Role.EDITOR)
+    create(client, status="现行有效", valid_until="2020-01-31")
+    assert "已过期（2020-01-31）" in client.get("/admin/items").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"valid_until": "明年年底"}, "valid_until", "有效期至“明年年底”无法识别"),
+    ({"status": "因上级文件调整而部分条款自即日起停止执行并等待修订"}, "status", "状态太长"),
+])
+def test_bad_status_or_valid_until_gets_the_importers_message_next_to_the_field(
+        app: Flask, fields: dict, field: str, message: str) -> None:
+    response = create(logged_in(app, Role.EDITOR), **fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(rf'id="{field}-error" role="alert">[^<]*{re.escape(message)}', html)
+    assert ITEM["body"] in html
