@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 
 from bot.admin.accounts import Role
-from bot.admin.security import require, staff_name
+from bot.admin.security import require, review_required, staff_name
 from bot.reports.queries import Period
 from bot.reports.queue import QueueGroup, add_as_similar, build_queue, create_faq, dismiss
 from bot.runtime import get_runtime
@@ -112,11 +112,14 @@ def add_similar(key_hash: str) -> ResponseReturnValue:
     try:
         if entry_id is None:
             raise EditError("请选择要加入的问答")
-        add_as_similar(get_runtime().db, found, entry_id, request.form.getlist("wording"), staff_name())
+        result = add_as_similar(get_runtime().db, found, entry_id, request.form.getlist("wording"), staff_name(),
+                                review=review_required())
     except EditError as exc:
         return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
                                candidates=_candidates(found, ""), form=None), 400
-    flash(f"已把 {len(request.form.getlist('wording'))} 种问法加入问答 {entry_id} 的相似问法，几秒内生效。")
+    count = len(request.form.getlist("wording"))
+    flash(f"已提交审核（待审核 #{result.pending}）：把 {count} 种问法加入问答 {entry_id} 的相似问法，审核人发布后生效。"
+          if result.pending else f"已把 {count} 种问法加入问答 {entry_id} 的相似问法，几秒内生效。")
     return redirect(url_for(".index", days=days), code=303)
 
 
@@ -132,10 +135,13 @@ def new_faq(key_hash: str) -> ResponseReturnValue:
     data = FaqData(question=form["question"], answer=form["answer"], similar=form["similar"],
                    url=form["url"] or None, category=form["category"] or None)
     try:
-        result = create_faq(get_runtime().db, found, data, staff_name())
+        result = create_faq(get_runtime().db, found, data, staff_name(), review=review_required())
     except EditError as exc:
         return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
                                candidates=_candidates(found, ""), form=form), 400
+    if result.pending:
+        flash(f"已提交审核（待审核 #{result.pending}）：新建问答，审核人发布后生效。")
+        return redirect(url_for("admin_review.show", change_id=result.pending), code=303)
     flash(f"已新建问答 {result.id}，几秒内生效。")
     from bot.admin import entry_url  # the package imports this module first
 

@@ -18,12 +18,13 @@ logged questions are never read row by row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.questionlog_table import QueueMark
 from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionGroup, group_key, normalise_text
 from bot.reports.queries import Period, _in
-from knowledge.editor import EditError, EditResult, FaqData, KbEditor
+from knowledge.editor import EditBatch, EditError, EditResult, FaqData, KbEditor
 from knowledge.models import FaqEntry
 from knowledge.store import Store
 
@@ -313,28 +314,48 @@ def _mark(session: Session, group: QueueGroup, action: str, staff: str | None, e
                           staff=staff, at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None)))
 
 
-def add_as_similar(store: Store, group: QueueGroup, faq_id: int, wordings: list[str], staff: str | None
-                   ) -> EditResult:
-    """Add `wordings` (the group's, as staff picked them) to entry `faq_id`'s 相似问法; mark the group."""
+def add_as_similar(store: Store, group: QueueGroup, faq_id: int, wordings: list[str], staff: str | None,
+                   *, review: bool = False) -> EditResult:
+    """Add `wordings` (the group's, as staff picked them) to entry `faq_id`'s 相似问法; mark the group.
+
+    With `review` (an editor while review is required) the edit becomes a pending change
+    (`result.pending`) and the group is marked handled all the same: staff have dealt with it.
+    """
     picked = [w for w in wordings if w.strip()]
     if not picked:
         raise EditError("请至少选择一种问法")
-    with KbEditor(store, editor=staff, source=SOURCE).batch() as batch:
+
+    def edit(batch: EditBatch) -> EditResult:
         entry = batch.session.get(FaqEntry, faq_id)
         if entry is None or entry.deleted_at is not None:
             raise EditError(f"找不到编号为 {faq_id} 的问答")
-        result = batch.save_faq(FaqData(question=entry.question, answer=entry.answer,
-                                        similar=[*entry.similar, *picked]), faq_id=faq_id)
-        _mark(batch.session, group, "similar", staff, faq_id)
-    return result
+        return batch.save_faq(FaqData(question=entry.question, answer=entry.answer,
+                                      similar=[*entry.similar, *picked]), faq_id=faq_id)
+
+    return _handle(store, group, staff, review, "similar", edit, lambda _result: faq_id)
 
 
-def create_faq(store: Store, group: QueueGroup, data: FaqData, staff: str | None) -> EditResult:
-    """Save a new FAQ entry written for this group; mark the group."""
-    with KbEditor(store, editor=staff, source=SOURCE).batch() as batch:
-        result = batch.save_faq(data)
-        batch.session.flush()
-        _mark(batch.session, group, "new_faq", staff, result.row.id)
+def create_faq(store: Store, group: QueueGroup, data: FaqData, staff: str | None, *, review: bool = False,
+               ) -> EditResult:
+    """Save a new FAQ entry written for this group (under `review`: submit it); mark the group."""
+    return _handle(store, group, staff, review, "new_faq", lambda batch: batch.save_faq(data),
+                   lambda result: None if review else result.row.id)
+
+
+def _handle(store: Store, group: QueueGroup, staff: str | None, review: bool, action: str,
+            edit: Callable[[EditBatch], EditResult], entry_of: Callable[[EditResult], int | None]) -> EditResult:
+    """One edit through the write path and the group's mark — in the same transaction when it
+    is written; after the submission when it waits for review (the edit's transaction is rolled
+    back then)."""
+    with KbEditor(store, editor=staff, source=SOURCE, review=review).batch() as batch:
+        result = edit(batch)
+        if not review:
+            batch.session.flush()
+            _mark(batch.session, group, action, staff, entry_of(result))
+    if review:
+        with store.session() as session:
+            _mark(session, group, action, staff, entry_of(result))
+        result = dataclasses.replace(result, pending=batch.pending_id)
     return result
 
 

@@ -18,7 +18,8 @@ from knowledge.editor import FaqData, ItemData, KbEditor
 from knowledge.models import AuditEvent, DisclosureItem, FaqEntry, PendingChange, Revision
 from tests.admin_support import logged_in, token
 from tests.bot.admin.test_imports import SHEET, answers, confirm, upload, xlsx
-from tests.support import ask
+from tests.bot.admin.test_queue_pages import HOUSE, MORE, OTHER, UNANSWERED, citizen, first_group_link
+from tests.support import add_knowledge, ask
 
 NEW = {"question": "低保怎么申请？", "answer": "向户籍所在地的镇人民政府提出书面申请。", "similar": "吃低保去哪里办",
        "url": "", "category": "", "office": "", "valid_until": ""}
@@ -187,7 +188,8 @@ def test_test_runs_the_pending_wording_against_a_throwaway_index(app: Flask, edi
     number = change_id(post_new(editor))
     page = editor.get(f"/admin/review/{number}?test=1").get_data(as_text=True)
     rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>(.*?)</td>", page, re.S)
-    assert {wording: "直接回答本条" in cell for wording, cell in rows} == {"低保怎么申请？": True, "吃低保去哪里办": True}
+    reached = {wording: "直接回答本条" in cell for wording, cell in rows}
+    assert reached == {"低保怎么申请？": True, "吃低保去哪里办": True}
     assert "书面申请" not in served(app, "吃低保去哪里办")  # the live index is untouched
 
 
@@ -270,3 +272,23 @@ def test_review_can_be_turned_off_for_a_one_person_office(make_app) -> None:
     response = post_new(logged_in(app, Role.EDITOR, "编辑甲"))
     assert re.fullmatch(r"/admin/faq/\d+", response.headers["Location"])
     assert "书面申请" in served(app, "吃低保去哪里办")
+
+
+def test_an_editors_wording_from_the_queue_waits_for_review_and_leaves_the_queue(
+        app: Flask, editor: FlaskClient, reviewer: FlaskClient) -> None:
+    add_knowledge(get_runtime(app), faqs=[HOUSE, OTHER, *MORE])
+    citizen(app, UNANSWERED)
+    link = first_group_link(editor)
+    with get_runtime(app).db.session() as session:
+        house_id = session.scalar(select(FaqEntry.id).where(FaqEntry.question == HOUSE[0]))
+    response = editor.post(link.replace("?", "/similar?"), data={
+        "csrf_token": token(editor, link), "entry_id": str(house_id), "wording": [UNANSWERED]})
+    assert "已提交审核" in editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert UNANSWERED not in editor.get("/admin/queue").get_data(as_text=True)
+    assert live_faq(app, house_id).similar == []
+    assert "镇政府审核" not in served(app, UNANSWERED)
+    with get_runtime(app).db.session() as session:
+        number = session.scalars(select(PendingChange.id)).one()
+    decide(reviewer, number, "publish")
+    assert live_faq(app, house_id).similar == [UNANSWERED]
+    assert "镇政府审核" in served(app, UNANSWERED)
