@@ -15,6 +15,8 @@ from citizens): a proposal that edits entries can simply be stored as a pending 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -69,7 +71,7 @@ def _change(change_id: int) -> PendingChange:
     return change
 
 
-def _tests(replay: review.Replay) -> list[tuple[str, str, Probe, str | None]]:
+def _tests(replay: review.Replay) -> list[tuple[str, Probe, str | None]]:
     """Every FAQ wording the change would serve, through the search with the change applied."""
     runtime = get_runtime()
     runtime.kb.maybe_reload(wait=True)
@@ -80,7 +82,7 @@ def _tests(replay: review.Replay) -> list[tuple[str, str, Probe, str | None]]:
             continue
         for wording in [doc.title, *doc.similar]:
             found = probe(runtime, wording, kb=variant)
-            results.append((doc.title, wording, found, found.reaches(key)))
+            results.append((wording, found, found.reaches(key)))
     return results
 
 
@@ -103,48 +105,45 @@ def show(change_id: int) -> str:
                            is_reviewer=_is_reviewer())
 
 
-def _back(change_id: int) -> ResponseReturnValue:
-    return redirect(url_for("admin_review.show", change_id=change_id), code=303)
+def _decide(change_id: int, act: Callable[[], object], done: Callable[[object], str], then: str) -> ResponseReturnValue:
+    """Run one decision; a refusal (already decided, no reason, not yours…) is shown on the change's page."""
+    _change(change_id)
+    try:
+        outcome = act()
+    except EditError as error:
+        flash(str(error), "warn")
+        return redirect(url_for("admin_review.show", change_id=change_id), code=303)
+    flash(done(outcome))
+    return redirect(then, code=303)
 
 
 @bp.post("/<int:change_id>/publish")
 @require(Role.REVIEWER)
 def publish(change_id: int) -> ResponseReturnValue:
-    _change(change_id)
-    try:
-        changed = review.publish(get_runtime().db, change_id, staff_name())
-    except EditError as error:
-        flash(f"无法发布：{error}。可以退回，请编辑修改后重新提交。", "warn")
-        return _back(change_id)
-    flash(f"已发布待审核 #{change_id}，群众几秒内就能看到。" if changed
-          else f"已发布待审核 #{change_id}（内容与线上相同，没有产生新版本）。")
-    return redirect(url_for("admin_review.index"), code=303)
+    def act() -> int:
+        try:
+            return review.publish(get_runtime().db, change_id, staff_name())
+        except EditError as error:
+            raise EditError(f"无法发布：{error}。可以退回，请编辑修改后重新提交") from error
+
+    return _decide(change_id, act, lambda changed: f"已发布待审核 #{change_id}，群众几秒内就能看到。" if changed
+                   else f"已发布待审核 #{change_id}（内容与线上相同，没有产生新版本）。", url_for("admin_review.index"))
 
 
 @bp.post("/<int:change_id>/reject")
 @require(Role.REVIEWER)
 def reject(change_id: int) -> ResponseReturnValue:
-    _change(change_id)
-    try:
-        review.reject(get_runtime().db, change_id, staff_name(), request.form.get("reason", ""))
-    except EditError as error:
-        flash(str(error), "warn")
-        return _back(change_id)
-    flash(f"已退回待审核 #{change_id}，提交人会在“我的提交”里看到理由。")
-    return redirect(url_for("admin_review.index"), code=303)
+    return _decide(change_id, lambda: review.reject(get_runtime().db, change_id, staff_name(),
+                                                    request.form.get("reason", "")),
+                   lambda _: f"已退回待审核 #{change_id}，提交人会在“我的提交”里看到理由。",
+                   url_for("admin_review.index"))
 
 
 @bp.post("/<int:change_id>/withdraw")
 @require(Role.EDITOR)
 def withdraw(change_id: int) -> ResponseReturnValue:
-    _change(change_id)
-    try:
-        review.withdraw(get_runtime().db, change_id, staff_name())
-    except EditError as error:
-        flash(str(error), "warn")
-        return _back(change_id)
-    flash(f"已撤回待审核 #{change_id}（记录仍保留）。")
-    return redirect(url_for("admin_review.index", tab="mine"), code=303)
+    return _decide(change_id, lambda: review.withdraw(get_runtime().db, change_id, staff_name()),
+                   lambda _: f"已撤回待审核 #{change_id}（记录仍保留）。", url_for("admin_review.index", tab="mine"))
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,7 @@ from bot.runtime import get_runtime
 from knowledge.editor import FaqData, ItemData, KbEditor
 from knowledge.models import AuditEvent, DisclosureItem, FaqEntry, PendingChange, Revision
 from tests.admin_support import logged_in, token
+from tests.bot.admin.test_faq_pages import faq as live_faq
 from tests.bot.admin.test_imports import SHEET, answers, confirm, upload, xlsx
 from tests.bot.admin.test_queue_pages import HOUSE, MORE, OTHER, UNANSWERED, citizen, first_group_link
 from tests.support import add_knowledge, ask
@@ -58,13 +59,6 @@ def served(app: Flask, question: str) -> str:
 def change(app: Flask, number: int) -> PendingChange:
     with get_runtime(app).db.session() as session:
         row = session.get(PendingChange, number)
-        assert row is not None
-        return row
-
-
-def live_faq(app: Flask, faq_id: int) -> FaqEntry:
-    with get_runtime(app).db.session() as session:
-        row = session.get(FaqEntry, faq_id)
         assert row is not None
         return row
 
