@@ -275,6 +275,7 @@ def test_an_editors_wording_from_the_queue_waits_for_review_and_leaves_the_queue
     link = first_group_link(editor)
     with get_runtime(app).db.session() as session:
         house_id = session.scalar(select(FaqEntry.id).where(FaqEntry.question == HOUSE[0]))
+    assert house_id is not None
     response = editor.post(link.replace("?", "/similar?"), data={
         "csrf_token": token(editor, link), "entry_id": str(house_id), "wording": [UNANSWERED]})
     assert "已提交审核" in editor.get(response.headers["Location"]).get_data(as_text=True)
