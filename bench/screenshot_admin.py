@@ -4,9 +4,11 @@
     python -m bench.screenshot_admin               # writes docs/screenshots/admin-*.png
 
 Builds an app on a temporary instance with the bundled sample knowledge base, adds a one-off
-reviewer account with a random password (never printed, gone with the instance), serves it on
-a free local port and captures each page in `PAGES` with Playwright driving /usr/bin/chromium.
-To add a page, append (file name, path, what to do first) to `PAGES`.
+reviewer account with a random password (never printed, gone with the instance), has an
+editor submit two changes for review (an edited answer, a new entry) and marks one item as
+repealed, serves it on a free local port and captures each page in `PAGES` with Playwright
+driving /usr/bin/chromium. To add a page, append (file name, path, what to do first) to `PAGES`;
+paths may use {faq_id}, {item_id} and {change_id}.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from bot import create_app
 from bot.admin.accounts import Role, add_account
 from bot.runtime import get_runtime
 from bot.startup import prepare
-from knowledge.models import FaqEntry
+from knowledge.editor import FaqData, ItemData, KbEditor
+from knowledge.models import DisclosureItem, FaqEntry
+from knowledge.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -44,7 +48,34 @@ PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("admin-faq-edit.png", "/admin/faq/{faq_id}", _edit_an_entry),
     ("admin-faq-test.png", "/admin/faq/{faq_id}?test=1#test", None),
     ("admin-hittest.png", "/admin/hittest?q=政府公开的文件在哪里能查到", None),
+    ("admin-review-list.png", "/admin/review", None),
+    ("admin-review-change.png", "/admin/review/{change_id}", None),
+    ("admin-items-list.png", "/admin/items", None),
+    ("admin-item-edit.png", "/admin/items/{item_id}", None),
 ]
+
+
+def _seed(store: Store, faq_id: int) -> dict[str, int]:
+    """An editor's two submissions waiting for review (one edits the entry after the one the
+    edit page shows), and one item marked as repealed."""
+    editor = KbEditor(store, editor="示例编辑", source="后台", review=True)
+    faq_id += 1
+    with store.session() as session:
+        entry = session.get(FaqEntry, faq_id)
+        item_id = min(session.scalars(DisclosureItem.__table__.select().with_only_columns(DisclosureItem.id)))
+        assert entry is not None
+        question, answer, similar = entry.question, entry.answer, entry.similar
+    change = editor.save_faq(FaqData(question, answer + "\n办理时请携带本人身份证原件。",
+                                     similar=[*similar, "在哪儿能看到镇上公开的文件"]), faq_id=faq_id).pending
+    editor.save_faq(FaqData("老年人优待证怎么办理", "年满60周岁的本镇户籍老人，持身份证和一寸照片到村委会申请，"
+                                               "镇民政办审核后发证。", similar=["老年证去哪里办"]), only_new=True)
+    with store.session() as session:
+        row = session.get(DisclosureItem, item_id)
+        assert row is not None
+        title = row.title
+    KbEditor(store, editor="示例审核员").save_item(ItemData(title=title, status="已废止"), item_id=item_id)
+    assert change is not None
+    return {"change_id": change, "item_id": item_id}
 
 
 def main() -> None:
@@ -62,6 +93,7 @@ def main() -> None:
         add_account(runtime.db, "示例审核员", password, Role.REVIEWER)
         with runtime.db.session() as session:
             faq_id = min(session.scalars(FaqEntry.__table__.select().with_only_columns(FaqEntry.id)))
+        ids = {"faq_id": faq_id, **_seed(runtime.db, faq_id)}
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -75,7 +107,7 @@ def main() -> None:
                 page.click("button[type=submit]")
                 page.wait_for_url(lambda url: "/admin/login" not in url)
                 for name, path, before in PAGES:
-                    page.goto(base + path.format(faq_id=faq_id))
+                    page.goto(base + path.format(**ids))
                     if before is not None:
                         before(page)
                     page.screenshot(path=str(args.out / name), full_page=True)

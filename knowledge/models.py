@@ -147,8 +147,8 @@ class PendingChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending.STATUS_LABELS
-    kind: Mapped[str | None] = mapped_column(String(10))  # "faq" | "item" when it edits one existing entry
-    entity_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(10))  # "faq" | "item" when it changes one record
+    entity_id: Mapped[int | None] = mapped_column(Integer)  # that record's id (None: it creates one)
     title: Mapped[str] = mapped_column(String(500), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)  # records it changes
     ops_json: Mapped[str] = mapped_column(Text)

@@ -79,8 +79,7 @@ def submit(session: Session, ops: list[dict[str, Any]], records: Sequence[Record
     A change to one existing entry replaces the same person's earlier pending change of that
     entry (marked "superseded", still readable): the newest text is what they want reviewed.
     """
-    single = len(records) == 1 and records[0].id is not None
-    kind, entity_id = (records[0].kind, records[0].id) if single else (None, None)
+    kind, entity_id = (records[0].kind, records[0].id) if len(records) == 1 else (None, None)
     if kind is not None and entity_id is not None:
         session.execute(update(PendingChange).where(
             PendingChange.kind == kind, PendingChange.entity_id == entity_id, PendingChange.status == "pending",
