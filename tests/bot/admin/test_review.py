@@ -93,6 +93,8 @@ def test_a_reviewer_publishes_and_then_citizens_are_answered(app: Flask, editor:
     assert rev.editor == "编辑甲" and "审核发布：审核乙" in (rev.note or "")
     assert actions[-3:] == ["review.submitted", "faq.created", "review.published"]
     assert "已发布" in editor.get("/admin/review?tab=mine").get_data(as_text=True)
+    audit = reviewer.get("/admin/audit?group=review").get_data(as_text=True)
+    assert "提交审核" in audit and "审核发布" in audit and "问答新建" not in audit
 
 
 def test_an_editors_edit_keeps_the_live_answer_until_published(app: Flask, editor: FlaskClient,
