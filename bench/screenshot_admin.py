@@ -43,6 +43,7 @@ def _edit_an_entry(page: Page) -> None:
     page.click("button[value=save]")
 
 
+# (file name, path, what to do first); the reviewer's pages, then `EDITOR_PAGES` as the editor sees them.
 PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("admin-faq-list.png", "/admin/faq", None),
     ("admin-faq-edit.png", "/admin/faq/{faq_id}", _edit_an_entry),
@@ -53,6 +54,10 @@ PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("admin-items-list.png", "/admin/items", None),
     ("admin-item-edit.png", "/admin/items/{item_id}", None),
 ]
+EDITOR_PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
+    ("admin-faq-pending.png", "/admin/faq/{pending_faq_id}", None),
+]
+REVIEWER, EDITOR = "示例审核员", "示例编辑"
 
 
 def _seed(store: Store, faq_id: int) -> dict[str, int]:
@@ -75,7 +80,7 @@ def _seed(store: Store, faq_id: int) -> dict[str, int]:
         title = row.title
     KbEditor(store, editor="示例审核员").save_item(ItemData(title=title, status="已废止"), item_id=item_id)
     assert change is not None
-    return {"change_id": change, "item_id": item_id}
+    return {"change_id": change, "item_id": item_id, "pending_faq_id": faq_id}
 
 
 def main() -> None:
@@ -90,7 +95,8 @@ def main() -> None:
         prepare(app, announce=False)
         runtime = get_runtime(app)
         password = secrets.token_urlsafe(18)
-        add_account(runtime.db, "示例审核员", password, Role.REVIEWER)
+        add_account(runtime.db, REVIEWER, password, Role.REVIEWER)
+        add_account(runtime.db, EDITOR, password, Role.EDITOR)
         with runtime.db.session() as session:
             faq_id = min(session.scalars(FaqEntry.__table__.select().with_only_columns(FaqEntry.id)))
         ids = {"faq_id": faq_id, **_seed(runtime.db, faq_id)}
@@ -100,18 +106,20 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-                page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-                page.goto(f"{base}/admin/login")
-                page.fill("#username", "示例审核员")
-                page.fill("#password", password)
-                page.click("button[type=submit]")
-                page.wait_for_url(lambda url: "/admin/login" not in url)
-                for name, path, before in PAGES:
-                    page.goto(base + path.format(**ids))
-                    if before is not None:
-                        before(page)
-                    page.screenshot(path=str(args.out / name), full_page=True)
-                    print(f"wrote {args.out / name}")
+                for who, pages in ((REVIEWER, PAGES), (EDITOR, EDITOR_PAGES)):
+                    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+                    page.goto(f"{base}/admin/login")
+                    page.fill("#username", who)
+                    page.fill("#password", password)
+                    page.click("button[type=submit]")
+                    page.wait_for_url(lambda url: "/admin/login" not in url)
+                    for name, path, before in pages:
+                        page.goto(base + path.format(**ids))
+                        if before is not None:
+                            before(page)
+                        page.screenshot(path=str(args.out / name), full_page=True)
+                        print(f"wrote {args.out / name}")
+                    page.close()
                 browser.close()
         finally:
             server.shutdown()

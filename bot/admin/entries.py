@@ -53,7 +53,7 @@ class EntryPages:
     save: Callable[[KbEditor, Data, int | None], EditResult]  # (editor, data, id or None for a new one)
     set_enabled: Callable[[KbEditor, int, bool], object]
     delete: Callable[[KbEditor, int], bool]
-    form_of_pending: Callable[[dict[str, Any]], dict[str, str]]  # stored save data → form values
+    form_of_pending: Callable[[dict[str, Any]], dict[str, str]]  # stored save data → the form values it gives
     context: Callable[[Any, dict[str, str]], dict[str, Any]] = field(default=lambda _row, _form: {})
 
     # -- URLs and loading --------------------------------------------------------------------
@@ -121,7 +121,7 @@ class EntryPages:
         own = self._own_pending(entity_id)
         values = pending.form_values(own) if own is not None else None
         if values is not None:
-            form = self.form_of_pending(values)
+            form.update(self.form_of_pending(values))
         form.update(take_draft() or {})
         return self.render(row, form, base_revision=revision, own_pending=own if values is not None else None)
 

@@ -94,9 +94,11 @@ def index() -> str:
 
 
 def form_of_pending(values: dict[str, Any]) -> dict[str, str]:
-    """A pending save's data (`knowledge.pending.data_json`) as the form shows it."""
-    form = {name: str(values.get(name) or "") for name in FIELDS}
-    form["similar"] = "\n".join(values.get("similar") or [])
+    """The fields a pending save gives (`knowledge.pending.data_json`; None: not given, the
+    stored value stays), as the form shows them."""
+    form = {name: str(values[name]) for name in FIELDS if values.get(name) is not None}
+    if values.get("similar") is not None:
+        form["similar"] = "\n".join(values["similar"])
     return form
 
 

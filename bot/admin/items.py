@@ -61,11 +61,11 @@ def form_of(row: DisclosureItem | None) -> dict[str, str]:
 
 
 def form_of_pending(values: dict[str, Any]) -> dict[str, str]:
-    """A pending save's data (`knowledge.pending.data_json`) as the form shows it."""
-    form = {name: str(values.get(name) or "") for name in FIELDS}
-    keywords = values.get("keywords")
-    if isinstance(keywords, list):
-        form["keywords"] = " ".join(keywords)
+    """The fields a pending save gives (`knowledge.pending.data_json`; None: not given, the
+    stored value stays), as the form shows them."""
+    form = {name: str(values[name]) for name in FIELDS if values.get(name) is not None}
+    if isinstance(values.get("keywords"), list):
+        form["keywords"] = " ".join(values["keywords"])
     return form
 
 

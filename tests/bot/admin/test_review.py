@@ -289,3 +289,14 @@ def test_an_editors_wording_from_the_queue_waits_for_review_and_leaves_the_queue
     decide(reviewer, number, "publish")
     assert live_faq(app, house_id).similar == [UNANSWERED]
     assert "镇政府审核" in served(app, UNANSWERED)
+
+
+def test_the_editors_form_keeps_the_fields_a_partial_pending_change_leaves_alone(
+        app: Flask, editor: FlaskClient) -> None:
+    db = get_runtime(app).db
+    faq_id = KbEditor(db, editor="审核乙").save_faq(FaqData(NEW["question"], "答案。", category="社会救助")).id
+    KbEditor(db, editor="编辑甲", review=True).save_faq(FaqData(NEW["question"], "答案。", similar=["低保去哪办"]),
+                                                      faq_id=faq_id)  # as the queue's 加入相似问法 does
+    html = editor.get(f"/admin/faq/{faq_id}").get_data(as_text=True)
+    assert "您提交的待审核修改" in html and "低保去哪办" in html
+    assert 'name="category" value="社会救助"' in html
