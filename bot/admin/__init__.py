@@ -22,6 +22,7 @@ How to add a page
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ class NavItem:
     label: str
     endpoint: str
     role: Role
+    count: Callable[[], int] | None = None  # a number shown next to the label when not 0 (work waiting)
 
 
 # Pages of areas built later appear as soon as their endpoint is registered.
@@ -58,7 +60,7 @@ NAV = (
     NavItem("FAQ", "admin_faq.index", Role.EDITOR),
     NavItem("公开事项", "admin_items.index", Role.EDITOR),
     NavItem("导入", "admin_imports.index", Role.EDITOR),
-    NavItem("待审核", "admin_review.index", Role.EDITOR),
+    NavItem("待审核", "admin_review.index", Role.EDITOR, count=review.waiting_for_me),
     NavItem("命中测试", "admin_hittest.index", Role.EDITOR),
     NavItem("群众提问", "admin_questions.index", Role.VIEWER),
     NavItem("待处理", "admin_queue.index", Role.EDITOR),

@@ -63,6 +63,14 @@ def index() -> str:
                            status_labels=pending.STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
+def waiting_for_me() -> int:
+    """For the navigation: how many changes wait for a reviewer (0 for anyone else)."""
+    if not _is_reviewer():
+        return 0
+    with get_runtime().db.session() as session:
+        return pending.count_waiting(session)
+
+
 def _change(change_id: int) -> PendingChange:
     with get_runtime().db.session() as session:
         change = pending.get(session, change_id)

@@ -80,6 +80,8 @@ def test_a_reviewer_publishes_and_then_citizens_are_answered(app: Flask, editor:
     number = change_id(post_new(editor))
     listing = reviewer.get("/admin/review").get_data(as_text=True)
     assert "低保怎么申请？" in listing and "编辑甲" in listing
+    assert re.search(r'待审核 <span class="count"[^>]*>1</span>', listing)  # the reviewer's navigation says so
+    assert 'class="count"' not in editor.get("/admin/review").get_data(as_text=True)
     page = reviewer.get(f"/admin/review/{number}").get_data(as_text=True)
     assert "发布" in page and "退回理由" in page and "吃低保去哪里办" in page
     response = decide(reviewer, number, "publish")
