@@ -40,7 +40,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ from bot.privacy import mask_citizen_text, pseudonymise, safe_terms
 from bot.questionlog import QuestionLog
 from bot.reports.grouping import group_key, normalise_text
 from bot.turn import ChoiceSignal
-from knowledge.editor import EditError, EditResult, FaqData, KbEditor
+from knowledge.editor import EditError, FaqData, KbEditor
 from knowledge.models import FaqEntry, utcnow
 from knowledge.store import Store
 
@@ -290,19 +290,38 @@ def suggestions(store: Store, statuses: tuple[str, ...] = ("suggested",), limit:
                            row.staff, row.decided_at) for row in rows]
 
 
-def approve(store: Store, suggestion_id: int, staff: str | None, *, status: str = "approved") -> EditResult:
-    """Add the suggestion's wording to its entry's 相似问法 through the editor (revision + audit)."""
-    with KbEditor(store, editor=staff, source=SOURCE).batch() as batch:
+class Approval(NamedTuple):
+    """What approving did: the entry that gains the wording, and its pending change under review."""
+
+    entry_id: int
+    pending: int | None
+
+
+def approve(store: Store, suggestion_id: int, staff: str | None, *, status: str = "approved",
+            review: bool = False) -> Approval:
+    """Add the suggestion's wording to its entry's 相似问法 through the editor (revision + audit).
+
+    With `review` (an editor while `ADMIN_REVIEW` is on) the edit becomes a pending change for a
+    reviewer (`result.pending`) and the suggestion is marked `submitted`: staff have dealt with
+    it, so it is not suggested again, and whether the wording goes live is the reviewer's call.
+    """
+    with KbEditor(store, editor=staff, source=SOURCE, review=review).batch() as batch:
         row = batch.session.get(LearnedSimilar, suggestion_id)
         if row is None or row.status != "suggested":
             raise EditError("这条建议已经处理过了")
         entry = batch.session.get(FaqEntry, row.entry_id)
         if entry is None or entry.deleted_at is not None:
             raise EditError(f"问答 {row.entry_id} 已被删除，无法加入相似问法")
-        result = batch.save_faq(FaqData(question=entry.question, answer=entry.answer,
-                                        similar=[*entry.similar, row.wording]), faq_id=entry.id)
-        row.status, row.staff, row.decided_at = status, staff, utcnow()
-    return result
+        entry_id = entry.id
+        batch.save_faq(FaqData(question=entry.question, answer=entry.answer,
+                               similar=[*entry.similar, row.wording]), faq_id=entry_id)
+        if not review:
+            row.status, row.staff, row.decided_at = status, staff, utcnow()
+    if review:  # the edit's transaction was rolled back into a pending change: mark it apart
+        with store.session() as session:
+            session.execute(update(LearnedSimilar).where(LearnedSimilar.id == suggestion_id)
+                            .values(status="submitted", staff=staff, decided_at=utcnow()))
+    return Approval(entry_id, batch.pending_id if review else None)
 
 
 def reject(store: Store, suggestion_id: int, staff: str | None) -> LearnedSimilar:

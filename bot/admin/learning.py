@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from bot import learning
 from bot.admin import audit
 from bot.admin.accounts import Role
-from bot.admin.security import require, staff_name
+from bot.admin.security import require, review_required, staff_name
 from bot.runtime import get_runtime
 from knowledge.editor import EditError
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("admin_learning", __name__, url_prefix="/admin/learning")
 
-DECIDED = ("approved", "auto", "rejected")
+DECIDED = ("approved", "auto", "submitted", "rejected")
 DECIDED_SHOWN = 30
 
 
@@ -48,11 +48,14 @@ def index() -> str:
 @require(Role.EDITOR)
 def approve(suggestion_id: int) -> ResponseReturnValue:
     try:
-        result = learning.approve(get_runtime().db, suggestion_id, staff_name())
+        result = learning.approve(get_runtime().db, suggestion_id, staff_name(), review=review_required())
     except EditError as exc:
         flash(str(exc), "warn")
     else:
-        flash(f"已加入问答 {result.id} 的相似问法，几秒内生效。")
+        if result.pending is not None:
+            flash(f"已提交审核：问答 {result.entry_id} 加入这条相似问法，审核人发布后生效。")
+        else:
+            flash(f"已加入问答 {result.entry_id} 的相似问法，几秒内生效。")
     return redirect(url_for(".index"), code=303)
 
 

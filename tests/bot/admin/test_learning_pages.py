@@ -47,8 +47,8 @@ def test_a_viewer_sees_the_suggestion_with_its_evidence_but_cannot_approve(sugge
     assert client.post("/admin/learning/1/approve", data={"csrf_token": csrf}).status_code == 403
 
 
-def test_an_editor_approves_and_the_wording_is_then_answered_directly(suggested: Flask) -> None:
-    client = logged_in(suggested, Role.EDITOR, "王编辑")
+def test_a_reviewer_approves_and_the_wording_is_then_answered_directly(suggested: Flask) -> None:
+    client = logged_in(suggested, Role.REVIEWER, "王编辑")
     html = client.get("/admin/learning").get_data(as_text=True)
     response = client.post(action(html, "approve"), data={"csrf_token": csrf_from(html)})
     assert response.status_code == 303
@@ -76,3 +76,19 @@ def test_an_editor_rejects_and_it_is_audited_and_not_suggested_again(suggested: 
     with get_runtime(suggested).db.session() as session:
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "王编辑",
                                                                AuditEvent.action == "learning.reject")).all()
+
+
+def test_an_editors_approval_waits_for_review_and_is_not_suggested_again(suggested: Flask) -> None:
+    client = logged_in(suggested, Role.EDITOR, "李编辑")
+    html = client.get("/admin/learning").get_data(as_text=True)
+    page = client.post(action(html, "approve"), data={"csrf_token": csrf_from(html)}, follow_redirects=True)
+    assert "已提交审核" in page.get_data(as_text=True)
+    runtime = get_runtime(suggested)
+    runtime.kb.maybe_reload(wait=True)
+    with runtime.db.session() as session:
+        entry = session.scalars(select(FaqEntry).where(FaqEntry.question == PICKED)).one()
+        assert WORDING not in entry.similar  # not live until a reviewer publishes it
+    assert "目前没有待审的建议" in client.get("/admin/learning").get_data(as_text=True)
+    reviewer = logged_in(suggested, Role.REVIEWER, "张审核")
+    waiting = reviewer.get("/admin/review").get_data(as_text=True)
+    assert PICKED in waiting and "李编辑" in waiting
