@@ -1,5 +1,5 @@
 """学习建议 in a real browser (Playwright driving Debian's Chromium): three citizens pick the same
-entry from a list over the real webhook, an editor approves the suggestion, and the wording is
+entry from a list over the real webhook, a reviewer approves the suggestion, and the wording is
 then answered directly."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.browser.conftest import LiveApp
 from tests.support import DIBAO, OTHER, add_knowledge
 
 
-def test_an_editor_approves_a_suggested_similar_question_in_the_browser(
+def test_a_reviewer_approves_a_suggested_similar_question_in_the_browser(
         live_app: LiveApp, page: Page, staff: Callable[..., str]) -> None:
     runtime = get_runtime(live_app.app)
     add_knowledge(runtime, faqs=[FaqData(question=q, answer=a) for q, a in DIBAO + OTHER])
@@ -29,7 +29,7 @@ def test_an_editor_approves_a_suggested_similar_question_in_the_browser(
         assert PICKED in live_app.ask("1", user=user)
     runtime.questions.flush()
 
-    live_app.login(page, staff("王编辑", Role.EDITOR))
+    live_app.login(page, staff("王编辑", Role.REVIEWER))
     page.click("text=学习建议")
     row = page.locator("#suggestions tbody tr").first
     expect(row).to_contain_text(WORDING)
