@@ -1,26 +1,38 @@
 """Throughput, latency and memory under load, against the framework floor in the same run.
 
     python -m bench.load [--sizes 2081 20810] [--duration 15] [--connections 16] [--workers 2]
+                         [--apps echo naive project] [--profile DIR]
 
 Per knowledge-base size (the shared FAQ bank; ×10 with a district prefix per copy for 20,810)
 it imports the bank into a fresh PostgreSQL schema and starts, one after the other under the
-same gunicorn settings (gthread, `--workers` workers, 4 threads, Redis):
+same gunicorn settings (gthread, `--workers` workers, 4 threads, preloaded app):
 
 * **echo** — a minimal Flask app that checks WeChat's signature, parses the XML and echoes
   the text back: the floor any Flask bot pays for the protocol;
-* **project** — this bot (`bot:create_app`).
+* **naive** — the bot a weekend project would write: WeRoBot (its own signature check, parser
+  and replies; sessions off) answering each text with the top entry of rank-bm25's `BM25Okapi`
+  over `jieba.lcut` of question + answer, the same rows as the project;
+* **project** — this bot (`bot:create_app`) with PostgreSQL and Redis. The rate limits stay on
+  (their Redis counters are part of every message's cost) with limits far above the load, so
+  every measured message is answered rather than refused as "busy".
 
 wrk (Debian's package) drives each with the same signed text messages: 100 questions (the
-shared development questions), each request with its own MsgId, nonce and signature, cycled
-by a Lua script from a table generated here (wrk cannot compute SHA-1). It prints requests/s,
-p50/p99 latency and the PSS of master + workers after the run, side by side, and the ratio
-project/echo. The machine's other load makes every figure noisy; the ratio is the stable one.
+shared development questions) from 500 citizens, each request with its own MsgId, nonce and
+signature, cycled by a Lua script from a table generated here (wrk cannot compute SHA-1). It
+prints requests/s, p50/p99 latency and the PSS of master + workers after the run, side by side,
+and the ratios. The machine's other load makes every figure noisy; ratios in one run are the
+stable ones.
+
+`--profile DIR` samples the project's workers with py-spy (not a project dependency: `pip
+install py-spy`) during the measured run and prints where a message's time goes
+(`bench.stages`), keeping the raw stacks in DIR.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -32,17 +44,20 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy
 
 from bench.live import POSTGRES, REDIS, TOKEN, Instance, bank_rows, free_port
 from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
+from bench.stages import breakdown, print_breakdown
 from bot.wechat import url_signature
 from knowledge.editor import KbEditor
 from knowledge.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+APPS = ("echo", "naive", "project")
 ECHO_APP = '''
 import time
 from flask import Flask, Response, request
@@ -57,6 +72,25 @@ def echo():
     check_signature(args.get("signature"), TOKEN, args.get("timestamp"), args.get("nonce"))
     message = parse_message(request.get_data())
     return Response(render(TextReply(message.content or ""), message, int(time.time())), mimetype="application/xml")
+'''
+
+NAIVE_APP = '''
+import json, os
+import jieba
+from rank_bm25 import BM25Okapi
+from werobot import WeRoBot
+
+rows = [json.loads(line) for line in open(os.environ["NAIVE_ROWS"], encoding="utf-8")]
+bm25 = BM25Okapi([jieba.lcut(r["question"] + r["answer"]) for r in rows])
+robot = WeRoBot(token={token!r}, SESSION_STORAGE=False)
+
+@robot.text
+def answer(message):
+    scores = bm25.get_scores(jieba.lcut(message.content))
+    best = int(scores.argmax())
+    return rows[best]["answer"][:600] if scores[best] > 0 else "没有找到相关内容"
+
+app = robot.wsgi
 '''
 
 LUA = r'''
@@ -107,13 +141,15 @@ def signed_requests(questions: list[str], count: int, path: Path) -> None:
             out.write(f"{query}\t{body}\n")
 
 
-ECHO_CONFIG = '''
+PLAIN_CONFIG = '''
 import os
 bind = os.environ["BIND"]
 workers = int(os.environ["WEB_CONCURRENCY"])
+worker_class = "gthread"
 threads = int(os.environ["GUNICORN_THREADS"])
 preload_app = True
 timeout = 30
+keepalive = 2
 '''
 
 
@@ -149,11 +185,20 @@ def stop(instance: Instance) -> None:
             os.killpg(instance.process.pid, signal.SIGKILL)
 
 
-def drive(instance: Instance, script: Path, duration: int, connections: int) -> dict[str, float]:
+def drive(instance: Instance, script: Path, duration: int, connections: int,
+          profile: Path | None = None) -> dict[str, float]:
     subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", "-s", str(script), instance.url(""), "--", "0", "5000"],
                    capture_output=True, text=True, check=False)  # warm-up
+    spy = None
+    if profile is not None:  # samples the master and its workers during the measured run
+        # --gil: only samples holding the GIL, i.e. CPU time (a thread waiting on Redis is not work)
+        spy = subprocess.Popen(["py-spy", "record", "-s", "-p", str(instance.process.pid), "-f", "raw", "--nolineno",
+                                "--gil", "--nonblocking", "-d", str(duration), "-o", str(profile)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
                           instance.url(""), "--", "10000", "15000"], capture_output=True, text=True, check=True).stdout
+    if spy is not None:
+        spy.wait(60)
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", out)
     if match is None:
         raise SystemExit(f"bench.load: unexpected wrk output:\n{out}")
@@ -163,13 +208,15 @@ def drive(instance: Instance, script: Path, duration: int, connections: int) -> 
             "errors": int(errors), "pss": instance.pss_mb()}
 
 
-def run_size(size: int, shared: Path, args: argparse.Namespace, tmp: Path, script: Path) -> None:
+@contextlib.contextmanager
+def knowledge_schema(size: int, shared: Path) -> Iterator[str]:
+    """A fresh PostgreSQL schema holding `size` bank entries (imported through the write path)."""
     schema = f"bench_load_{uuid.uuid4().hex[:8]}"
     admin = sqlalchemy.create_engine(POSTGRES)
     with admin.begin() as conn:
         conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     try:
+        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
         store = Store(url)
         store.migrate()
         with KbEditor(store, editor="bench").batch() as batch:
@@ -177,36 +224,63 @@ def run_size(size: int, shared: Path, args: argparse.Namespace, tmp: Path, scrip
                 with contextlib.suppress(ValueError):
                     batch.save_faq(faq)
         store.engine.dispose()
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis, "REDIS_KEY_PREFIX": f"bench:{schema}:",
-               "WECHAT_TOKEN": TOKEN, "LOAD_SAMPLE_KB": "0", "SECRET_KEY": "bench", "USER_HASH_SECRET": "bench",
-               "RATE_LIMIT_PER_MINUTE": "0", "LOG_LEVEL": "WARNING", "ZWGK_ENV": "development", "WECHAT_MAX_SKEW": "0",
-               "PYTHONPATH": str(ROOT)}
-        results = {}
-        project_app = f"bot:create_app(instance_path={str(tmp / schema)!r})"
-        configs = {"echo": tmp / "echo_gunicorn.py", "project": ROOT / "gunicorn.conf.py"}  # same settings
-        for name, target in (("echo", "echo_app:app"), ("project", project_app)):
-            folder = tmp / f"{schema}-{name}"
-            folder.mkdir()
-            run_env = {**env, "PYTHONPATH": f"{tmp}:{ROOT}"}
-            if name == "project":
-                run_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
-            instance = serve(name, target, run_env, args.workers, folder, configs[name])
-            try:
-                results[name] = drive(instance, script, args.duration, args.connections)
-            finally:
-                stop(instance)
-        echo, project = results["echo"], results["project"]
-        print(f"\n{size} entries, {args.workers} workers × 4 threads, {args.connections} connections, "
-              f"{args.duration} s per app")
-        print(f"  {'app':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'PSS MB':>8}")
-        for name, r in results.items():
-            print(f"  {name:<10} {r['rps']:>9.0f} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
-                  f"{r['errors']:>7} {r['pss']:>8.0f}")
-        print(f"  project / echo throughput: {project['rps'] / echo['rps']:.2f}×  (target ≥ 0.5× at 20,810)")
+        yield url
     finally:
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def run_size(size: int, args: argparse.Namespace, tmp: Path, script: Path) -> None:
+    rows = tmp / f"rows-{size}.jsonl"
+    with rows.open("w", encoding="utf-8") as out:  # the naive bot's rows: the same bank entries
+        for faq in bank_rows(args.shared, size):
+            out.write(json.dumps({"question": faq.question, "answer": faq.answer}, ensure_ascii=False) + "\n")
+    with knowledge_schema(size, args.shared) as url:
+        prefix = f"bench:{uuid.uuid4().hex[:8]}:"
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis, "REDIS_KEY_PREFIX": prefix,
+               "WECHAT_TOKEN": TOKEN, "LOAD_SAMPLE_KB": "0", "SECRET_KEY": "bench", "USER_HASH_SECRET": "bench",
+               "RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_GLOBAL_PER_MINUTE": "100000000",
+               "LOG_LEVEL": "WARNING", "ZWGK_ENV": "development", "WECHAT_MAX_SKEW": "0",
+               "NAIVE_ROWS": str(rows), "PYTHONPATH": f"{tmp}:{ROOT}"}
+        targets = {"echo": ("echo_app:app", tmp / "plain_gunicorn.py"),
+                   "naive": ("naive_app:app", tmp / "plain_gunicorn.py"),
+                   "project": (f"bot:create_app(instance_path={str(tmp / prefix.strip(':'))!r})",
+                               ROOT / "gunicorn.conf.py")}
+        results = {}
+        for name in args.apps:
+            target, config = targets[name]
+            folder = tmp / f"{size}-{name}"
+            folder.mkdir()
+            run_env = dict(env)
+            if name == "project":
+                run_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
+            profile = None
+            if name == "project" and args.profile is not None:
+                args.profile.mkdir(parents=True, exist_ok=True)
+                profile = args.profile / f"project-{size}.txt"
+            instance = serve(name, target, run_env, args.workers, folder, config)
+            try:
+                results[name] = drive(instance, script, args.duration, args.connections, profile)
+            finally:
+                stop(instance)
+    report(size, args, results)
+
+
+def report(size: int, args: argparse.Namespace, results: dict[str, dict[str, float]]) -> None:
+    print(f"\n{size} entries, {args.workers} workers × 4 threads, {args.connections} connections, "
+          f"{args.duration} s per app")
+    print(f"  {'app':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'PSS MB':>8}")
+    for name, r in results.items():
+        print(f"  {name:<10} {r['rps']:>9.0f} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
+              f"{r['errors']:>7} {r['pss']:>8.0f}")
+    project, echo, naive = results.get("project"), results.get("echo"), results.get("naive")
+    if project and echo:
+        print(f"  project / echo throughput: {project['rps'] / echo['rps']:.2f}×  (target ≥ 0.5× at 20,810)")
+    if project and naive:
+        print(f"  project / naive throughput: {project['rps'] / naive['rps']:.1f}×")
+    if args.profile is not None and (args.profile / f"project-{size}.txt").exists():
+        print_breakdown(breakdown(args.profile / f"project-{size}.txt"))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,21 +290,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--apps", nargs="+", choices=APPS, default=list(APPS))
+    parser.add_argument("--profile", type=Path, help="sample the project with py-spy; raw stacks kept here")
     parser.add_argument("--redis", default=REDIS)
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)
     if shutil.which("wrk") is None:
         raise SystemExit("bench.load: wrk is not installed (apt-get install wrk)")
+    if args.profile is not None and shutil.which("py-spy") is None:
+        raise SystemExit("bench.load: --profile needs py-spy (pip install py-spy)")
     questions = [row["query"] for row in read_jsonl(args.shared / DEV)][:100]
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     (tmp / "echo_app.py").write_text(ECHO_APP.format(token=TOKEN), encoding="utf-8")
-    (tmp / "echo_gunicorn.py").write_text(ECHO_CONFIG, encoding="utf-8")
+    (tmp / "naive_app.py").write_text(NAIVE_APP.format(token=TOKEN), encoding="utf-8")
+    (tmp / "plain_gunicorn.py").write_text(PLAIN_CONFIG, encoding="utf-8")
     requests = tmp / "requests.tsv"
     signed_requests(questions, PREGENERATED, requests)
     script = tmp / "signed.lua"
     script.write_text(LUA % requests, encoding="utf-8")
     for size in args.sizes:
-        run_size(size, args.shared, args, tmp, script)
+        run_size(size, args, tmp, script)
 
 
 if __name__ == "__main__":
