@@ -61,15 +61,20 @@ class RetryFolding:
 
     def reply(self, key: str) -> str | None:
         token = self.state.get(f"wx:reply:{key}")
-        if token is None:
-            return None
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError, ValueError):  # another secret, or tampered: not ours
-            log.warning("dropping a stored reply that does not decrypt")
-            return None
+        return None if token is None else self.decrypt(token)
 
     def store_reply(self, key: str, xml: str) -> bool:
         """Keep the reply for retries; the first one stored stays (add), True if this was it."""
-        token = self._fernet.encrypt(xml.encode("utf-8")).decode("ascii")
-        return self.state.add(f"wx:reply:{key}", token, REPLY_TTL)
+        return self.state.add(f"wx:reply:{key}", self.encrypt(xml), REPLY_TTL)
+
+    def encrypt(self, xml: str) -> str:
+        """A reply as kept in the store: encrypted, so a Redis dump shows neither OpenID nor text."""
+        return self._fernet.encrypt(xml.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str | None:
+        """A stored reply's XML; None for one that does not decrypt (another secret, tampered)."""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            log.warning("dropping a stored reply that does not decrypt")
+            return None

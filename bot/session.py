@@ -11,11 +11,21 @@ instead of being answered from nothing.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.privacy import mask_citizen_text
 from bot.state import StateStore
+
+if TYPE_CHECKING:  # bot.turnstate builds on this module's keys
+    from bot.turnstate import Delivery
+
+log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "session:"
 RATE_PREFIX = "rate:"
@@ -84,18 +94,52 @@ class Session:
 
 
 class Sessions:
-    """Loads and saves sessions and counts messages per minute, keyed by pseudonym."""
+    """Loads and saves sessions and counts messages per minute, keyed by pseudonym.
+
+    Inside `within(delivery)` (the webhook's turn, `bot.turnstate`) the values come from what
+    the delivery read when it opened — counters counted, session read under the citizen's
+    lock — and a save is kept for the delivery's close, so the turn costs the store no round
+    trip of its own. Outside it (the CLI, the hit test, tests) each call asks the store.
+    """
 
     def __init__(self, state: StateStore, ttl: int) -> None:
         self.state = state
         self.ttl = ttl
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def within(self, delivery: Delivery) -> Iterator[None]:
+        """Serve this thread's session calls from `delivery` for the duration of the block."""
+        self._local.delivery = delivery
+        try:
+            yield
+        finally:
+            self._local.delivery = None
+
+    def _delivery(self, user: str | None = None) -> Delivery | None:
+        delivery: Delivery | None = getattr(self._local, "delivery", None)
+        if delivery is None or (user is not None and delivery.user != user):
+            return None
+        return delivery
 
     def load(self, user: str) -> Session:
-        return Session.from_json(self.state.get_json(SESSION_PREFIX + user))
+        delivery = self._delivery(user)
+        if delivery is None:
+            return Session.from_json(self.state.get_json(SESSION_PREFIX + user))
+        raw = delivery.stored_session()
+        try:
+            return Session.from_json(None if raw is None else json.loads(raw))
+        except ValueError:
+            log.warning("dropping an unreadable session")
+            return Session()
 
     def save(self, user: str, session: Session) -> None:
         """Write the session back; every save restarts its time to live (expiry after silence)."""
-        self.state.set_json(SESSION_PREFIX + user, session.to_json(), self.ttl)
+        delivery = self._delivery(user)
+        if delivery is None:
+            self.state.set_json(SESSION_PREFIX + user, session.to_json(), self.ttl)
+        else:
+            delivery.pending_session = json.dumps(session.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     def clear(self, user: str) -> None:
         self.state.delete(SESSION_PREFIX + user)
@@ -107,10 +151,16 @@ class Sessions:
         """
         if per_minute <= 0:
             return True
+        delivery = self._delivery(user)
+        if delivery is not None and RATE_PREFIX + user in delivery.counts:
+            return delivery.counts[RATE_PREFIX + user] <= per_minute
         return self.state.incr(RATE_PREFIX + user, RATE_WINDOW) <= per_minute
 
     def allow_global(self, per_minute: int) -> bool:
         """Count this message against every citizen's total; False beyond `per_minute` (0: no limit)."""
         if per_minute <= 0:
             return True
+        delivery = self._delivery()
+        if delivery is not None and GLOBAL_RATE_KEY in delivery.counts:
+            return delivery.counts[GLOBAL_RATE_KEY] <= per_minute
         return self.state.incr(GLOBAL_RATE_KEY, RATE_WINDOW) <= per_minute

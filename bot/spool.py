@@ -95,6 +95,11 @@ class Spool:
         return claimed
 
 
+def _datasync(fd: int) -> None:
+    sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+    sync(fd)
+
+
 def _orphaned(path: Path) -> bool:
     """True when no live process holds this journal's lock."""
     try:
@@ -117,14 +122,22 @@ class Journal:
     locked, then renamed, so another process never mistakes a journal being opened for an
     orphan. `pending` counts appended operations not yet written or spooled; at zero the
     file is truncated, so it stays small while the database keeps up.
+
+    Group commit: `append` returns only once its line is on disk, but threads appending at the
+    same time share one `fdatasync` (a sync covers every line written before it started), so
+    four threads answering at once pay about two syncs, not four in a row. `fdatasync` rather
+    than `fsync`: an append needs the data and the file's size on disk, not its mtime.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the file, its position and the counters below
+        self._sync_lock = threading.Lock()  # one sync at a time; the others wait and usually find theirs done
         self._fd: int | None = None
         self._pid = 0
         self._pending = 0
+        self._written = 0  # lines written to this process's journal so far
+        self._synced = 0  # lines known to be on disk
 
     def _open(self) -> int:
         if self._fd is None or self._pid != os.getpid():
@@ -134,16 +147,25 @@ class Journal:
             fd = os.open(opening, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)
             opening.rename(self.directory / f"journal.{name}.jsonl")
-            self._fd, self._pid, self._pending = fd, os.getpid(), 0
+            self._fd, self._pid, self._pending, self._written, self._synced = fd, os.getpid(), 0, 0, 0
         return self._fd
 
     def append(self, op: dict[str, Any]) -> None:
+        """Write one operation and return once it is on disk (see the class docstring)."""
         data = (json.dumps(op, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             fd = self._open()
             os.write(fd, data)
-            os.fsync(fd)
             self._pending += 1
+            self._written += 1
+            ticket = self._written
+        with self._sync_lock:
+            if self._synced >= ticket:  # a sync that started after our write covered it
+                return
+            with self._lock:
+                upto = self._written
+            _datasync(fd)
+            self._synced = max(self._synced, upto)
 
     def done(self, count: int) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -26,8 +27,35 @@ class StateUnavailable(RuntimeError):
     """The backend did not answer in time; callers carry on without state."""
 
 
+@dataclass(frozen=True)
+class TurnKeys:
+    """The keys one delivery of a message reads and writes (see `StateStore.open_turn`)."""
+
+    reply: str  # the message's stored reply (a retry gets it)
+    claim: str  # the message's claim: who is answering it
+    owner: str  # this delivery's token, the value of its claim and of its session lock
+    counters: tuple[str, ...]  # rate-limit counters this message counts in
+    session: str  # the citizen's session
+    lock: str  # the citizen's session lock
+
+
+@dataclass(frozen=True)
+class OpenedTurn:
+    """What one round trip at the start of a delivery found."""
+
+    reply: str | None  # stored reply: this delivery is a retry, answer with it
+    claimed: bool  # this delivery answers the message (False: another delivery is)
+    counts: tuple[int, ...] = ()  # each counter's value after counting this message
+    session: str | None = None  # the session as stored
+    locked: bool = False  # this delivery holds the session lock
+
+
 class StateStore(ABC):
-    """Keys are strings, values are strings; every key carries a time to live in seconds."""
+    """Keys are strings, values are strings; every key carries a time to live in seconds.
+
+    Besides the single-key operations, a delivery's start and end are one call each
+    (`open_turn`, `close_turn`): Redis runs each as one script, one round trip, atomically.
+    """
 
     name = "state"
 
@@ -63,6 +91,23 @@ class StateStore(ABC):
 
     def set_json(self, key: str, value: Any, ttl: int) -> None:
         self.set(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")), ttl)
+
+    @abstractmethod
+    def open_turn(self, keys: TurnKeys, *, claim_ttl: int, counter_ttl: int, lock_ttl: float) -> OpenedTurn:
+        """Start answering a message, atomically: the stored reply if there is one; else claim the
+        message, and if that succeeds count it in `keys.counters`, try the session lock and read
+        the session. A lock held by another delivery leaves `locked` False (the caller waits)."""
+
+    @abstractmethod
+    def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
+                   reply_ttl: int) -> tuple[bool, bool]:
+        """Finish a delivery, atomically: write `session` (None: unchanged) unless another
+        delivery holds the lock now, release the lock if it is ours, store `reply` if no reply
+        is stored yet. Returns (reply stored by this call, session written)."""
+
+    @abstractmethod
+    def lock(self, key: str, owner: str, ttl: float) -> bool:
+        """Take a short lock (`ttl` seconds) if nobody holds it."""
 
 
 class MemoryStore(StateStore):
@@ -114,6 +159,51 @@ class MemoryStore(StateStore):
         with self._lock:
             self._data.pop(key, None)
 
+    def lock(self, key: str, owner: str, ttl: float) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (owner, self._clock() + ttl)
+            return True
+
+    def open_turn(self, keys: TurnKeys, *, claim_ttl: int, counter_ttl: int, lock_ttl: float) -> OpenedTurn:
+        with self._lock:  # the same steps as the Redis script, atomic under the store's lock
+            reply = self._live(keys.reply)
+            if reply is not None:
+                return OpenedTurn(reply=reply, claimed=False)
+            if self._live(keys.claim) is not None:
+                return OpenedTurn(reply=None, claimed=False)
+            self._sweep()
+            now = self._clock()
+            self._data[keys.claim] = (keys.owner, now + claim_ttl)
+            counts = []
+            for counter in keys.counters:
+                current = self._live(counter)
+                value = 1 if current is None else int(current) + 1
+                expires = now + counter_ttl if current is None else self._data[counter][1]
+                self._data[counter] = (str(value), expires)
+                counts.append(value)
+            locked = self._live(keys.lock) is None
+            if locked:
+                self._data[keys.lock] = (keys.owner, now + lock_ttl)
+            return OpenedTurn(reply=None, claimed=True, counts=tuple(counts), session=self._live(keys.session),
+                              locked=locked)
+
+    def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
+                   reply_ttl: int) -> tuple[bool, bool]:
+        with self._lock:
+            now = self._clock()
+            holder = self._live(keys.lock)
+            written = session is not None and holder in (None, keys.owner)
+            if written:
+                self._data[keys.session] = (str(session), now + session_ttl)
+            if holder == keys.owner:
+                del self._data[keys.lock]
+            stored = reply is not None and self._live(keys.reply) is None
+            if stored:
+                self._data[keys.reply] = (str(reply), now + reply_ttl)
+            return stored, written
+
     def clear(self) -> None:
         """Forget everything (replay tools that send unrelated messages with colliding ids)."""
         with self._lock:
@@ -131,8 +221,42 @@ class MemoryStore(StateStore):
             return value
 
 
+# KEYS: reply, claim, session, lock, counters…; ARGV: owner, claim TTL (s), counter TTL (s), lock TTL (ms)
+OPEN_TURN = """
+local reply = redis.call('GET', KEYS[1])
+if reply then return {reply, 0, 0, false} end
+if not redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'NX') then return {false, 0, 0, false} end
+local locked = 0
+if redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[4], 'NX') then locked = 1 end
+local result = {false, 1, locked, redis.call('GET', KEYS[3])}
+for i = 5, #KEYS do
+  result[#result + 1] = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[3], 'NX')
+end
+return result
+"""
+
+# KEYS: session, lock, reply; ARGV: owner, write session?, session, session TTL, store reply?, reply, reply TTL
+CLOSE_TURN = """
+local holder = redis.call('GET', KEYS[2])
+local written = 0
+if ARGV[2] == '1' and (not holder or holder == ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+  written = 1
+end
+if holder == ARGV[1] then redis.call('DEL', KEYS[2]) end
+local stored = 0
+if ARGV[5] == '1' and redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7], 'NX') then stored = 1 end
+return {stored, written}
+"""
+
+
 class RedisStore(StateStore):
-    """Redis with short socket timeouts: a hanging Redis costs a request milliseconds, not seconds."""
+    """Redis with short socket timeouts: a hanging Redis costs a request milliseconds, not seconds.
+
+    A delivery's start and end are Lua scripts (`register_script`: EVALSHA, loaded on first
+    use), so a message costs two round trips instead of one per key.
+    """
 
     name = "redis"
 
@@ -146,6 +270,8 @@ class RedisStore(StateStore):
             health_check_interval=30,
             decode_responses=True,
         )
+        self._open_turn = self.client.register_script(OPEN_TURN)
+        self._close_turn = self.client.register_script(CLOSE_TURN)
 
     def _call(self, method: str, *args: Any) -> Any:
         try:
@@ -180,6 +306,38 @@ class RedisStore(StateStore):
             raise StateUnavailable(str(exc)) from exc
         return int(value)
 
+    def lock(self, key: str, owner: str, ttl: float) -> bool:
+        try:
+            return bool(self.client.set(self.prefix + key, owner, px=max(1, int(ttl * 1000)), nx=True))
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(str(exc)) from exc
+
+    def open_turn(self, keys: TurnKeys, *, claim_ttl: int, counter_ttl: int, lock_ttl: float) -> OpenedTurn:
+        p = self.prefix
+        try:
+            result = self._open_turn(
+                keys=[p + keys.reply, p + keys.claim, p + keys.session, p + keys.lock, *(p + c for c in keys.counters)],
+                args=[keys.owner, max(1, int(claim_ttl)), max(1, int(counter_ttl)), max(1, int(lock_ttl * 1000))],
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(str(exc)) from exc
+        reply, claimed, locked, session, *counts = result
+        return OpenedTurn(reply=reply, claimed=bool(claimed), counts=tuple(int(c) for c in counts), session=session,
+                          locked=bool(locked))
+
+    def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
+                   reply_ttl: int) -> tuple[bool, bool]:
+        p = self.prefix
+        try:
+            stored, written = self._close_turn(
+                keys=[p + keys.session, p + keys.lock, p + keys.reply],
+                args=[keys.owner, "0" if session is None else "1", session or "", max(1, int(session_ttl)),
+                      "0" if reply is None else "1", reply or "", max(1, int(reply_ttl))],
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(str(exc)) from exc
+        return bool(stored), bool(written)
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
@@ -212,11 +370,14 @@ class ResilientStore(StateStore):
         try:
             return getattr(self.backend, method)(*args)
         except StateUnavailable as exc:
-            count_error(self.name)
-            if self._down_until == 0.0 or self.available:
-                log.warning("state store %s unavailable, answering without it: %s", self.name, exc)
-            self._down_until = self._clock() + self.retry_after
+            self._went_down(exc)
             return fallback
+
+    def _went_down(self, exc: StateUnavailable) -> None:
+        count_error(self.name)
+        if self._down_until == 0.0 or self.available:
+            log.warning("state store %s unavailable, answering without it: %s", self.name, exc)
+        self._down_until = self._clock() + self.retry_after
 
     def get(self, key: str) -> str | None:
         return self._run("get", None, key)
@@ -232,6 +393,31 @@ class ResilientStore(StateStore):
 
     def incr(self, key: str, ttl: int) -> int:
         return self._run("incr", 0, key, ttl)
+
+    def lock(self, key: str, owner: str, ttl: float) -> bool:
+        return self._run("lock", True, key, owner, ttl)  # no store, no session to protect
+
+    def open_turn(self, keys: TurnKeys, *, claim_ttl: int, counter_ttl: int, lock_ttl: float) -> OpenedTurn:
+        # Down: claimed (as `add`), counters at 0 (as `incr`), no session, nothing to lock.
+        fallback = OpenedTurn(reply=None, claimed=True, counts=(0,) * len(keys.counters), session=None, locked=True)
+        if not self.available:
+            return fallback
+        try:
+            return self.backend.open_turn(keys, claim_ttl=claim_ttl, counter_ttl=counter_ttl, lock_ttl=lock_ttl)
+        except StateUnavailable as exc:
+            self._went_down(exc)
+            return fallback
+
+    def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
+                   reply_ttl: int) -> tuple[bool, bool]:
+        if not self.available:
+            return reply is not None, False
+        try:
+            return self.backend.close_turn(keys, session=session, session_ttl=session_ttl, reply=reply,
+                                           reply_ttl=reply_ttl)
+        except StateUnavailable as exc:
+            self._went_down(exc)
+            return reply is not None, False
 
     def ping(self) -> bool:
         return self.backend.ping()

@@ -24,6 +24,7 @@ from bot.push import LatePush
 from bot.retries import RENEW_EVERY, RetryFolding
 from bot.runtime import Runtime, get_runtime
 from bot.turn import ReplyKind, Turn
+from bot.turnstate import Delivery, TurnState
 from bot.wechat import (
     SUCCESS,
     Message,
@@ -74,6 +75,7 @@ class Webhook:
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="turn")
         self.late = LatePush(runtime.wechat_api) if runtime.wechat_api is not None else None
         self.folding = RetryFolding(runtime.state, settings.user_hash_secret)
+        self.turns = TurnState(runtime.state, self.folding, settings)
 
     # -- inbound ------------------------------------------------------------------------------
 
@@ -104,27 +106,25 @@ class Webhook:
     def answer(self, message: Message, started: float) -> str:
         """The reply XML for this message: the stored one for a retry, else a fresh answer."""
         folding = self.folding
-        key = folding.key(message.dedupe_key)
         deadline = started + self.runtime.settings.reply_deadline
-        cached = folding.reply(key)
-        if cached is not None:
+        delivery = self.turns.open(message)  # one round trip: stored reply, or claim + counters + session
+        if delivery.reply is not None:
             log.info("retry of %s answered from the stored reply", message.msg_type)
-            return cached
-        owned = folding.claim(key)
-        while not owned:
+            return delivery.reply
+        while not delivery.claimed:
             # Another delivery is answering right now: wait for its reply, or for its claim to
             # lapse (its worker died) and answer in its place.
             if time.monotonic() >= deadline:
                 log.warning("retry arrived while the first delivery is still being answered; sent the busy reply")
                 return render(TextReply(wording.BUSY), message, int(time.time()))
             time.sleep(POLL_INTERVAL)
-            cached = folding.reply(key)
-            if cached is not None:
-                return cached
-            owned = folding.claim(key)
-            if owned:
+            delivery = self.turns.open(message)
+            if delivery.reply is not None:
+                return delivery.reply
+            if delivery.claimed:
                 log.warning("the delivery that claimed this message stopped; this retry answers it")
-        future = self.pool.submit(self._turn_and_store, app_ctx.app, message, key, started)
+        key = delivery.key
+        future = self.pool.submit(self._turn_and_store, app_ctx.app, message, delivery, started)
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -152,19 +152,26 @@ class Webhook:
         if turn.reply is not None and self.late.send(message.from_user, turn.reply):
             log.info("late answer pushed through the customer-service API")
 
-    def _turn_and_store(self, app: Flask, message: Message, key: str, started: float) -> tuple[str, Turn]:
-        with app.app_context():
-            try:
-                turn = self.runtime.conversation.respond(message)
-            except Exception:
-                log.exception("conversation failed for a %s message", message.msg_type)
-                turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind=ReplyKind.ERROR)
-            xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
-            # Logged before the reply can go out; add, not set: if the deadline already sent the
-            # busy reply, that stays what retries get.
-            self._log_turn(message, turn, started, None if turn.reply is None else sent_text(turn.reply))
-            self.folding.store_reply(key, xml)
-            return xml, turn
+    def _turn_and_store(self, app: Flask, message: Message, delivery: Delivery,
+                        started: float) -> tuple[str, Turn]:
+        xml: str | None = None
+        try:
+            with app.app_context():
+                conversation = self.runtime.conversation
+                try:
+                    with conversation.sessions.within(delivery):
+                        turn = conversation.respond(message)
+                except Exception:
+                    log.exception("conversation failed for a %s message", message.msg_type)
+                    turn = Turn(reply=TextReply(wording.INTERNAL_ERROR), kind=ReplyKind.ERROR)
+                xml = SUCCESS if turn.reply is None else render(turn.reply, message, int(time.time()))
+                # Logged before the reply can go out (the journal is fsync'd).
+                self._log_turn(message, turn, started, None if turn.reply is None else sent_text(turn.reply))
+                return xml, turn
+        finally:
+            # One round trip: the session saved, the citizen's lock released, the reply kept for
+            # retries — stored only if none is yet: a busy reply already sent stays what they get.
+            self.turns.close(delivery, xml)
 
     def _log_busy(self, message: Message, started: float, busy_text: str) -> None:
         """Log the question as given the busy reply, before that reply goes out.

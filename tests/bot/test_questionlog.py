@@ -346,3 +346,31 @@ def test_a_live_process_journal_is_not_taken_for_an_orphan(tmp_path: Path) -> No
         stalled.release.set()
         alive.flush()
     assert len(rows(stalled)) == 1
+
+
+def test_threads_appending_to_the_journal_at_once_share_a_sync_and_every_line_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import spool
+    from bot.spool import Journal
+
+    journal = Journal(tmp_path)
+    threads_count = 8
+    syncs: list[int] = []
+
+    def slow_first_sync(fd: int) -> None:
+        syncs.append(fd)
+        while len(syncs) == 1 and journal._written < threads_count:  # the others write meanwhile
+            threading.Event().wait(0.005)
+        os.fsync(fd)
+
+    monkeypatch.setattr(spool, "_datasync", slow_first_sync)
+    threads = [threading.Thread(target=journal.append, args=({"op": "insert", "n": n},))
+               for n in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (path,) = tmp_path.glob("journal.*.jsonl")
+    lines = [json.loads(line)["n"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert (sorted(lines), len(syncs)) == (list(range(threads_count)), 2)
