@@ -1,7 +1,7 @@
 """Throughput, latency and memory under load, against the framework floor in the same run.
 
-    python -m bench.load [--sizes 2081 20810] [--duration 15] [--connections 16] [--workers 2]
-                         [--apps echo naive project] [--profile DIR]
+    python -m bench.load [--sizes 2081 20810] [--rounds 3] [--duration 5] [--connections 16]
+                         [--workers 2] [--apps echo naive project] [--profile DIR]
 
 Per knowledge-base size (the shared FAQ bank; ×10 with a district prefix per copy for 20,810)
 it imports the bank into a fresh PostgreSQL schema and starts, one after the other under the
@@ -20,9 +20,14 @@ wrk (Debian's package) drives each with the same signed text messages: 100 quest
 shared development questions) from 500 citizens, each request with its own MsgId, nonce and
 signature, cycled by a Lua script from a table generated here (wrk cannot compute SHA-1). It
 prints requests/s, p50/p99 latency and the PSS of master + workers after the run, side by side,
-and the ratios. The machine's other load makes every figure noisy; ratios in one run are the
-stable ones.
+and the ratios. All apps run at once and are measured in alternating rounds (echo, naive,
+project, echo, …; `--rounds` × `--duration` s each), so a change in the machine's other load
+hits every app alike; the figures are the rounds' medians and each ratio is the median of the
+per-round ratios. Every absolute figure is noisy on a shared machine; the ratios are the stable
+ones.
 
+`--baseline DIR` also measures another checkout of the project (a `git worktree` of main, say)
+in the same rounds, for a before/after ratio that the machine's load does not skew.
 `--profile DIR` samples the project's workers with py-spy (not a project dependency: `pip
 install py-spy`) during the measured run and prints where a message's time goes
 (`bench.stages`), keeping the raw stacks in DIR.
@@ -37,6 +42,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +50,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,7 +129,8 @@ function done(summary, latency, requests)
 end
 '''
 
-PREGENERATED = 40_000  # warm-up: 2 threads x 5,000 from 0; measured run: 2 threads x 15,000 from 10,000
+PREGENERATED = 40_000  # warm-up: 2 wrk threads x 2,500 lines; then each round its own lines
+MAX_ROUNDS = 5
 
 
 def signed_requests(questions: list[str], count: int, path: Path) -> None:
@@ -153,13 +161,14 @@ keepalive = 2
 '''
 
 
-def serve(name: str, target: str, env: dict[str, str], workers: int, folder: Path, config: Path) -> Instance:
+def serve(name: str, target: str, env: dict[str, str], workers: int, folder: Path, config: Path,
+          cwd: Path = ROOT) -> Instance:
     port = free_port()
     log = folder / f"{name}.log"
     env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": "4"}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(config), "--access-logfile", "/dev/null", target],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     instance = Instance(name, port, process, log)
     end = time.monotonic() + 900  # gunicorn listens once the preloaded app (and its index) is built
@@ -185,18 +194,33 @@ def stop(instance: Instance) -> None:
             os.killpg(instance.process.pid, signal.SIGKILL)
 
 
-def drive(instance: Instance, script: Path, duration: int, connections: int,
-          profile: Path | None = None) -> dict[str, float]:
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", "-s", str(script), instance.url(""), "--", "0", "5000"],
-                   capture_output=True, text=True, check=False)  # warm-up
+WARM_UP = (0, 2_500)  # (first line, lines per wrk thread)
+
+
+def round_slice(number: int) -> tuple[int, int]:
+    """Round `number`'s lines of the request table: fresh MsgIds each round (a repeated MsgId
+    would be a WeChat retry, answered from the stored reply)."""
+    per_thread = (PREGENERATED - 2 * WARM_UP[1]) // (2 * MAX_ROUNDS)
+    return 2 * WARM_UP[1] + number * 2 * per_thread, per_thread
+
+
+def wrk(instance: Instance, script: Path, seconds: int, connections: int, lines: tuple[int, int]) -> str:
+    first, per_thread = lines
+    return subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+                           instance.url(""), "--", str(first), str(per_thread)],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def measure(instance: Instance, script: Path, args: argparse.Namespace, number: int,
+            profile: Path | None = None) -> dict[str, float]:
+    """One measured round against one app (optionally sampled by py-spy)."""
     spy = None
-    if profile is not None:  # samples the master and its workers during the measured run
+    if profile is not None:
         # --gil: only samples holding the GIL, i.e. CPU time (a thread waiting on Redis is not work)
         spy = subprocess.Popen(["py-spy", "record", "-s", "-p", str(instance.process.pid), "-f", "raw", "--nolineno",
-                                "--gil", "--nonblocking", "-d", str(duration), "-o", str(profile)],
+                                "--gil", "--nonblocking", "-d", str(args.duration), "-o", str(profile)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
-                          instance.url(""), "--", "10000", "15000"], capture_output=True, text=True, check=True).stdout
+    out = wrk(instance, script, args.duration, args.connections, round_slice(number))
     if spy is not None:
         spy.wait(60)
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", out)
@@ -205,7 +229,7 @@ def drive(instance: Instance, script: Path, duration: int, connections: int,
     total, micros, p50, p99, errors = match.groups()
     # wrk reports durations in microseconds
     return {"rps": int(total) / (int(micros) / 1e6), "p50": float(p50) / 1e6, "p99": float(p99) / 1e6,
-            "errors": int(errors), "pss": instance.pss_mb()}
+            "errors": int(errors)}
 
 
 @contextlib.contextmanager
@@ -244,54 +268,78 @@ def run_size(size: int, args: argparse.Namespace, tmp: Path, script: Path) -> No
                "LOG_LEVEL": "WARNING", "ZWGK_ENV": "development", "WECHAT_MAX_SKEW": "0",
                "NAIVE_ROWS": str(rows), "PYTHONPATH": f"{tmp}:{ROOT}"}
         targets = {"echo": ("echo_app:app", tmp / "plain_gunicorn.py"),
-                   "naive": ("naive_app:app", tmp / "plain_gunicorn.py"),
-                   "project": (f"bot:create_app(instance_path={str(tmp / prefix.strip(':'))!r})",
-                               ROOT / "gunicorn.conf.py")}
-        results = {}
-        for name in args.apps:
-            target, config = targets[name]
-            folder = tmp / f"{size}-{name}"
-            folder.mkdir()
-            run_env = dict(env)
-            if name == "project":
-                run_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
-            profile = None
-            if name == "project" and args.profile is not None:
-                args.profile.mkdir(parents=True, exist_ok=True)
-                profile = args.profile / f"project-{size}.txt"
-            instance = serve(name, target, run_env, args.workers, folder, config)
-            try:
-                results[name] = drive(instance, script, args.duration, args.connections, profile)
-            finally:
+                   "naive": ("naive_app:app", tmp / "plain_gunicorn.py")}
+        for name, tree in (("project", ROOT), ("baseline", args.baseline)):
+            if tree is not None:  # each on its own instance folder and Redis keys, the same database
+                instance_path = tmp / f"{prefix.strip(':')}-{name}"
+                targets[name] = (f"bot:create_app(instance_path={str(instance_path)!r})", tree / "gunicorn.conf.py")
+        apps = [*args.apps, *(["baseline"] if args.baseline is not None else [])]
+        instances: dict[str, Instance] = {}
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in apps}
+        try:
+            for name in apps:  # all up at once, so the rounds can alternate between them
+                target, config = targets[name]
+                folder = tmp / f"{size}-{name}"
+                folder.mkdir()
+                run_env, cwd = dict(env), ROOT
+                if name in ("project", "baseline"):
+                    run_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
+                    run_env["REDIS_KEY_PREFIX"] = f"{prefix}{name}:"
+                if name == "baseline":
+                    cwd = args.baseline
+                    run_env["PYTHONPATH"] = f"{tmp}:{args.baseline}"
+                instances[name] = serve(name, target, run_env, args.workers, folder, config, cwd)
+            for instance in instances.values():
+                wrk(instance, script, 3, args.connections, WARM_UP)
+            for number in range(args.rounds):
+                for name, instance in instances.items():
+                    profile = None
+                    if name == "project" and args.profile is not None:
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        profile = args.profile / f"project-{size}-{number}.txt"
+                    rounds[name].append(measure(instance, script, args, number, profile))
+            pss = {name: instance.pss_mb() for name, instance in instances.items()}
+        finally:
+            for instance in instances.values():
                 stop(instance)
-    report(size, args, results)
+    report(size, args, rounds, pss)
 
 
-def report(size: int, args: argparse.Namespace, results: dict[str, dict[str, float]]) -> None:
+def report(size: int, args: argparse.Namespace, rounds: dict[str, list[dict[str, float]]],
+           pss: dict[str, float]) -> None:
     print(f"\n{size} entries, {args.workers} workers × 4 threads, {args.connections} connections, "
-          f"{args.duration} s per app")
+          f"{args.rounds} alternating rounds of {args.duration} s per app (medians)")
     print(f"  {'app':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'PSS MB':>8}")
-    for name, r in results.items():
-        print(f"  {name:<10} {r['rps']:>9.0f} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
-              f"{r['errors']:>7} {r['pss']:>8.0f}")
-    project, echo, naive = results.get("project"), results.get("echo"), results.get("naive")
-    if project and echo:
-        print(f"  project / echo throughput: {project['rps'] / echo['rps']:.2f}×  (target ≥ 0.5× at 20,810)")
-    if project and naive:
-        print(f"  project / naive throughput: {project['rps'] / naive['rps']:.1f}×")
-    if args.profile is not None and (args.profile / f"project-{size}.txt").exists():
-        print_breakdown(breakdown(args.profile / f"project-{size}.txt"))
+    for name, results in rounds.items():
+        print(f"  {name:<10} {_median(results, 'rps'):>9.0f} {_median(results, 'p50') * 1000:>8.1f} "
+              f"{_median(results, 'p99') * 1000:>8.1f} {sum(r['errors'] for r in results):>7.0f} {pss[name]:>8.0f}")
+    for other, note in (("echo", "  (target ≥ 0.5× at 20,810)"), ("naive", ""), ("baseline", "")):
+        if "project" in rounds and other in rounds:
+            ratios = [p["rps"] / o["rps"] for p, o in zip(rounds["project"], rounds[other], strict=True)]
+            shown = ", ".join(f"{r:.2f}" for r in ratios)
+            print(f"  project / {other} throughput: {statistics.median(ratios):.2f}× (rounds: {shown}){note}")
+    if args.profile is not None:
+        files = sorted(args.profile.glob(f"project-{size}-*.txt"))
+        if files:
+            print_breakdown(sum((breakdown(f) for f in files), Counter()))
+
+
+def _median(results: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in results)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sizes", type=int, nargs="+", default=[2081, 20810])
-    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per app per round")
+    parser.add_argument("--rounds", type=int, default=3, choices=range(1, MAX_ROUNDS + 1))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--apps", nargs="+", choices=APPS, default=list(APPS))
     parser.add_argument("--profile", type=Path, help="sample the project with py-spy; raw stacks kept here")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this project, measured as 'baseline' "
+                        "in the same rounds (e.g. a `git worktree` of main) for a before/after ratio")
     parser.add_argument("--redis", default=REDIS)
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)

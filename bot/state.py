@@ -1,7 +1,7 @@
 """Short-lived state: conversation sessions, retry dedupe and rate-limit counters.
 
-One small interface with two backends. Redis is for production (shared by every worker
-process); the in-process store is the zero-setup default for one process. Neither is allowed
+One small interface with two backends. Redis (`bot.redis_state`) is for production (shared
+by every worker process); the in-process store is the zero-setup default for one process. Neither is allowed
 to take the bot down: `ResilientStore` turns a Redis outage into "no memory" (reads miss,
 writes are dropped) and tries Redis again by itself after a short pause.
 """
@@ -15,8 +15,6 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
-
-import redis
 
 from bot.metrics import count_error
 
@@ -221,130 +219,6 @@ class MemoryStore(StateStore):
             return value
 
 
-# KEYS: reply, claim, session, lock, counters…; ARGV: owner, claim TTL (s), counter TTL (s), lock TTL (ms)
-OPEN_TURN = """
-local reply = redis.call('GET', KEYS[1])
-if reply then return {reply, 0, 0, false} end
-if not redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'NX') then return {false, 0, 0, false} end
-local locked = 0
-if redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[4], 'NX') then locked = 1 end
-local result = {false, 1, locked, redis.call('GET', KEYS[3])}
-for i = 5, #KEYS do
-  result[#result + 1] = redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[3], 'NX')
-end
-return result
-"""
-
-# KEYS: session, lock, reply; ARGV: owner, write session?, session, session TTL, store reply?, reply, reply TTL
-CLOSE_TURN = """
-local holder = redis.call('GET', KEYS[2])
-local written = 0
-if ARGV[2] == '1' and (not holder or holder == ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-  written = 1
-end
-if holder == ARGV[1] then redis.call('DEL', KEYS[2]) end
-local stored = 0
-if ARGV[5] == '1' and redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7], 'NX') then stored = 1 end
-return {stored, written}
-"""
-
-
-class RedisStore(StateStore):
-    """Redis with short socket timeouts: a hanging Redis costs a request milliseconds, not seconds.
-
-    A delivery's start and end are Lua scripts (`register_script`: EVALSHA, loaded on first
-    use), so a message costs two round trips instead of one per key.
-    """
-
-    name = "redis"
-
-    def __init__(self, url: str, *, timeout: float = 0.5, prefix: str = "zwgk:") -> None:
-        self.prefix = prefix
-        self.client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry_on_timeout=False,
-            health_check_interval=30,
-            decode_responses=True,
-        )
-        self._open_turn = self.client.register_script(OPEN_TURN)
-        self._close_turn = self.client.register_script(CLOSE_TURN)
-
-    def _call(self, method: str, *args: Any) -> Any:
-        try:
-            return getattr(self.client, method)(*args)
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-
-    def get(self, key: str) -> str | None:
-        return self._call("get", self.prefix + key)
-
-    def set(self, key: str, value: str, ttl: int) -> None:
-        self._call("set", self.prefix + key, value, max(1, int(ttl)))
-
-    def add(self, key: str, value: str, ttl: int) -> bool:
-        try:
-            result = self.client.set(self.prefix + key, value, ex=max(1, int(ttl)), nx=True)
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-        return bool(result)
-
-    def delete(self, key: str) -> None:
-        self._call("delete", self.prefix + key)
-
-    def incr(self, key: str, ttl: int) -> int:
-        full = self.prefix + key
-        try:
-            pipe = self.client.pipeline()
-            pipe.incr(full)
-            pipe.expire(full, max(1, int(ttl)), nx=True)
-            value, _ = pipe.execute()
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-        return int(value)
-
-    def lock(self, key: str, owner: str, ttl: float) -> bool:
-        try:
-            return bool(self.client.set(self.prefix + key, owner, px=max(1, int(ttl * 1000)), nx=True))
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-
-    def open_turn(self, keys: TurnKeys, *, claim_ttl: int, counter_ttl: int, lock_ttl: float) -> OpenedTurn:
-        p = self.prefix
-        try:
-            result = self._open_turn(
-                keys=[p + keys.reply, p + keys.claim, p + keys.session, p + keys.lock, *(p + c for c in keys.counters)],
-                args=[keys.owner, max(1, int(claim_ttl)), max(1, int(counter_ttl)), max(1, int(lock_ttl * 1000))],
-            )
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-        reply, claimed, locked, session, *counts = result
-        return OpenedTurn(reply=reply, claimed=bool(claimed), counts=tuple(int(c) for c in counts), session=session,
-                          locked=bool(locked))
-
-    def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
-                   reply_ttl: int) -> tuple[bool, bool]:
-        p = self.prefix
-        try:
-            stored, written = self._close_turn(
-                keys=[p + keys.session, p + keys.lock, p + keys.reply],
-                args=[keys.owner, "0" if session is None else "1", session or "", max(1, int(session_ttl)),
-                      "0" if reply is None else "1", reply or "", max(1, int(reply_ttl))],
-            )
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(str(exc)) from exc
-        return bool(stored), bool(written)
-
-    def ping(self) -> bool:
-        try:
-            return bool(self.client.ping())
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            return False
-
-
 class ResilientStore(StateStore):
     """Wraps a backend so that its outage degrades the bot instead of failing requests.
 
@@ -429,5 +303,7 @@ def make_store(redis_url: str | None, *, timeout: float = 0.5, prefix: str = "zw
     A server started without Redis warns once (bot.startup); building one here stays silent.
     """
     if redis_url:
+        from bot.redis_state import RedisStore  # it builds on this module's interface
+
         return ResilientStore(RedisStore(redis_url, timeout=timeout, prefix=prefix))
     return ResilientStore(MemoryStore())

@@ -18,8 +18,9 @@ from bot import wording
 from bot.config import Township
 from bot.conversation import Conversation, command_form, parse_choice
 from bot.privacy import pseudonymise
+from bot.redis_state import RedisStore
 from bot.runtime import Runtime, get_runtime
-from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore
+from bot.state import MemoryStore, ResilientStore, StateStore
 from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply

@@ -8,8 +8,8 @@ import redis
 from flask import Flask
 
 from bot.privacy import pseudonymise
+from bot.redis_state import RedisStore
 from bot.runtime import get_runtime
-from bot.state import RedisStore
 from tests.support import DIBAO, OTHER, add_knowledge, ask, event_xml, post
 
 OPENID = "oWx7Kz_citizen_Zhang3_9QmP"

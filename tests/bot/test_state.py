@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from bot.state import MemoryStore, RedisStore, ResilientStore, StateStore, make_store
+from bot.redis_state import RedisStore
+from bot.state import MemoryStore, ResilientStore, StateStore, make_store
 from tests.support import FakeClock
 
 

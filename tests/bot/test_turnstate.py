@@ -13,9 +13,10 @@ from flask import Flask
 
 from bot import compose
 from bot.privacy import pseudonymise
+from bot.redis_state import RedisStore
 from bot.runtime import get_runtime
 from bot.session import Session
-from bot.state import MemoryStore, OpenedTurn, RedisStore, StateStore, TurnKeys
+from bot.state import MemoryStore, OpenedTurn, StateStore, TurnKeys
 from bot.turn import ReplyKind, Turn
 from tests.support import add_knowledge, post, reply_fields, text_xml
 
@@ -103,7 +104,7 @@ def appending(app: Flask, pause: float) -> None:
         session.topic = (session.topic or "") + text
         return Turn(compose.text_reply("好的"), kind=ReplyKind.THANKS)
 
-    conversation._stateful = stateful  # type: ignore[method-assign]
+    conversation._stateful = stateful  # type: ignore[method-assign,assignment]
 
 
 def stored_topic(app: Flask, user: str) -> str:

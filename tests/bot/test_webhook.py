@@ -17,9 +17,9 @@ from wechatpy.crypto import WeChatCrypto
 from bot import retries, wording
 from bot import webhook as webhook_module
 from bot.questionlog_table import QuestionLogRow as QuestionLog
+from bot.redis_state import RedisStore
 from bot.retries import RetryFolding
 from bot.runtime import get_runtime
-from bot.state import RedisStore
 from bot.turn import ReplyKind, Turn
 from bot.wechat import Message, TextReply, msg_signature, parse_message
 from tests.conftest import AES_KEY, APPID, TOKEN
