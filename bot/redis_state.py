@@ -42,6 +42,13 @@ if ARGV[5] == '1' and redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7], 'NX') t
 return {stored, written}
 """
 
+# KEYS: claim, lock; ARGV: owner, claim TTL (s), lock TTL (ms)
+RENEW_TURN = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return 1
+"""
+
 
 class RedisStore(StateStore):
     """Redis with short socket timeouts: a hanging Redis costs a request milliseconds, not seconds.
@@ -64,6 +71,7 @@ class RedisStore(StateStore):
         )
         self._open_turn = self.client.register_script(OPEN_TURN)
         self._close_turn = self.client.register_script(CLOSE_TURN)
+        self._renew_turn = self.client.register_script(RENEW_TURN)
 
     def _call(self, method: str, *args: Any) -> Any:
         try:
@@ -116,6 +124,13 @@ class RedisStore(StateStore):
         reply, claimed, locked, session, *counts = result
         return OpenedTurn(reply=reply, claimed=bool(claimed), counts=tuple(int(c) for c in counts), session=session,
                           locked=bool(locked))
+
+    def renew_turn(self, keys: TurnKeys, *, claim_ttl: int, lock_ttl: float) -> None:
+        try:
+            self._renew_turn(keys=[self.prefix + keys.claim, self.prefix + keys.lock],
+                             args=[keys.owner, max(1, int(claim_ttl)), max(1, int(lock_ttl * 1000))])
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(str(exc)) from exc
 
     def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
                    reply_ttl: int) -> tuple[bool, bool]:

@@ -107,6 +107,10 @@ class StateStore(ABC):
     def lock(self, key: str, owner: str, ttl: float) -> bool:
         """Take a short lock (`ttl` seconds) if nobody holds it."""
 
+    @abstractmethod
+    def renew_turn(self, keys: TurnKeys, *, claim_ttl: int, lock_ttl: float) -> None:
+        """A delivery still at work: its claim lives on, and its session lock if it holds it."""
+
 
 class MemoryStore(StateStore):
     """Thread-safe dict with expiry: right for one process, wrong for several (no sharing)."""
@@ -186,6 +190,13 @@ class MemoryStore(StateStore):
                 self._data[keys.lock] = (keys.owner, now + lock_ttl)
             return OpenedTurn(reply=None, claimed=True, counts=tuple(counts), session=self._live(keys.session),
                               locked=locked)
+
+    def renew_turn(self, keys: TurnKeys, *, claim_ttl: int, lock_ttl: float) -> None:
+        with self._lock:
+            now = self._clock()
+            self._data[keys.claim] = (keys.owner, now + claim_ttl)
+            if self._live(keys.lock) == keys.owner:
+                self._data[keys.lock] = (keys.owner, now + lock_ttl)
 
     def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
                    reply_ttl: int) -> tuple[bool, bool]:
@@ -281,6 +292,14 @@ class ResilientStore(StateStore):
         except StateUnavailable as exc:
             self._went_down(exc)
             return fallback
+
+    def renew_turn(self, keys: TurnKeys, *, claim_ttl: int, lock_ttl: float) -> None:
+        if not self.available:
+            return
+        try:
+            self.backend.renew_turn(keys, claim_ttl=claim_ttl, lock_ttl=lock_ttl)
+        except StateUnavailable as exc:
+            self._went_down(exc)
 
     def close_turn(self, keys: TurnKeys, *, session: str | None, session_ttl: int, reply: str | None,
                    reply_ttl: int) -> tuple[bool, bool]:

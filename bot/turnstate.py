@@ -11,11 +11,12 @@ session lock and reads the session; the conversation then reads those values thr
 
 The session lock makes a citizen's turns take turns: two messages of the same citizen that
 arrive together are answered one after the other, each reading the session the other wrote,
-so neither update is lost. The lock lives `LOCK_TTL` seconds, long enough for any turn
-(the reply deadline is 4.5 s and a late turn still finishes its work), and is released at
-the turn's end; a message finding it taken waits for it up to `LOCK_WAIT`, then goes ahead,
-and its session write is then skipped if the other turn still holds the lock (losing its own
-update rather than overwriting a newer one).
+so neither update is lost. The lock is released at the turn's end; it lives `LOCK_TTL`
+seconds and is renewed with the message's claim while the turn runs (`renew`), so a killed
+worker's lock lapses as soon as its claim and WeChat's retry is not kept waiting. A message
+finding it taken waits for it up to `LOCK_WAIT`, then goes ahead, and its session write is
+then skipped if the other turn still holds the lock (losing its own update rather than
+overwriting a newer one).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from bot.wechat.messages import Message
 log = logging.getLogger(__name__)
 
 LOCK_PREFIX = "session-lock:"
-LOCK_TTL = 10.0  # seconds; released at the turn's end, this only bounds a killed worker's lock
+LOCK_TTL = 3.0  # seconds; renewed with the claim while the turn runs, so a killed worker's lapses as soon
 LOCK_WAIT = 5.0  # seconds a message waits for the same citizen's previous turn
 LOCK_POLL = 0.01
 
@@ -103,6 +104,10 @@ class TurnState:
         return Delivery(state=self.state, key=key, user=user, keys=keys, reply=reply,
                         claimed=opened.claimed and reply is None, counts=counts, session=opened.session,
                         locked=opened.locked)
+
+    def renew(self, delivery: Delivery) -> None:
+        """Still answering: keep the claim (and the session lock, if held) alive."""
+        self.state.renew_turn(delivery.keys, claim_ttl=retries.CLAIM_TTL, lock_ttl=LOCK_TTL)
 
     def close(self, delivery: Delivery, reply_xml: str | None) -> bool:
         """End a delivery: write its session, release its lock, keep its reply for retries.

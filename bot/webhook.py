@@ -131,7 +131,7 @@ class Webhook:
                 return future.result(timeout=max(0.05, min(RENEW_EVERY, remaining)))[0]
             except concurrent.futures.TimeoutError:
                 if remaining > RENEW_EVERY:
-                    folding.renew(key)  # still alive and working: keep the claim
+                    self.turns.renew(delivery)  # still alive and working: keep the claim and the lock
                     continue
             log.warning("no answer within %.1f s; sent the busy reply", self.runtime.settings.reply_deadline)
             busy_text = wording.BUSY if self.late is None else wording.BUSY_PUSHED

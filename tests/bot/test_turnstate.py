@@ -88,6 +88,17 @@ def test_a_close_without_the_lock_never_overwrites_the_holders_session(store: St
     assert store.get("session:u1") == '{"topic": "新"}'
 
 
+def test_a_dead_deliverys_lock_lapses_and_a_live_one_keeps_it_by_renewing(store: StateStore) -> None:
+    dead, live, later = keys("m1", "dead"), keys("m2", "live"), keys("m3", "later")
+    store.open_turn(dead, claim_ttl=1, counter_ttl=60, lock_ttl=0.2)  # its worker is killed: no close
+    time.sleep(0.4)
+    assert store.open_turn(live, claim_ttl=1, counter_ttl=60, lock_ttl=0.3).locked is True
+    for _ in range(3):  # alive past its lifetime, renewing like the webhook does
+        time.sleep(0.15)
+        store.renew_turn(live, claim_ttl=1, lock_ttl=0.3)
+    assert store.open_turn(later, claim_ttl=1, counter_ttl=60, lock_ttl=0.3).locked is False
+
+
 # -- through the webhook ---------------------------------------------------------------------
 
 
