@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import json
 import logging
 import os
@@ -87,6 +88,14 @@ class OpHandler(Protocol):
     def apply(self, session: Session, ops: list[dict[str, Any]]) -> None: ...
 
     def applied(self) -> None: ...
+
+
+@functools.lru_cache(maxsize=1024)
+def _masked_reply(reply_text: str) -> str:
+    """A reply as logged, masked. Cached: replies are mostly knowledge-base answers, and the
+    popular entries are sent over and over, while masking a 300-character answer costs about
+    as much as the search that found it. (Questions are not cached: each is the citizen's own.)"""
+    return mask_personal_data(reply_text)[:MAX_REPLY_CHARS]
 
 
 class QuestionLog:
@@ -181,7 +190,7 @@ class QuestionLog:
             "answered": bool(answered),
             "reply_kind": (reply_kind or "")[:max_chars(LogRow.reply_kind)],
             "latency_ms": round(float(latency_ms), 1),
-            "reply_text": mask_personal_data(reply_text)[:MAX_REPLY_CHARS] if reply_text else None,
+            "reply_text": _masked_reply(reply_text) if reply_text else None,
         }
 
     def _submit(self, op: dict[str, Any]) -> None:
