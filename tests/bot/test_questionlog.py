@@ -373,4 +373,5 @@ def test_threads_appending_to_the_journal_at_once_share_a_sync_and_every_line_is
         thread.join()
     (path,) = tmp_path.glob("journal.*.jsonl")
     lines = [json.loads(line)["n"] for line in path.read_text(encoding="utf-8").splitlines()]
-    assert (sorted(lines), len(syncs)) == (list(range(threads_count)), 2)
+    assert sorted(lines) == list(range(threads_count))
+    assert len(syncs) < threads_count, syncs  # 2 when every thread writes during the first sync
