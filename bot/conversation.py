@@ -277,7 +277,7 @@ class Conversation:
                             result=decision.result, answered=False, decision=decision)
             related_topics = [] if decision.hits else self._related(list(decision.terms))
             first = decision.hits[0].doc if decision.hits else None
-            excerpt = item_reply.related_excerpt(self.kb, first, decision.terms) if first else None
+            excerpt = item_reply.related_excerpt(self.kb, first, decision.terms, question=asked) if first else None
             reply = compose.not_found_reply(self.township, related_topics, numbered, excerpt)
             if did_you_mean:
                 reply = compose.with_note(reply, wording.DID_YOU_MEAN.format(words=did_you_mean))
@@ -286,7 +286,7 @@ class Conversation:
         assert decision.result is not None
         if decision.kind is DecisionKind.ANSWER:
             self._remember_answer(session, self._message_key(message), decision.hits[0].doc)
-            answer, kind = self._answer(decision.hits[0].doc, decision.result.terms)
+            answer, kind = self._answer(decision.hits[0].doc, decision.result.terms, asked)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                   learnable=not menu and not decision.follow_up)
@@ -295,11 +295,14 @@ class Conversation:
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
-    def _answer(self, doc: Document, terms: tuple[str, ...] | list[str]) -> tuple[TextReply | NewsReply, ReplyKind]:
+    def _answer(
+        self, doc: Document, terms: tuple[str, ...] | list[str], question: str
+    ) -> tuple[TextReply | NewsReply, ReplyKind]:
+        """The reply for `doc`; an item's quote is chosen for `question` (the citizen's wording)."""
         if doc.kind == "faq":
             return compose.faq_answer(doc, full_text_url=page_url(self.settings.public_base_url, doc)), \
                 ReplyKind.ANSWER_FAQ
-        return item_reply.answer(self.kb, doc, terms), ReplyKind.ANSWER_ITEM
+        return item_reply.answer(self.kb, doc, terms, question=question), ReplyKind.ANSWER_ITEM
 
     def _respell(self, message: Message, session: Session, question: str) -> tuple[Turn | None, str | None]:
         """Typos (`knowledge.spelling`): answer the corrected question when it is answered and the
@@ -361,7 +364,7 @@ class Conversation:
             return Turn(compose.text_reply(wording.CHOICE_GONE), kind=ReplyKind.CHOICE_GONE)
         self._remember_answer(session, choices.message_key, doc)
         terms = self.kb.analyze(choices.query)
-        answer, kind = self._answer(doc, terms)
+        answer, kind = self._answer(doc, terms, choices.query)
         return Turn(answer, kind=kind, choice=picks.picked(session, choices, doc, terms, self.clock()))
 
     def _more(self, session: Session) -> Turn:

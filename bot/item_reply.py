@@ -78,17 +78,21 @@ def item_answer(doc: Document, quote: str, *, hint: bool = True, today: datetime
     return text_reply("\n".join(p for p in parts if p), tail)
 
 
-def answer(kb: ItemSource, doc: Document, terms: Sequence[str], *, hint: bool = True) -> TextReply:
+def answer(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str = "", hint: bool = True) -> TextReply:
     """The reply for item `doc` (a whole item or one of its passages) asked about with `terms`.
 
     The quote is chosen from the whole item, not only the passage that ranked it: the passage
-    found the document, and the answering sentence may sit in a neighbouring one.
+    found the document, and the answering sentence may sit in a neighbouring one. `question`
+    is the citizen's own wording: the analysed `terms` lose the words that say what kind of
+    figure is asked for (哪天 is segmented 哪里 + 天, 多少钱 becomes 费用), so the quote reads
+    those from the question.
     """
     full = kb.document(doc.key) or doc
-    return item_answer(full, quote(full, terms, kb.analyze, max_chars=QUOTE_CHARS), hint=hint)
+    text = quote(full, terms, kb.analyze, max_chars=QUOTE_CHARS, question=question)
+    return item_answer(full, text, hint=hint)
 
 
-def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str]) -> str | None:
+def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str = "") -> str | None:
     """For an item offered only as related under "not found": its best sentence, labelled so.
 
     The citizen sees what the item says about their words, verbatim and under the heading that
@@ -97,7 +101,7 @@ def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str]) -> str 
     if doc.kind != "item":
         return None
     full = kb.document(doc.key) or doc
-    text = quote(full, terms, kb.analyze, max_chars=RELATED_QUOTE_CHARS)
+    text = quote(full, terms, kb.analyze, max_chars=RELATED_QUOTE_CHARS, question=question)
     if not text:
         return None
     return wording.MAYBE_EXCERPT.format(title=" ".join(full.title.split())[:TITLE_CHARS], quote=text)

@@ -82,3 +82,26 @@ def test_a_related_excerpt_is_only_for_items(kb_runtime) -> None:  # noqa: F811
     text = item_reply.related_excerpt(kb, docs["item"], kb.analyze("扶贫资金多少"))
     assert text is not None and "300万元" in text and text.startswith("第1条《金贵镇2018年扶贫工作情况》")
     assert item_reply.related_excerpt(kb, docs["faq"], kb.analyze("低保")) is None
+
+
+def test_the_conversation_chooses_the_quote_by_the_citizens_own_wording(kb_runtime) -> None:  # noqa: F811
+    """"哪天" is analysed as 哪里 + 天, so only the question itself says a date is asked for."""
+    import dataclasses
+
+    from bot.conversation import Conversation
+    from bot.state import MemoryStore, ResilientStore
+    from bot.wechat.messages import Message
+    from knowledge.models import DisclosureItem
+
+    with kb_runtime.db.session() as session:
+        session.add(DisclosureItem(title="关于老年助餐补贴的通知",
+                                   body="报名开始前请到社区服务中心咨询。报名开始后逐户上门核实。"
+                                        "报名自2024年3月1日起受理。材料齐全的当场办结。"))
+        kb_runtime.db.bump_kb_version(session)
+    kb_runtime.kb.maybe_reload(wait=True)
+    settings = dataclasses.replace(kb_runtime.settings, rate_limit_per_minute=0)
+    conv = Conversation(kb_runtime.kb, ResilientStore(MemoryStore()), settings)
+    turn = conv.respond(Message(to_user="gh_1", from_user="openid-q", create_time=1700000000, msg_type="text",
+                                msg_id="q-1", content="老年助餐补贴报名哪天开始"))
+    assert turn.kind == "answer_item", turn.kind
+    assert "报名自2024年3月1日起受理。" in turn.reply.content
