@@ -37,6 +37,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from flask import Flask
+
 from bench.outcomes import classify
 from bench.quality import DevSet, default_shared, first_correct, ranking_metrics, read_jsonl, require_shared
 from bot import create_app
@@ -78,7 +80,8 @@ def reply_text(reply: TextReply | NewsReply | None) -> str:
     return ""
 
 
-def open_runtime(tmp: str, files: Sequence[Path]) -> Runtime:
+def open_app(tmp: str, files: Sequence[Path]) -> Flask:
+    """The real app on a throwaway SQLite database, `files` imported and indexed."""
     env = {"DATABASE_URL": f"sqlite:///{tmp}/items.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
            "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
     app = create_app(env, instance_path=tmp)
@@ -88,7 +91,11 @@ def open_runtime(tmp: str, files: Sequence[Path]) -> Runtime:
     if result.errors:
         print(f"  import: {result.summary()} first errors: {[str(e) for e in result.errors[:3]]}")
     runtime.kb.maybe_reload(wait=True)
-    return runtime
+    return app
+
+
+def open_runtime(tmp: str, files: Sequence[Path]) -> Runtime:
+    return get_runtime(open_app(tmp, files))
 
 
 def ask(runtime: Runtime, n: int, query: str):
@@ -193,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sweep", action="store_true", help="compare passage sizes on half A")
     parser.add_argument("--no-faq", action="store_true", help="skip the FAQ figures (faster)")
+    parser.add_argument("--latency", action="store_true",
+                        help="只测延迟：经 /wechat 比较条目问题与常见问题的 p50/p99（见 bench/items_latency.py）")
+    parser.add_argument("--latency-items", type=int, default=20_000, help="延迟测试另加的同类条目数（默认 20000）")
+    parser.add_argument("--latency-rounds", type=int, default=10, help="30 个条目问题各问几轮（默认 10）")
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DOCS, ITEMS_DEV, FAQ_DEV)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -200,6 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions = read_jsonl(args.shared / ITEMS_DEV)
     bank = read_jsonl(args.shared / BANK)
     faq_queries = read_jsonl(args.shared / FAQ_DEV)
+    if args.latency:
+        from bench import items_latency  # imports this module: loaded only when asked for
+
+        items_latency.run(args.shared, docs, [q["query"] for q in questions], [q["query"] for q in faq_queries],
+                          items=args.latency_items, rounds=args.latency_rounds)
+        return 0
     dev = DevSet.load(args.shared) if not args.no_faq else None
 
     with tempfile.TemporaryDirectory() as tmp:
