@@ -27,6 +27,7 @@ alone is too long.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ from knowledge.summary import assemble, is_heading, split_sentences
 TITLE_WEIGHT = 0.2  # a title character still helps a little (梯 of 电梯 in an elevator subsidy's body)
 CHAR_WEIGHT = 0.5
 SECOND_SENTENCE_SHARE = 0.5
+SENTENCE_CACHE = 256  # items whose analysed sentences are kept (a few MB)
 LENGTH_B = 0.5  # BM25's b: a long sentence contains more of the question's characters by chance
 FIGURE_TYPES = True  # weigh sentences by the kind of figure asked for (`answer_types`), not any digit
 TYPED_SHARE = 0.3  # what a sentence without a figure of the asked kind counts for
@@ -67,6 +69,21 @@ def _chars(text: str) -> set[str]:
     return {ch for ch in text if ch.isalnum()}
 
 
+@functools.lru_cache(maxsize=SENTENCE_CACHE)
+def _analysed_sentences(
+    body: str, analyze: Callable[[str], list[str]]
+) -> tuple[tuple[str, ...], tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
+    """The sentences of `body` with their words and characters, kept for the next question.
+
+    Analysing every sentence of a 7,000-character 办法 costs more than the search that found it
+    (`python -m bench.items --latency`); the same few items are asked about again and again.
+    Keyed by the body's text and the analyser, so an edited item or a new lexicon is analysed
+    afresh.
+    """
+    parts = tuple(split_sentences(body))
+    return parts, tuple(frozenset(analyze(p)) for p in parts), tuple(frozenset(_chars(p)) for p in parts)
+
+
 def answer_types(question: str) -> list[re.Pattern[str]]:
     """The figure patterns that would answer `question` (empty: it asks for no particular kind)."""
     return [figure for asked, figure in _ANSWER_TYPES if asked.search(question)]
@@ -77,26 +94,22 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 
 
-def quote(
+def rank_sentences(
     doc: Document,
     terms: Iterable[str],
     analyze: Callable[[str], list[str]],
     *,
-    max_chars: int,
     question: str = "",
-    sentences: int = 2,
-) -> str:
-    """Verbatim sentences of `doc.body` that best answer `terms`, within `max_chars`."""
-    parts = split_sentences(doc.body)
+) -> tuple[list[str], list[float]]:
+    """The sentences of `doc.body` and how well each answers `terms` (see the module docstring)."""
+    parts, analysed, chars = _analysed_sentences(doc.body, analyze)
     if not parts:
-        return ""
+        return [], []
     wanted = [t for t in dict.fromkeys(terms) if t]
     named = set(analyze(doc.title))
     for keyword in doc.keywords:
         named.update(analyze(keyword))
     title_chars = _chars(doc.title)
-    analysed = [set(analyze(p)) for p in parts]
-    chars = [_chars(p) for p in parts]
     wanted_chars = {c for t in wanted for c in _chars(t)}
     n = len(parts)
 
@@ -125,7 +138,24 @@ def quote(
             value *= 0.5
         return value
 
-    scores = [score(i) for i in range(n)]
+    return list(parts), [score(i) for i in range(n)]
+
+
+def quote(
+    doc: Document,
+    terms: Iterable[str],
+    analyze: Callable[[str], list[str]],
+    *,
+    max_chars: int,
+    question: str = "",
+    sentences: int = 2,
+) -> str:
+    """Verbatim sentences of `doc.body` that best answer `terms`, within `max_chars`."""
+    wanted = [t for t in dict.fromkeys(terms) if t]
+    parts, scores = rank_sentences(doc, wanted, analyze, question=question)
+    if not parts:
+        return ""
+    n = len(parts)
     ranked = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], i)) or list(range(n))
     # A second sentence only when it matches nearly as well: never padding with weak matches.
     ranked = [i for i in ranked if scores[i] >= SECOND_SENTENCE_SHARE * scores[ranked[0]]]
