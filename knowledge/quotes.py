@@ -100,6 +100,7 @@ def rank_sentences(
     analyze: Callable[[str], list[str]],
     *,
     question: str = "",
+    idf: Callable[[str], float] | None = None,
 ) -> tuple[list[str], list[float]]:
     """The sentences of `doc.body` and how well each answers `terms` (see the module docstring)."""
     parts, analysed, chars = _analysed_sentences(doc.body, analyze)
@@ -116,7 +117,7 @@ def rank_sentences(
     def rarity(df: int) -> float:
         return math.log(1 + n / df) if df else 0.0
 
-    word_weight = {t: rarity(sum(t in a for a in analysed)) for t in wanted if t not in named}
+    word_weight = {t: rarity(sum(t in a for a in analysed)) * (idf(t) if idf else 1.0) for t in wanted if t not in named}
     char_weight = {
         c: CHAR_WEIGHT * rarity(sum(c in s for s in chars)) * (TITLE_WEIGHT if c in title_chars else 1.0)
         for c in wanted_chars
