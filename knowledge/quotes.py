@@ -16,13 +16,19 @@ date, 多少人 → 人, 比例 → %): a sentence without one counts ``TYPED_SH
 numbers (5., （二）) and dates are digits too; a quantity question of no known kind falls back to
 "any digit, else half". Measured by ``python -m bench.items`` on the held-out halves of
 items_dev (answering sentence chosen from the right document, 30 questions): any-digit rule
-fails 4 of half A and 6 of half B; ``TYPED_SHARE`` chosen on half A (1.0/0.5/0.3/0.2 fail
-6/3/2/2) is 0.3, which fails 5 of half B; chosen on half B (6/6/5/5) it is 0.3 too, failing 2 of
-half A. Through the conversation "quoted" went 0.400 → 0.500 (A 0.467 → 0.600, B 0.333 →
-0.400). Headings and fragments count half (as in `knowledge.summary`). The best sentence, and
-the next one when it scores at least half as well, are assembled in text order within the length
-budget by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence
-alone is too long.
+fails 4 of half A and 6 of half B; ``TYPED_SHARE`` chosen on half A (1.0/0.5/0.3/0.2/0.1 fail
+6/3/2/2/1) is 0.1, which fails 5 of half B as 0.3 did; on half B (6/6/5/5/5) 0.3, 0.2 and 0.1 tie.
+Through the conversation "quoted" went 0.400 → 0.500 with 0.3 (A 0.467 → 0.600, B 0.333 →
+0.400), and 0.467 → 0.500 on main with 0.1 (A 0.600 → 0.667, B 0.333 held; one question, 广灵二路站
+能补多少钱, whose condition sentences outscored the 2万元 one). Measured and not adopted: weighting
+the question's words by their idf over the whole knowledge base (as BM25 does) besides their
+rarity among the item's sentences — given the right document it quotes fewer answering sentences
+on both halves (A 13 → 11, B 10 → 7; normalised idf 13/9, √idf 12/10 at best) — and adding the
+next sentence when the best one lacks the asked figure and the next holds it (no change).
+
+Headings and fragments count half (as in `knowledge.summary`). The best sentence, and the next
+one when it scores at least half as well, are assembled in text order within the length budget
+by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence alone is too long.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ SECOND_SENTENCE_SHARE = 0.5
 SENTENCE_CACHE = 256  # items whose analysed sentences are kept (a few MB)
 LENGTH_B = 0.5  # BM25's b: a long sentence contains more of the question's characters by chance
 FIGURE_TYPES = True  # weigh sentences by the kind of figure asked for (`answer_types`), not any digit
-TYPED_SHARE = 0.3  # what a sentence without a figure of the asked kind counts for
+TYPED_SHARE = 0.1  # what a sentence without a figure of the asked kind counts for
 # Question words asking for an amount, a count, a length or a date: answered by a figure.
 _QUANTITY = re.compile(r"多少|几|多久|多长|多高|多大|多远|多重|多宽|多深|什么时候|何时|哪天|截止|比例|标准")
 # The kind of figure a question asks for (its expected answer type), from the question's own
@@ -100,7 +106,6 @@ def rank_sentences(
     analyze: Callable[[str], list[str]],
     *,
     question: str = "",
-    idf: Callable[[str], float] | None = None,
 ) -> tuple[list[str], list[float]]:
     """The sentences of `doc.body` and how well each answers `terms` (see the module docstring)."""
     parts, analysed, chars = _analysed_sentences(doc.body, analyze)
@@ -117,7 +122,7 @@ def rank_sentences(
     def rarity(df: int) -> float:
         return math.log(1 + n / df) if df else 0.0
 
-    word_weight = {t: rarity(sum(t in a for a in analysed)) * (idf(t) if idf else 1.0) for t in wanted if t not in named}
+    word_weight = {t: rarity(sum(t in a for a in analysed)) for t in wanted if t not in named}
     char_weight = {
         c: CHAR_WEIGHT * rarity(sum(c in s for s in chars)) * (TITLE_WEIGHT if c in title_chars else 1.0)
         for c in wanted_chars

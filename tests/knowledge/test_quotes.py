@@ -73,3 +73,25 @@ def test_answer_types_follow_the_question_word_and_a_subject_word_asks_for_no_am
     assert answer_types("一天开几个钟头")  # duration
     assert answer_types("啥时候开始执行")  # date
     assert not answer_types("以旧换新补贴的事 打哪个电话问")
+
+
+def test_an_amount_question_quotes_the_amount_over_conditions_that_share_more_words(analyze) -> None:
+    """The conditions of a 补助办法 repeat the question's words (地块, 困难, 居住); the sentence
+    that answers 多少钱 is the one with 元, although it shares fewer of them."""
+    body = (
+        "一、至本地块房屋征收决定公告之日，户口迁入满一年，但因居住困难在外借房居住。\n"
+        "二、至本地块房屋征收决定公告之日，户口迁入满一年，且家里实际居住在被征收房屋处。\n"
+        "三、对困难家庭给予每人2万元货币补贴。"
+    )
+    doc = Document(kind="item", id=2, title="关于印发《某站地块特殊生活困难对象补助办法》的通知", body=body)
+    question = "那块动迁 家里住房困难的 能补多少钱啊"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert text == "三、对困难家庭给予每人2万元货币补贴。"
+
+
+def test_analysed_sentences_are_reused_but_an_edited_body_is_analysed_afresh(analyze) -> None:
+    question = "每人最高能补贴多少"
+    first = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    edited = Document(kind="item", id=1, title=TITLE, body=BODY.replace("2万元", "3万元"))
+    assert first == quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    assert "3万元" in quote(edited, analyze(question), analyze, max_chars=300, question=question)
