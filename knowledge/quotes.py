@@ -33,10 +33,12 @@ by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence 
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from knowledge.document import Document
 from knowledge.summary import assemble, is_heading, split_sentences
@@ -75,11 +77,22 @@ def _chars(text: str) -> set[str]:
     return {ch for ch in text if ch.isalnum()}
 
 
+@dataclasses.dataclass(frozen=True)
+class _Sentences:
+    """An item body cut into sentences, with each sentence's words and characters, and in how
+    many sentences each word and character occurs (the rarity `rank_sentences` weighs by)."""
+
+    parts: tuple[str, ...]
+    words: tuple[frozenset[str], ...]
+    chars: tuple[frozenset[str], ...]
+    word_df: Mapping[str, int]
+    char_df: Mapping[str, int]
+    average: float
+
+
 @functools.lru_cache(maxsize=SENTENCE_CACHE)
-def _analysed_sentences(
-    body: str, analyze: Callable[[str], list[str]]
-) -> tuple[tuple[str, ...], tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
-    """The sentences of `body` with their words and characters, kept for the next question.
+def _analysed_sentences(body: str, analyze: Callable[[str], list[str]]) -> _Sentences:
+    """The sentences of `body` analysed once, kept for the next question.
 
     Analysing every sentence of a 7,000-character 办法 costs more than the search that found it
     (`python -m bench.items --latency`); the same few items are asked about again and again.
@@ -87,7 +100,11 @@ def _analysed_sentences(
     afresh.
     """
     parts = tuple(split_sentences(body))
-    return parts, tuple(frozenset(analyze(p)) for p in parts), tuple(frozenset(_chars(p)) for p in parts)
+    words = tuple(frozenset(analyze(p)) for p in parts)
+    chars = tuple(frozenset(_chars(p)) for p in parts)
+    average = sum(len(p) for p in parts) / len(parts) if parts else 0.0
+    return _Sentences(parts, words, chars, collections.Counter(w for ws in words for w in ws),
+                      collections.Counter(c for cs in chars for c in cs), average)
 
 
 def answer_types(question: str) -> list[re.Pattern[str]]:
@@ -108,7 +125,8 @@ def rank_sentences(
     question: str = "",
 ) -> tuple[list[str], list[float]]:
     """The sentences of `doc.body` and how well each answers `terms` (see the module docstring)."""
-    parts, analysed, chars = _analysed_sentences(doc.body, analyze)
+    body = _analysed_sentences(doc.body, analyze)
+    parts, analysed, chars = body.parts, body.words, body.chars
     if not parts:
         return [], []
     wanted = [t for t in dict.fromkeys(terms) if t]
@@ -122,14 +140,14 @@ def rank_sentences(
     def rarity(df: int) -> float:
         return math.log(1 + n / df) if df else 0.0
 
-    word_weight = {t: rarity(sum(t in a for a in analysed)) for t in wanted if t not in named}
+    word_weight = {t: rarity(body.word_df.get(t, 0)) for t in wanted if t not in named}
     char_weight = {
-        c: CHAR_WEIGHT * rarity(sum(c in s for s in chars)) * (TITLE_WEIGHT if c in title_chars else 1.0)
+        c: CHAR_WEIGHT * rarity(body.char_df.get(c, 0)) * (TITLE_WEIGHT if c in title_chars else 1.0)
         for c in wanted_chars
     }
     figure = asks_quantity(question or "".join(wanted))
     typed = answer_types(question or "".join(wanted)) if FIGURE_TYPES else []
-    average = sum(len(p) for p in parts) / n
+    average = body.average
 
     def score(i: int) -> float:
         value = sum(word_weight[t] for t in analysed[i].intersection(word_weight))
