@@ -45,7 +45,7 @@ from bot import create_app
 from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
-from knowledge import passages
+from knowledge import passages, placeframe, timeframe
 from knowledge.importers import import_paths
 from knowledge.kinds import KindIndex
 from knowledge.search import Searcher
@@ -122,7 +122,7 @@ def refused_without_documents(runtime: Runtime, questions: Sequence[dict], gold_
     docs = [d for d in runtime.db.load_documents() if d.key not in removed]
     index = KindIndex(passages.expand(docs), runtime.kb.processor, cache=MemorySegmentationCache())
     searcher = Searcher(index, runtime.kb.processor)
-    return [not searcher.search(q["query"]).answered for q in questions]
+    return [not placeframe.apply(timeframe.apply(searcher.search(q["query"]))).answered for q in questions]
 
 
 def summarise(rows: Sequence[dict]) -> dict[str, float]:

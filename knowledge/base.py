@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge import passages, timeframe
+from knowledge import passages, placeframe, timeframe
 from knowledge.document import Document, SearchResult
 from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy, Decision
@@ -290,7 +290,7 @@ class KnowledgeBase:
         elif not self.watched:
             self.maybe_reload()
         assert searcher is not None
-        return timeframe.apply(searcher.search(query, limit=limit))
+        return placeframe.apply(timeframe.apply(searcher.search(query, limit=limit)))
 
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""
