@@ -8,9 +8,11 @@ years), the places the question names are matched against the item hits' titles 
 
 * a place is a 区/县/镇/乡/街道 name (short form: 浦东新区 → 浦东, 港沿镇 → 港沿) found in the
   发布机构 of an item among the hits, or written in the question with its suffix ("杨行镇");
-* when the question names such a place and at least one item hit carries it, the item hits that
-  carry it move ahead of the item hits that do not (FAQ entries keep their positions; items
-  without a 发布机构 or title naming the place are not dropped, only moved down);
+* when the question names such a place and at least one item hit carries it, the item hits of
+  *another* place — a 发布机构 naming places, none of them the asked one, and no mention of it
+  in the title — move behind the others (FAQ entries keep their positions; nothing is dropped).
+  An item without a 发布机构 is of no known place and keeps its rank: in a township's own
+  knowledge base, where most items name no place, naming the township changes nothing;
 * when that moves the best hit, the search's decision (taken about that hit) no longer holds and
   the result is not answered.
 
@@ -57,18 +59,25 @@ def _carries(doc: Document, places: set[str]) -> bool:
     return any(p in text for p in places)
 
 
+def _elsewhere(doc: Document, places: set[str]) -> bool:
+    """Issued for another place: its 发布机构 names places, and neither it nor the title the asked one."""
+    return bool(publisher_places(doc.publisher)) and not _carries(doc, places)
+
+
 def apply(result: SearchResult) -> SearchResult:
-    """`result` with the item hits that carry the asked place ahead of those that do not."""
+    """`result` with the item hits of other places behind those of the asked place (or of none)."""
     items = [h for h in result.hits if h.doc.kind == "item"]
     if len(items) < 2:
         return result
     places = asked_places(result.query, (h.doc for h in items))
     if not places:
         return result
-    carrying = [h for h in items if _carries(h.doc, places)]
-    if not carrying or len(carrying) == len(items):
+    if not any(_carries(h.doc, places) for h in items):
         return result
-    reordered = iter(carrying + [h for h in items if h not in carrying])
+    elsewhere = [h for h in items if _elsewhere(h.doc, places)]
+    if not elsewhere:
+        return result
+    reordered = iter([h for h in items if h not in elsewhere] + elsewhere)
     hits = tuple(next(reordered) if h.doc.kind == "item" else h for h in result.hits)
     if hits == result.hits:
         return result

@@ -51,3 +51,10 @@ def test_nothing_moves_without_a_place_or_without_an_item_that_carries_it() -> N
     assert placeframe.apply(unnamed) is unnamed
     absent = result("杨行镇公租房几年复核一次", item(1, "上海市松江区住房保障中心"), item(2, "上海市青浦区房屋管理局"))
     assert placeframe.apply(absent) is absent
+
+
+def test_an_item_without_a_publisher_is_of_no_known_place_and_keeps_its_rank() -> None:
+    """A township's own items often carry no 发布机构: naming the township must not bury them."""
+    r = placeframe.apply(result("金贵镇扶贫资金投入了多少", item(1, None, title="2018年扶贫工作情况"),
+                                item(2, "金贵镇人民政府", title="扶贫项目公示"), item(3, "贺兰县民政局")))
+    assert keys(r) == ["item:1", "item:2", "item:3"]
