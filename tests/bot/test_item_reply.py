@@ -105,3 +105,20 @@ def test_the_conversation_chooses_the_quote_by_the_citizens_own_wording(kb_runti
                                 msg_id="q-1", content="老年助餐补贴报名哪天开始"))
     assert turn.kind == "answer_item", turn.kind
     assert "报名自2024年3月1日起受理。" in turn.reply.content
+
+
+def test_a_place_named_in_the_question_chooses_that_places_document(kb_runtime) -> None:  # noqa: F811
+    """Two districts publish the same 公租房 rules with different figures; the citizen names one."""
+    from knowledge.models import DisclosureItem
+
+    body = "第五条 申请公共租赁住房，家庭人均住房建筑面积应低于{area}平方米。第六条 资格每{years}年复核一次。"
+    with kb_runtime.db.session() as session:
+        session.add(DisclosureItem(title="关于印发《公共租赁住房准入和复核实施细则》的通知",
+                                   body=body.format(area=15, years=3), publisher="上海市松江区住房保障和房屋管理局"))
+        session.add(DisclosureItem(title="关于印发《公共租赁住房准入实施细则》的通知",
+                                   body=body.format(area=18, years=2), publisher="上海市青浦区住房保障和房屋管理局"))
+        kb_runtime.db.bump_kb_version(session)
+    kb_runtime.kb.maybe_reload(wait=True)
+    result = kb_runtime.kb.search("青浦公租房准入和复核 人均住房面积多少以下")
+    assert [h.doc.publisher for h in result.hits[:2]] == ["上海市青浦区住房保障和房屋管理局",
+                                                          "上海市松江区住房保障和房屋管理局"]
