@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from bot import item_reply
-from bot.wechat.replies import TEXT_LIMIT_BYTES
+from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply
 from knowledge.document import Document
 from tests.bot.test_conversation import kb_runtime  # noqa: F401 (fixture)
 
@@ -103,7 +103,7 @@ def test_the_conversation_chooses_the_quote_by_the_citizens_own_wording(kb_runti
     conv = Conversation(kb_runtime.kb, ResilientStore(MemoryStore()), settings)
     turn = conv.respond(Message(to_user="gh_1", from_user="openid-q", create_time=1700000000, msg_type="text",
                                 msg_id="q-1", content="老年助餐补贴报名哪天开始"))
-    assert turn.kind == "answer_item", turn.kind
+    assert turn.kind == "answer_item" and isinstance(turn.reply, TextReply), turn.kind
     assert "报名自2024年3月1日起受理。" in turn.reply.content
 
 
