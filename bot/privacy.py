@@ -70,8 +70,11 @@ _PLATE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
                     r"[ ·•.]?(?=[A-HJ-NP-Za-hj-np-z0-9]{0,5}[0-9])([A-HJ-NP-Za-hj-np-z0-9]{5,6})(?![A-Za-z0-9])")
 # QQ numbers and WeChat ids, recognised by the word before them.
 _QQ = re.compile(r"((?:[Qq]{2}|扣扣)(?:号码?|账号)?(?:是|为)?[:：\s]*)([1-9][0-9]{4,11})(?![0-9])")
-_WECHAT = re.compile(r"((?:微信|[Vv]信|[Ww][Xx]|[Vv][Xx]|weixin|WeChat|wechat)(?:号|账号|id|ID)?(?:是|为)?[:：\s]*)"
+# An English marker (WeChat, wx …) must stand as a word of its own: "WeChatClient" names no id.
+_WECHAT = re.compile(r"((?:微信|[Vv]信|(?<![A-Za-z])(?:[Ww][Xx]|[Vv][Xx]|[Ww]eixin|WeChat|wechat|Wechat|WECHAT)"
+                     r"(?=id|ID|[^A-Za-z]|$))(?:\s?(?:号|账号|(?:id|ID|Id)(?![a-z])))?(?:是|为)?[:：\s]*)"
                      r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
+_BARE_ENGLISH_MARKER = re.compile(r"[A-Za-z]+\s*")
 _WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9]{6,}")
 # House, building, unit and room numbers: a number right after an address word and right
 # before a numbering word. 〔2018〕12号 (文号) and 3月12号 (dates) have neither before them.
@@ -139,6 +142,18 @@ def _mask_grouped(match: re.Match[str]) -> str:
     return _keep_ends(digits, 4, 4)
 
 
+def _mask_wechat(match: re.Match[str]) -> str:
+    """A WeChat id after its marker; an English word after a bare English "WeChat" is left alone.
+
+    "微信 zhangsan" and "WeChat ID: zhangsan" name an id, but in "WeChat callback failed" the
+    next word is English prose: after a bare English marker only a value with a digit, `_` or
+    `-` (which no English word has) is taken for an id.
+    """
+    if _BARE_ENGLISH_MARKER.fullmatch(match.group(1)) and match.group(2).isalpha():
+        return match.group(0)
+    return _mask_kept_prefix(match)
+
+
 def _mask_kept_prefix(match: re.Match[str]) -> str:
     value = match.group(2)
     return f"{match.group(1)}{value[:1]}{'*' * max(len(value) - 1, 4)}"
@@ -164,7 +179,7 @@ def mask_personal_data(text: str) -> str:
     text = _CN_RUN.sub(lambda m: "".join(_CN_DIGIT[ch] for ch in m.group(0)), text.translate(_FOLD))
     text = _EMAIL.sub(_mask_email, text)
     text = _WXID.sub("wxid_****", text)
-    text = _WECHAT.sub(_mask_kept_prefix, text)
+    text = _WECHAT.sub(_mask_wechat, text)
     if not any(ch.isdigit() for ch in text):
         return _ADDRESS_NUMBER.sub(_mask_address_number, text)
     text = _QQ.sub(_mask_kept_prefix, text)

@@ -92,3 +92,33 @@ def test_masking_filter_masks_messages_arguments_and_tracebacks(caplog: pytest.L
     for secret in ("13812345678", "110105199001011234", "6222021234567890", "zhang.san"):
         assert secret not in output
     assert "138****5678" in output and "ValueError" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我微信号zhangsan，拉我进群", "我微信号z*******，拉我进群"),
+        ("微信 zhangsan 谢谢", "微信 z******* 谢谢"),
+        ("WeChat ID: zhangsan", "WeChat ID: z*******"),
+        ("wechat: zhangsan", "wechat: z*******"),
+        ("vx是liuxiaomei", "vx是l*********"),
+        ("wechat zhangsan_1990", "wechat z************"),
+        ("加我 wx hl-wang2020", "加我 wx h**********"),
+    ],
+)
+def test_wechat_ids_are_masked_after_their_marker(text: str, expected: str) -> None:
+    assert mask_personal_data(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WeChat callback failed for account",
+        "wechat message rejected: signature mismatch",
+        "WeChatClient refreshed its access token",
+        "WeChat Identity check passed",
+        "Sending WeChat customer message",
+    ],
+)
+def test_english_words_after_the_word_wechat_are_left_alone(text: str) -> None:
+    assert mask_personal_data(text) == text
