@@ -22,6 +22,8 @@ from bot.reports.queue import QueueGroup, add_as_similar, build_queue, create_fa
 from bot.runtime import get_runtime
 from knowledge.editor import EditError, FaqData
 from knowledge.models import FaqEntry
+from knowledge.policy import FOLLOW_UP_WORDS
+from knowledge.topicwords import shares_topic
 
 bp = Blueprint("admin_queue", __name__, url_prefix="/admin/queue")
 
@@ -57,15 +59,33 @@ def index() -> str:
         queue = build_queue(get_runtime().db, _period(days), offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     shown = queue.groups
     return render_template("admin/queue.html", groups=shown, total=queue.total_groups, days=days, periods=PERIODS,
-                           number=number, pages=pages, questions=queue.total_questions,
-                           titles=_titles([i for g in shown for _, i, _ in g.nearest[:1]]))
+                           number=number, pages=pages, questions=queue.total_questions, nearest=_nearest(shown))
 
 
-def _titles(ids: list[int]) -> dict[int, str]:
-    if not ids:
+def _nearest(groups: list[QueueGroup]) -> dict[str, tuple[str, int, str]]:
+    """Group hash → (kind, id, title) of the nearest entry worth showing, for the groups that have one.
+
+    The entry the search came closest to is shown only when it shares a topic word with the
+    group's commonest wording — the rule that keeps the citizens' related suggestions from
+    being absurd (knowledge/topicwords.py). Otherwise 盖新房子要办什么手续 would point staff
+    at 新生儿怎么办理户口登记 just because both ask 办 and 手续; no entry is better than that.
+    """
+    wanted = {g.hash: g.nearest[0][1] for g in groups if g.nearest and g.nearest[0][0] == "faq"}
+    if not wanted:
         return {}
+    kb = get_runtime().kb
     with get_runtime().db.session() as session:
-        return dict(session.execute(select(FaqEntry.id, FaqEntry.question).where(FaqEntry.id.in_(set(ids)))).all())
+        entries = {f.id: f for f in session.scalars(select(FaqEntry).where(FaqEntry.id.in_(set(wanted.values()))))}
+    shown = {}
+    for group in groups:
+        entry = entries.get(wanted.get(group.hash, -1))
+        if entry is None:
+            continue
+        terms = kb.analyze(group.wording)
+        entry_terms = {t for text in (entry.question, *entry.similar, entry.answer) for t in kb.analyze(text)}
+        if shares_topic(terms, entry_terms.intersection(terms), FOLLOW_UP_WORDS):
+            shown[group.hash] = ("faq", entry.id, entry.question)
+    return shown
 
 
 def _candidates(group: QueueGroup, query: str) -> list[FaqEntry]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.admin.accounts import Role
 from bot.questionlog_table import QueueMark
 from bot.runtime import get_runtime
+from knowledge.document import Hit, SearchResult
 from knowledge.models import FaqEntry
 from tests.admin_support import csrf_from, logged_in
 from tests.support import add_knowledge, ask
@@ -104,3 +105,27 @@ def test_dismissing_a_group_takes_it_off_the_queue(app: Flask) -> None:
 
 def test_a_viewer_cannot_handle_the_queue(app: Flask) -> None:
     assert logged_in(app, Role.VIEWER).get("/admin/queue").status_code == 403
+
+
+def logged_near(app: Flask, wording: str, near_question: str) -> None:
+    """An unanswered question whose nearest hit was the entry with `near_question`."""
+    runtime = get_runtime(app)
+    with runtime.db.session() as session:
+        entry_id = session.scalar(select(FaqEntry.id).where(FaqEntry.question == near_question))
+    doc = runtime.kb.document(f"faq:{entry_id}")
+    assert doc is not None
+    result = SearchResult(wording, tuple(runtime.kb.analyze(wording)), (Hit(doc, 1.0, ()),), answered=False)
+    runtime.questions.record(openid="openid-a", message_key=None, question=wording, result=result,
+                             answered=False, reply_kind="not_found", latency_ms=1.0)
+    runtime.questions.flush()
+
+
+def test_the_nearest_entry_is_shown_only_when_it_shares_a_topic_word(app: Flask) -> None:
+    add_knowledge(get_runtime(app), faqs=[OTHER, *MORE])
+    get_runtime(app).kb.maybe_reload(wait=True)
+    logged_near(app, UNANSWERED, "新生儿怎么办理户口登记")  # shares only 办 and 手续-like words
+    logged_near(app, "低保申请要什么条件", OTHER[0])  # shares 最低生活保障
+    html = logged_in(app, Role.EDITOR).get("/admin/queue").get_data(as_text=True)
+    assert UNANSWERED in html and "低保申请要什么条件" in html
+    assert "新生儿怎么办理户口登记" not in html
+    assert OTHER[0] in html
