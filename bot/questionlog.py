@@ -31,13 +31,14 @@ import uuid
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.privacy import mask_citizen_text, mask_personal_data, pseudonymise, safe_terms
+from bot.questionlog_days import insert_rows, set_feedback
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.spool import Journal, Spool
 from bot.turn import Feedback
@@ -285,12 +286,10 @@ class QuestionLog:
                 row.setdefault("reply_text", None)  # spooled by a release that did not keep it
                 row["asked_at"] = datetime.datetime.fromisoformat(row["asked_at"])
             if rows:
-                self._insert_ignoring_duplicates(session, rows)
+                insert_rows(session, rows)  # a retried or re-replayed row is no error, and counted once
             for op in ops:
                 if op["op"] == "feedback":
-                    session.execute(
-                        update(LogRow).where(LogRow.message_key == op["key"]).values(feedback=op["value"])
-                    )
+                    set_feedback(session, op["key"], op["value"])
             for handler in self.handlers:
                 mine = [op for op in ops if op["op"] in handler.ops]
                 if mine:
@@ -301,17 +300,6 @@ class QuestionLog:
                 handler.applied()
             except Exception:  # written already: a failing follow-up must not spool the ops again
                 log.exception("question log: a handler's follow-up failed")
-
-    def _insert_ignoring_duplicates(self, session: Any, rows: list[dict[str, Any]]) -> None:
-        # INSERT … ON CONFLICT (message_key) DO NOTHING: a retried or re-replayed row is no error.
-        if self.store.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            session.execute(postgresql.insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
-        else:
-            from sqlalchemy.dialects import sqlite
-
-            session.execute(sqlite.insert(LogRow).on_conflict_do_nothing(index_elements=["message_key"]), rows)
 
     # -- the spool --------------------------------------------------------------------------
 
@@ -452,16 +440,6 @@ class QuestionLog:
             by_id = select(LogRow.id, LogRow.top_kind, LogRow.top_id, LogRow.top_title).where(LogRow.id.in_(ids))
             found = {row_id: (f"{kind}:{top_id}", title) for row_id, kind, top_id, title in session.execute(by_id)}
         return [(found[i][0], title) for i in ids if i in found and (title := found[i][1])]
-
-
-def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
-    """Delete questions older than the retention period; returns how many (would be) deleted."""
-    cutoff = to_utc_naive(now) - datetime.timedelta(days=older_than_days)
-    with store.session() as session:
-        if dry_run:
-            return session.scalar(select(func.count()).select_from(LogRow).where(LogRow.asked_at < cutoff)) or 0
-        deleted = session.execute(delete(LogRow).where(LogRow.asked_at < cutoff))
-        return cast(CursorResult[Any], deleted).rowcount or 0
 
 
 def from_settings(store: Store, settings: Any, *, background: bool = True) -> QuestionLog:

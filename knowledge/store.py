@@ -77,6 +77,12 @@ MIGRATIONS: dict[int, Callable[[Session], None]] = {
 }
 
 
+# Run at the end of every `Store.migrate`, after the tables exist: a module owning derived
+# tables (bot.questionlog_days: the question log's per-day summary) registers its one-time
+# build here when it is imported, as its tables register on `Base`.
+AFTER_MIGRATE: list[Callable[[Store], None]] = []
+
+
 CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before the call fails (and the log spools)
 LOCK_WAIT_MS = 5000  # SQLite busy timeout and PostgreSQL lock_timeout: wait for a lock, then fail
 
@@ -149,6 +155,8 @@ class Store:
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
+        for step in AFTER_MIGRATE:
+            step(self)
 
     def needs_upgrade(self) -> bool:
         """True when `migrate` has work to do: a table is missing or the schema version is older.

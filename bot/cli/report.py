@@ -21,7 +21,8 @@ from flask.cli import with_appcontext
 
 from bot import learning
 from bot.cli.errors import CommandFailed, runtime_with_schema
-from bot.questionlog import QuestionLog, from_settings, purge
+from bot.questionlog import QuestionLog, from_settings
+from bot.questionlog_days import purge
 from bot.reports import Period, build_report
 from bot.reports.queries import local_now
 from bot.runtime import get_runtime

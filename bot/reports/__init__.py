@@ -28,7 +28,7 @@ from bot.reports.aggregates import (
     unanswered_groups,
 )
 from bot.reports.grouping import QuestionGroup, RisingTopic, count_by_key, group_key, term_counts
-from bot.reports.queries import Period, count_users, day_rows, entries_from, local_now, question_rows
+from bot.reports.queries import Period, count_users, day_rows, entries_from, local_now, summary_rows
 from bot.reports.queue import annotate_handled
 from knowledge.store import Store
 
@@ -73,17 +73,17 @@ class Report:
 def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
     """Every table for `period`; group counts of the previous period filled in for comparison.
 
-    Each query runs once, and the independent ones run side by side on their own connections
-    (the database works while Python groups the wordings): a year of a million questions then
-    costs about as much as its largest query plus the grouping, not the sum of all queries.
+    Counts come from the question log's per-day summary (`summary_rows`, `day_rows`), the
+    wordings of the shown groups from the log itself; each query runs once, and the
+    independent ones run side by side on their own connections.
     """
     previous = period.previous()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
-        # Largest first: the wording scan of the period, then the smaller scans.
-        rows_job = pool.submit(question_rows, store, period)
+        # Largest first: the summed wordings of the period, then the smaller scans.
+        rows_job = pool.submit(summary_rows, store, period)
         days_job = pool.submit(day_rows, store, period)
         users_job = pool.submit(count_users, store, period)
-        previous_rows_job = pool.submit(question_rows, store, previous)
+        previous_rows_job = pool.submit(summary_rows, store, previous)
         previous_days_job = pool.submit(day_rows, store, previous)
         previous_users_job = pool.submit(count_users, store, previous)
         rows = rows_job.result()

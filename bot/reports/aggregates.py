@@ -25,6 +25,7 @@ from bot.reports.queries import (
     entry_titles,
     question_rows,
     sum_by_key,
+    wording_rows,
 )
 from knowledge.store import Store
 
@@ -140,8 +141,8 @@ def by_entry(store: Store, period: Period, limit: int = 20, *,
             for (kind, entry_id), (n, s, u, last) in ranked]
 
 
-def _groups(store: Store, rows: list[QuestionRow], limit: int) -> list[QuestionGroup]:
-    groups = grouping.top_groups(rows, limit)
+def _groups(store: Store, rows: list[QuestionRow], limit: int, period: Period) -> list[QuestionGroup]:
+    groups = grouping.top_groups(rows, limit, wordings=lambda terms: wording_rows(store, period, terms))
     titles = entry_titles(store, (g.entry_row for g in groups if g.entry_row is not None))
     for group in groups:
         if group.entry_row is not None:
@@ -152,14 +153,14 @@ def _groups(store: Store, rows: list[QuestionRow], limit: int) -> list[QuestionG
 def top_groups(store: Store, period: Period, limit: int = 20, *,
                rows: list[QuestionRow] | None = None) -> list[QuestionGroup]:
     """The most-asked questions, near-duplicate wordings grouped (rule: grouping.py)."""
-    return _groups(store, question_rows(store, period) if rows is None else rows, limit)
+    return _groups(store, question_rows(store, period) if rows is None else rows, limit, period)
 
 
 def unanswered_groups(store: Store, period: Period, limit: int = 20, *,
                       rows: list[QuestionRow] | None = None) -> list[QuestionGroup]:
     """Questions the bot could not answer, grouped and ranked: what the FAQ should cover next."""
     rows = question_rows(store, period) if rows is None else rows
-    return _groups(store, [r for r in rows if not r.answered], limit)
+    return _groups(store, [r for r in rows if not r.answered], limit, period)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import heapq
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -145,13 +145,18 @@ def count_by_key(rows: Iterable[QuestionRow]) -> Counter[str]:
     return counts
 
 
-def top_groups(rows: list[QuestionRow], limit: int, examples: int = 3) -> list[QuestionGroup]:
+def top_groups(rows: list[QuestionRow], limit: int, examples: int = 3,
+               wordings: Callable[[list[str]], list[QuestionRow]] | None = None) -> list[QuestionGroup]:
     """The `limit` largest groups, each with its commonest wording, examples and entry.
 
     The entry is the one that answered the group's questions most often (the nearest entry
     of an unanswered question is not shown: with a small knowledge base it is mostly noise).
     Its title is looked up afterwards from `entry_row`, so only the shown groups cost a
     lookup. Plain dictionaries first, objects only for the shown groups: a year has ~10⁵.
+
+    Rows summed per term string (`queries.summary_rows`: `question` empty) get their wordings
+    from `wordings(term strings)`, asked for the shown groups' term strings only; of what it
+    returns, only the rows whose (terms, answered) is among `rows` count.
     """
     keys = [group_key(row.terms, row.question) for row in rows]
     counts: dict[str, int] = {}
@@ -162,13 +167,21 @@ def top_groups(rows: list[QuestionRow], limit: int, examples: int = 3) -> list[Q
             answered[key] = answered.get(key, 0) + row.count
     ranked = heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], kv[0]))
     shown = {key: QuestionGroup(key=key, count=n, answered=answered.get(key, 0)) for key, n in ranked}
-    wordings: dict[str, Counter[str]] = {key: Counter() for key in shown}
+    texts: dict[str, Counter[str]] = {key: Counter() for key in shown}
     entries: dict[str, Counter[tuple[str, int]]] = {key: Counter() for key in shown}
     last_row: dict[tuple[str, int], int] = {}
+    summed = {(row.terms, row.answered) for key, row in zip(keys, rows, strict=True)
+              if key in shown and not row.question and not key.startswith(TEXT_KEY_PREFIX)}
+    if summed and wordings is not None:
+        for row in wordings(sorted({terms for terms, _ in summed})):
+            key = group_key(row.terms, row.question)
+            if key in shown and (row.terms, row.answered) in summed:
+                texts[key][row.question.strip()] += row.count
     for key, row in zip(keys, rows, strict=True):
         if key not in shown:
             continue
-        wordings[key][row.question.strip()] += row.count
+        if row.question or key.startswith(TEXT_KEY_PREFIX) or wordings is None:
+            texts[key][row.question.strip()] += row.count
         if row.answered and row.entry_id is not None:
             entries[key][(row.kind or "", row.entry_id)] += row.count
             ref = (row.kind or "", row.entry_id)
@@ -177,7 +190,7 @@ def top_groups(rows: list[QuestionRow], limit: int, examples: int = 3) -> list[Q
         # Wordings that differ only in punctuation, width or case count as one wording.
         seen: set[str] = set()
         ordered: list[str] = []
-        for text, _ in sorted(wordings[key].items(), key=lambda kv: (-kv[1], kv[0])):
+        for text, _ in sorted(texts[key].items(), key=lambda kv: (-kv[1], kv[0])):
             norm = normalise_text(text)
             if norm not in seen:
                 seen.add(norm)

@@ -30,11 +30,9 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy import (
     Connection,
-    Date,
     DateTime,
     Integer,
     and_,
-    bindparam,
     case,
     cast,
     func,
@@ -44,8 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.questionlog_table import QuestionDay
 from bot.questionlog_table import QuestionLogRow as LogRow
-from bot.reports.grouping import QuestionRow
+from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, group_key
 from bot.turn import Feedback
 from knowledge.store import Store
 
@@ -144,31 +143,20 @@ class DayRow:
 def day_rows(store: Store, period: Period) -> list[DayRow]:
     """Per local day with questions: questions, answered, feedback, summed latency (summary adds these up).
 
-    PostgreSQL shifts, casts and hashes by date in one pass. SQLite would sort a year of rows
-    for that GROUP BY (~1.3 s for a million); one range aggregate per day over the covering
-    stats index costs a third of that, so SQLite gets a query per day instead.
+    Read from the per-day summary (bot/questionlog_days.py): a few thousand rows a month.
     """
-    figures = (func.count(), _sum(LogRow.answered.is_(True)), _sum(LogRow.feedback == Feedback.SATISFIED),
-               _sum(LogRow.feedback == Feedback.UNSATISFIED), func.coalesce(func.sum(LogRow.latency_ms), 0.0))
-    out = []
+    figures = (func.sum(QuestionDay.questions), _sum_of(QuestionDay.answered.is_(True), QuestionDay.questions),
+               func.sum(QuestionDay.satisfied), func.sum(QuestionDay.unsatisfied), func.sum(QuestionDay.latency_sum))
+    stmt = (select(QuestionDay.day, *figures).where(QuestionDay.day >= period.since, QuestionDay.day < period.until)
+            .group_by(QuestionDay.day).order_by(QuestionDay.day))
     with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
-        if store.engine.dialect.name == "sqlite":
-            start, end = bindparam("start", type_=DateTime), bindparam("end", type_=DateTime)
-            stmt = select(*figures).where(LogRow.asked_at >= start, LogRow.asked_at < end)
-            day = period.since
-            while day < period.until:
-                bounds = Period(day, day + datetime.timedelta(days=1)).utc_bounds()
-                total, answered, sat, unsat, latency = session.execute(
-                    stmt, {"start": bounds[0], "end": bounds[1]}).one()
-                if total:
-                    out.append(DayRow(day, int(total), int(answered), int(sat), int(unsat), float(latency)))
-                day += datetime.timedelta(days=1)
-            return out
-        day_of = cast(LogRow.asked_at + LOCAL_OFFSET, Date).label("day")
-        stmt = select(day_of, *figures).where(_in(period)).group_by(day_of).order_by(day_of)
-        for value, total, answered, sat, unsat, latency in session.execute(stmt):
-            out.append(DayRow(value, int(total), int(answered), int(sat), int(unsat), float(latency)))
-    return out
+        return [DayRow(day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day),
+                       int(total), int(answered), int(sat), int(unsat), float(latency))
+                for day, total, answered, sat, unsat, latency in session.execute(stmt) if total]
+
+
+def _sum_of(condition: ColumnElement[bool], value: ColumnElement[int]) -> ColumnElement:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
 def count_users(store: Store, period: Period) -> int:
@@ -226,6 +214,45 @@ def question_rows(store: Store, period: Period) -> list[QuestionRow]:
         if store.engine.dialect.name == "postgresql":  # ~10⁵ groups of text: hash in memory, not on disk
             session.execute(text("SET LOCAL work_mem = '64MB'"))
         return [QuestionRow(*row) for row in session.execute(stmt)]
+
+
+def summary_rows(store: Store, period: Period) -> list[QuestionRow]:
+    """What `question_rows` returns, one row per analysed wording (terms) instead of per wording.
+
+    Read from the per-day summary; `question` is left empty, except for term strings with no
+    content word (greetings), which are grouped by their text and so read per wording from the
+    log. The shown groups' wordings are read afterwards (`wording_rows`), for those groups only.
+    """
+    keys = (QuestionDay.terms, QuestionDay.answered, QuestionDay.top_kind, QuestionDay.top_id,
+            QuestionDay.top_category)
+    stmt = (select(*keys, func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
+                   func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id))
+            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until).group_by(*keys))
+    rows: list[QuestionRow] = []
+    wordless: set[str] = set()
+    with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
+        for terms, answered, kind, entry_id, category, n, sat, unsat, last in session.execute(stmt):
+            if group_key(terms).startswith(TEXT_KEY_PREFIX):
+                wordless.add(terms)
+            else:
+                rows.append(QuestionRow(terms, "", bool(answered), kind, entry_id, category, int(n), int(sat),
+                                        int(unsat), int(last)))
+    return rows + wording_rows(store, period, sorted(wordless))
+
+
+def wording_rows(store: Store, period: Period, terms: list[str]) -> list[QuestionRow]:
+    """`question_rows` restricted to the given term strings (read from the log, by term on SQLite)."""
+    keys = (LogRow.terms, LogRow.question, LogRow.answered, LogRow.top_kind, LogRow.top_id, LogRow.top_category)
+    rows: list[QuestionRow] = []
+    sqlite = store.engine.dialect.name == "sqlite"
+    with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
+        for start in range(0, len(terms), 500):
+            stmt = (select(*keys, func.count(), _sum(LogRow.feedback == Feedback.SATISFIED),
+                           _sum(LogRow.feedback == Feedback.UNSATISFIED), func.max(LogRow.id))
+                    .where(_in(period, index_free=sqlite), LogRow.terms.in_(terms[start:start + 500]))
+                    .group_by(*keys))
+            rows += [QuestionRow(*row) for row in session.execute(stmt)]
+    return rows
 
 
 def sum_by_key(rows: Iterable[_R], key: Callable[[_R], _K]) -> dict[_K, list[int]]:

@@ -11,9 +11,11 @@ each recorded as a `QueueMark` in the same transaction as the knowledge-base cha
 A marked group leaves the queue; only wordings asked after the mark bring it back (the fix
 did not work, or the wording is new). The report's unanswered table shows the marks too.
 
-Cost: one range query over the queue index for the unanswered rows of the period and one over
-the feedback index for the 不满意 ones, both grouped by wording in the database; a million
-logged questions are never read row by row.
+Cost: the counts of every group come from the question log's per-day summary
+(bot/questionlog_days.py, exact at write time): a month is a few thousand summary rows, so
+the first view after a start costs what later ones do. Only the wordings of the groups on
+the requested page are read from the log, and kept per process while their group's figures
+stay the same.
 """
 
 from __future__ import annotations
@@ -22,18 +24,17 @@ import dataclasses
 import datetime
 import hashlib
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.questionlog_table import QuestionDay, QueueMark
 from bot.questionlog_table import QuestionLogRow as LogRow
-from bot.questionlog_table import QueueMark
 from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionGroup, group_key, normalise_text
 from bot.reports.queries import Period, _in
 from knowledge.editor import EditBatch, EditError, EditResult, FaqData, KbEditor
@@ -42,7 +43,6 @@ from knowledge.store import Store
 
 ACTIONS = {"similar": "已加入相似问法", "new_faq": "已新建问答", "dismissed": "已忽略"}
 SOURCE = "待处理问题"
-FULL_RECOUNT_SECONDS = 600.0
 
 
 def key_hash(key: str) -> str:
@@ -81,7 +81,7 @@ class QueueGroup:
         return self.wordings[0][0] if self.wordings else ""
 
 
-def _queue_rows(period: Period, *columns: Any, since_id: int = 0, upto_id: int | None = None,
+def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
                 terms: list[str] | None = None, sqlite: bool = False) -> list:
     """Unanswered and 不满意 questions of `period` grouped by `columns`, each with count and newest id.
 
@@ -91,8 +91,6 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0, upto_id: int |
     """
     figures = (func.count(), func.max(LogRow.id))
     extra = [LogRow.id > since_id] if since_id else []
-    if upto_id is not None:
-        extra.append(LogRow.id <= upto_id)
     unanswered: ColumnElement[bool] = LogRow.answered.is_(False)
     when = _in(period)
     if terms is not None:
@@ -106,86 +104,54 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0, upto_id: int |
     ]
 
 
-def _counts(store: Store, period: Period, since_id: int = 0, upto_id: int | None = None
-            ) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
-    """(group key → [questions, unanswered, newest id], group key → its term strings).
+def _summed_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+    """(group key → [questions, unanswered, newest id], group key → its term strings), from the per-day summary.
 
-    Counted from the distinct term strings only.
-
-    Wordings that share a term string share a group, so the database aggregates by terms
-    (a few thousand strings for a month of a busy log) and Python maps each string to its
-    group once; only term strings with no content word need their wordings (greetings).
+    Unanswered questions count with their newest id; answered ones only as far as they were
+    rated 不满意, with the newest such id. Term strings without a content word (greetings) are
+    grouped by their text, so they alone are read from the log per wording.
     """
+    unanswered = QuestionDay.answered.is_(False)
+    stmt = (select(QuestionDay.terms,
+                   func.sum(case((unanswered, QuestionDay.questions), else_=QuestionDay.unsatisfied)),
+                   func.sum(case((unanswered, QuestionDay.questions), else_=0)),
+                   func.max(case((unanswered, QuestionDay.last_id), else_=QuestionDay.last_unsatisfied_id)))
+            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until,
+                   or_(unanswered, QuestionDay.unsatisfied > 0))
+            .group_by(QuestionDay.terms))
     found: dict[str, list[int]] = {}
     terms_by_key: dict[str, list[str]] = {}
     wordless: list[str] = []
     with store.engine.connect() as conn:  # read-only: Core, no ORM row machinery
-        for stmt in _queue_rows(period, LogRow.terms, LogRow.answered, since_id=since_id, upto_id=upto_id):
-            for terms, answered, n, last in conn.execute(stmt).all():
-                key = group_key(terms)
-                if key.startswith(TEXT_KEY_PREFIX):
-                    wordless.append(terms)
-                    continue
-                _add(found, key, int(n), 0 if answered else int(n), int(last))
-                terms_by_key.setdefault(key, []).append(terms)
+        for terms, n, not_answered, last in conn.execute(stmt).all():
+            key = group_key(terms)
+            if key.startswith(TEXT_KEY_PREFIX):
+                wordless.append(terms)
+                continue
+            total = found.get(key)
+            if total is None:
+                found[key] = [int(n), int(not_answered), int(last)]
+                terms_by_key[key] = [terms]
+            else:
+                total[0] += int(n)
+                total[1] += int(not_answered)
+                total[2] = max(total[2], int(last))
+                terms_by_key[key].append(terms)
         if wordless:
-            for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered, since_id=since_id,
-                                    upto_id=upto_id, terms=sorted(set(wordless)),
-                                    sqlite=store.engine.dialect.name == "sqlite"):
-                for terms, question, answered, n, last in conn.execute(stmt).all():
+            for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
+                                    terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
+                for terms, question, was_answered, n, last in conn.execute(stmt).all():
                     key = group_key(terms, question)
-                    _add(found, key, int(n), 0 if answered else int(n), int(last))
+                    _add(found, key, int(n), 0 if was_answered else int(n), int(last))
                     terms_by_key.setdefault(key, []).append(terms)
     return found, terms_by_key
 
 
-@dataclass
-class _Counted:
-    found: dict[str, list[int]]
-    terms_by_key: dict[str, list[str]]
-    upto_id: int
-    expires: float
-    details: dict[str, list[_Row]] = field(default_factory=dict)  # wordings of groups already shown
-
-
-_counted: dict[tuple[str, Period], _Counted] = {}
-_counted_lock = threading.Lock()
-
-
-def _current_counts(store: Store, period: Period
-                    ) -> tuple[dict[str, list[int]], dict[str, list[str]], dict[str, list[_Row]]]:
-    """`_counts` kept up to date incrementally in this process.
-
-    A full count at most every `FULL_RECOUNT_SECONDS`; in between, only questions logged
-    since the last count (id above it: a primary-key range) are counted and added. A view
-    of the queue then costs what the new questions cost, not what the month costs. Feedback
-    given to an older question, or a row committed out of id order, shows at the next full
-    count. Copies of the counts are returned (callers filter them), with the shared cache of
-    the wordings of groups already shown, valid until their group is asked again.
-    """
-    with store.engine.connect() as conn:
-        newest = int(conn.scalar(select(func.max(LogRow.id))) or 0)
-    key = (store.url, period)
-    now = time.monotonic()
-    with _counted_lock:
-        entry = _counted.get(key)
-        if entry is None or entry.expires < now or entry.upto_id > newest:
-            found, terms_by_key = _counts(store, period, upto_id=newest)
-            entry = _Counted(found, terms_by_key, newest, now + FULL_RECOUNT_SECONDS)
-            for stale in [k for k, v in _counted.items() if v.expires < now]:
-                del _counted[stale]
-            _counted[key] = entry
-        elif entry.upto_id < newest:
-            found, terms_by_key = _counts(store, period, since_id=entry.upto_id, upto_id=newest)
-            for group, (n, unanswered, last) in found.items():
-                _add(entry.found, group, n, unanswered, last)
-                entry.details.pop(group, None)  # asked again: its wordings are read afresh
-            for group, terms in terms_by_key.items():
-                known = entry.terms_by_key.setdefault(group, [])
-                known.extend(t for t in terms if t not in known)
-            entry.upto_id = newest
-        return ({k: list(v) for k, v in entry.found.items()},
-                {k: list(v) for k, v in entry.terms_by_key.items()}, entry.details)
+# The wordings of groups already shown, per (database, period, group), with the group's
+# figures they were read for: valid while those figures stay the same.
+_details_cache: dict[tuple[str, Period, str], tuple[tuple[int, int, int], list[_Row]]] = {}
+_details_lock = threading.Lock()
+MAX_CACHED_DETAILS = 5000
 
 
 def _add(found: dict[str, list[int]], key: str, n: int, unanswered: int, last: int) -> None:
@@ -243,7 +209,7 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
     `only`: just the group with that key hash. A marked group counts only what was asked
     after its mark (and is left out when nothing was).
     """
-    counts, terms_by_key, cached = _current_counts(store, period)
+    counts, terms_by_key = _summed_counts(store, period)
     if only is not None:
         counts = {k: v for k, v in counts.items() if key_hash(k) == only}
     marks = {mark.group_key: mark for mark in latest_marks(store).values()}  # staff-made: a few hundred
@@ -260,15 +226,21 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
     groups = []
     if wanted:
         plain = {k for k in wanted if k not in reopened}
-        missing = {k for k in plain if k not in cached}
-        fresh: dict[str, list[_Row]] = {}
+        with _details_lock:
+            cached = {k: found[1] for k in plain
+                      if (found := _details_cache.get((store.url, period, k))) and found[0] == tuple(counts[k])}
+        missing = plain - set(cached)
+        fresh: dict[str, list[_Row]] = {k: [] for k in missing}
         for row in _details(store, period, sorted({t for k in missing for t in terms_by_key.get(k, [])})):
             key = group_key(row.terms, row.question)
             if key in missing:
-                fresh.setdefault(key, []).append(row)
-        with _counted_lock:  # whole lists replaced, never appended to: safe for concurrent views
-            cached.update(fresh)
-            rows = [row for k in plain for row in cached.get(k, [])]
+                fresh[key].append(row)
+        with _details_lock:
+            if len(_details_cache) > MAX_CACHED_DETAILS:
+                _details_cache.clear()
+            for key, members_of in fresh.items():
+                _details_cache[(store.url, period, key)] = (tuple(counts[key]), members_of)
+        rows = [row for k in plain for row in (cached.get(k) or fresh.get(k, []))]
         for key, since in reopened.items():  # few: one query each, counting only what came after the mark
             if key in wanted:
                 again = _terms_of(store, period, {key}, since_id=since).get(key, [])

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.privacy import MaskingFilter
-from bot.questionlog import QuestionLog, purge
+from bot.questionlog import QuestionLog
+from bot.questionlog_days import purge
 from bot.questionlog_table import QuestionLogRow as LogRow
 from knowledge.document import Document, Hit, SearchResult
 from knowledge.store import Store

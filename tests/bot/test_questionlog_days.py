@@ -1,0 +1,165 @@
+"""The question log's per-day summary stays equal to summing the log itself, and so do the
+report and the 待处理 queue read from it — on both databases."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+
+from bot.questionlog import QuestionLog
+from bot.questionlog_days import BUILT_KEY, LOCAL_OFFSET, purge
+from bot.questionlog_table import QuestionDay
+from bot.questionlog_table import QuestionLogRow as LogRow
+from bot.reports import Period, build_report, grouping
+from bot.reports.aggregates import top_groups, unanswered_groups
+from bot.reports.grouping import group_key
+from bot.reports.queries import question_rows
+from bot.reports.queue import build_queue
+from knowledge.base import shared_processor
+from knowledge.document import Document, Hit, SearchResult
+from knowledge.models import Meta
+from knowledge.store import Store
+
+WORDINGS = ["低保怎么申请", "低保咋申请？", "请问低保怎么申请", "养老金什么时候发", "养老金 什么时候发",
+            "你好", "你好！", "路灯坏了找谁修", "医保怎么交", "医保在手机上怎么交", "宅基地怎么审批"]
+ENTRIES = [Document(kind="faq", id=1, title="低保申请", body="", category="社会救助"),
+           Document(kind="faq", id=2, title="养老金发放", body="", category=None),
+           Document(kind="item", id=3, title="医保缴费通知", body="", category="社会保障")]
+# Local midnight is 16:00 UTC: questions either side of it fall on different days.
+START = datetime.datetime(2026, 1, 4, 15, 0)
+PERIOD = Period(datetime.date(2026, 1, 1), datetime.date(2026, 2, 1))
+
+
+def fill(store: Store, tmp_path: Path, n: int = 240, seed: int = 3) -> QuestionLog:
+    """`n` varied questions through the real write path, with feedback given, changed and replayed."""
+    rng = random.Random(seed)
+    log = QuestionLog(store, "secret", tmp_path / "spool", background=False)
+    processor = shared_processor()
+    for i in range(n):
+        wording = rng.choice(WORDINGS)
+        terms = tuple(processor.analyze(wording))
+        doc = rng.choice([None, *ENTRIES])
+        answered = doc is not None and rng.random() < 0.7
+        result = SearchResult(wording, terms, (Hit(doc, 4.0, terms[:1]),) if doc else (), answered)
+        asked_at = START + datetime.timedelta(minutes=37 * i)
+        log.record(openid=f"u{i % 17}", message_key=f"m{i}", question=wording, result=result, answered=answered,
+                   reply_kind="answer_faq" if answered else "not_found", latency_ms=rng.choice([3.1, 12.7, 40.0]),
+                   asked_at=asked_at)
+        if rng.random() < 0.4:
+            log.record_feedback(f"m{i}", rng.choice(["satisfied", "unsatisfied"]))
+        if rng.random() < 0.15:  # a citizen changing a rating, or the same rating again
+            log.record_feedback(f"m{rng.randrange(i + 1)}", rng.choice(["satisfied", "unsatisfied"]))
+        if rng.random() < 0.05:  # WeChat's retry of a message already logged
+            log.record(openid=f"u{i % 17}", message_key=f"m{i}", question=wording, result=result,
+                       answered=answered, reply_kind="answer_faq", latency_ms=1.0, asked_at=asked_at)
+    return log
+
+
+def summary(store: Store) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    with store.session() as session:
+        return {(d.day, d.terms, d.answered, d.top_kind, d.top_id, d.top_category):
+                (d.questions, d.satisfied, d.unsatisfied, round(d.latency_sum, 6), d.last_id, d.last_unsatisfied_id)
+                for d in session.scalars(select(QuestionDay)) if d.questions}
+
+
+def summed_from_the_log(store: Store) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The straightforward computation: every logged row, one by one."""
+    sums: dict[tuple[Any, ...], list[Any]] = {}
+    with store.session() as session:
+        for row in session.scalars(select(LogRow)):
+            key = ((row.asked_at + LOCAL_OFFSET).date(), row.terms, row.answered, row.top_kind, row.top_id,
+                   row.top_category)
+            total = sums.setdefault(key, [0, 0, 0, 0.0, 0, 0])
+            total[0] += 1
+            total[1] += row.feedback == "satisfied"
+            total[2] += row.feedback == "unsatisfied"
+            total[3] += row.latency_ms
+            total[4] = max(total[4], row.id)
+            if row.feedback == "unsatisfied":
+                total[5] = max(total[5], row.id)
+    return {k: (n, s, u, round(lat, 6), last, last_u) for k, (n, s, u, lat, last, last_u) in sums.items()}
+
+
+def test_the_summary_equals_the_log_summed_after_writes_retries_and_changed_ratings(store: Store,
+                                                                                     tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    expected = summed_from_the_log(store)
+    assert len({key[0] for key in expected}) > 5  # several local days
+    assert summary(store) == expected
+
+
+def test_purging_old_questions_keeps_the_summary_exact(store: Store, tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    now = START + datetime.timedelta(days=30, hours=3, minutes=20)  # a cut in the middle of a day
+    assert purge(store, 27, now=now) > 0
+    assert summary(store) == summed_from_the_log(store)
+
+
+def test_a_log_written_before_the_summary_gets_it_built_at_migration(store: Store, tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    expected = summed_from_the_log(store)
+    with store.session() as session:
+        session.execute(delete(QuestionDay))
+        session.execute(delete(Meta).where(Meta.key == BUILT_KEY))
+    store.migrate()
+    assert summary(store) == expected
+    store.migrate()  # once only: a second start finds it built
+    assert summary(store) == expected
+
+
+def _groups(groups: list[grouping.QuestionGroup]) -> list[tuple[Any, ...]]:
+    return [(g.key, g.count, g.answered, g.wording, g.examples, g.entry, g.previous) for g in groups]
+
+
+def test_the_report_from_the_summary_equals_the_report_from_every_row(store: Store, tmp_path: Path) -> None:
+    fill(store, tmp_path, n=400)
+    report = build_report(store, PERIOD, limit=5)
+    rows = question_rows(store, PERIOD)
+    before = grouping.count_by_key(question_rows(store, PERIOD.previous()))
+    expected_top = top_groups(store, PERIOD, 5, rows=rows)
+    expected_unanswered = unanswered_groups(store, PERIOD, 5, rows=rows)
+    for group in expected_top:
+        group.previous = before.get(group.key, 0)
+    for group in expected_unanswered:
+        group.previous = 0
+    assert _groups(report.top_groups) == _groups(expected_top)
+    assert _groups(report.unanswered) == _groups(expected_unanswered)
+    assert report.summary.total == sum(r.count for r in rows) == 400  # every question in January
+    assert report.summary.answered == sum(r.count for r in rows if r.answered)
+    assert {(t.term, t.count) for t in report.top_terms} == set(
+        sorted(grouping.term_counts(rows).items(), key=lambda kv: (-kv[1], kv[0]))[:15])
+
+
+def test_the_queue_counts_from_the_summary_equal_counting_every_row(store: Store, tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    expected: Counter[str] = Counter()
+    unanswered: Counter[str] = Counter()
+    newest: dict[str, int] = {}
+    with store.session() as session:
+        for row in session.scalars(select(LogRow)):
+            if row.answered and row.feedback != "unsatisfied":
+                continue
+            key = group_key(row.terms, row.question)
+            expected[key] += 1
+            unanswered[key] += not row.answered
+            newest[key] = max(newest.get(key, 0), row.id)
+    queue = build_queue(store, PERIOD)
+    assert queue.total_questions == sum(expected.values())
+    assert {g.key: (g.count, g.unanswered, g.last_id) for g in queue.groups} == {
+        k: (n, unanswered[k], newest[k]) for k, n in expected.items()}
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_a_short_period_counts_only_its_own_days(store: Store, tmp_path: Path, days: int) -> None:
+    fill(store, tmp_path)
+    period = Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 5) + datetime.timedelta(days=days))
+    start, end = period.utc_bounds()
+    with store.session() as session:
+        expected = sum(1 for row in session.scalars(select(LogRow)) if start <= row.asked_at < end)
+    assert build_report(store, period).summary.total == expected > 0
