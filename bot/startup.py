@@ -8,7 +8,8 @@ warning meant for a server. A process that is about to answer citizens calls `pr
    question-log rows a killed process left behind (`QuestionLog.recover`);
 2. on the very first start, import the bundled sample knowledge base (`LOAD_SAMPLE_KB`) and the
    bundled 办事机构 directory (`knowledge.offices`);
-3. load jieba's dictionary and build the index, so the first citizen does not wait for it;
+3. load jieba's dictionary and build the index, so the first citizen does not wait for it, and
+   the grouping of the logged wordings, so the first report or 待处理 view does not either;
 4. warn, once, about settings that are wrong for production (the development token, no Redis).
 
 Who calls it: `gunicorn.conf.py` in the master before the workers fork (they then share the
@@ -27,7 +28,7 @@ from flask import Flask, Response
 from flask.cli import run_command
 from flask.helpers import get_debug_flag
 
-from bot import privacy
+from bot import privacy, reports
 from bot.config import DEV_TOKEN, Settings
 from bot.runtime import get_runtime
 from knowledge.offices import seed_if_empty as seed_offices_if_empty
@@ -63,6 +64,10 @@ def prepare(app: Flask, *, announce: bool = True) -> None:
         seed_offices_if_empty(runtime.db)  # the 办事机构 directory's bundled defaults (bot.routing)
         runtime.kb.load()
         privacy.warm_up()  # jieba's tagger, which masks names in what citizens write
+        try:  # the reports' and the 待处理 queue's grouping of a year's wordings
+            reports.warm_up(runtime.db)
+        except Exception as exc:  # a convenience: never a reason not to start
+            log.warning("report grouping not warmed up (%s)", str(exc).splitlines()[0][:200])
         if announce:
             for warning in production_warnings(runtime.settings):
                 log.warning(warning)

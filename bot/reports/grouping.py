@@ -36,6 +36,7 @@ _PUNCT_OR_SPACE = re.compile(r"[\W_]+")
 TOPIC_STOPWORDS_FILE = Path(__file__).with_name("topic_stopwords.txt")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"^[a-z]{3,}$")
+MEMO_SIZE = 200_000  # distinct term strings remembered: a busy year has ~100,000
 
 
 def _read_words(path: Path) -> frozenset[str]:
@@ -59,7 +60,7 @@ def normalise_text(text: str) -> str:
     return _PUNCT_OR_SPACE.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=MEMO_SIZE)
 def content_terms(terms: str) -> tuple[str, ...]:
     """Rule steps 1-2 for one logged `terms` string: sorted, distinct, maximal content terms."""
     words = set(terms.split()).difference(report_stopwords())
@@ -76,7 +77,7 @@ def group_key(terms: str, question: str = "") -> str:
     return key if key else TEXT_KEY_PREFIX + normalise_text(question)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=MEMO_SIZE)
 def _terms_key(terms: str) -> str:
     return " ".join(content_terms(terms))
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -155,7 +155,7 @@ def day_rows(store: Store, period: Period) -> list[DayRow]:
                 for day, total, answered, sat, unsat, latency in session.execute(stmt) if total]
 
 
-def _sum_of(condition: ColumnElement[bool], value: ColumnElement[int]) -> ColumnElement:
+def _sum_of(condition: ColumnElement[bool], value: Any) -> ColumnElement:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
@@ -216,22 +216,29 @@ def question_rows(store: Store, period: Period) -> list[QuestionRow]:
         return [QuestionRow(*row) for row in session.execute(stmt)]
 
 
-def summary_rows(store: Store, period: Period) -> list[QuestionRow]:
+def summary_rows(store: Store, period: Period, *, entries: bool = True) -> list[QuestionRow]:
     """What `question_rows` returns, one row per analysed wording (terms) instead of per wording.
 
     Read from the per-day summary; `question` is left empty, except for term strings with no
     content word (greetings), which are grouped by their text and so read per wording from the
     log. The shown groups' wordings are read afterwards (`wording_rows`), for those groups only.
+    `entries=False`: counts per wording and outcome only, entry and feedback left empty (a
+    previous period, compared by group and term).
     """
-    keys = (QuestionDay.terms, QuestionDay.answered, QuestionDay.top_kind, QuestionDay.top_id,
-            QuestionDay.top_category)
+    keys: tuple[Any, ...] = (QuestionDay.terms, QuestionDay.answered)
+    if entries:
+        keys += (QuestionDay.top_kind, QuestionDay.top_id, QuestionDay.top_category)
+    else:
+        keys += (literal_column("NULL"), literal_column("NULL"), literal_column("NULL"))
     stmt = (select(*keys, func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
                    func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id))
-            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until).group_by(*keys))
+            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until)
+            .group_by(*keys[:5 if entries else 2]))
     rows: list[QuestionRow] = []
     wordless: set[str] = set()
     with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
-        for terms, answered, kind, entry_id, category, n, sat, unsat, last in session.execute(stmt):
+        for found in session.execute(stmt):
+            terms, answered, kind, entry_id, category, n, sat, unsat, last = tuple(found)
             if group_key(terms).startswith(TEXT_KEY_PREFIX):
                 wordless.add(terms)
             else:

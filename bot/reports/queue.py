@@ -149,7 +149,7 @@ def _summed_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], 
 
 # The wordings of groups already shown, per (database, period, group), with the group's
 # figures they were read for: valid while those figures stay the same.
-_details_cache: dict[tuple[str, Period, str], tuple[tuple[int, int, int], list[_Row]]] = {}
+_details_cache: dict[tuple[str, Period, str], tuple[tuple[int, ...], list[_Row]]] = {}
 _details_lock = threading.Lock()
 MAX_CACHED_DETAILS = 5000
 
