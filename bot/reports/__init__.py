@@ -21,6 +21,7 @@ from bot.reports.aggregates import (
     EntryCount,
     Summary,
     TermCount,
+    Wordings,
     by_category,
     by_entry,
     daily,
@@ -105,8 +106,9 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
         previous_days_job = pool.submit(day_rows, store, previous)
         previous_users_job = pool.submit(count_users, store, previous)
         rows = rows_job.result()
-        groups = top_groups(store, period, limit, rows=rows)
-        unanswered = unanswered_groups(store, period, limit, rows=rows)
+        wordings = Wordings(store, period)  # the two tables' groups share many term strings
+        groups = top_groups(store, period, limit, rows=rows, wordings=wordings)
+        unanswered = unanswered_groups(store, period, limit, rows=rows, wordings=wordings)
         counts = term_counts(rows)
         days, users = days_job.result(), users_job.result()
         previous_rows = previous_rows_job.result()

@@ -141,8 +141,25 @@ def by_entry(store: Store, period: Period, limit: int = 20, *,
             for (kind, entry_id), (n, s, u, last) in ranked]
 
 
-def _groups(store: Store, rows: list[QuestionRow], limit: int, period: Period) -> list[QuestionGroup]:
-    groups = grouping.top_groups(rows, limit, wordings=lambda terms: wording_rows(store, period, terms))
+class Wordings:
+    """`wording_rows` of one period, each term string read once however many tables ask for it."""
+
+    def __init__(self, store: Store, period: Period) -> None:
+        self.store, self.period = store, period
+        self._rows: dict[str, list[QuestionRow]] = {}
+
+    def __call__(self, terms: list[str]) -> list[QuestionRow]:
+        missing = [t for t in terms if t not in self._rows]
+        for t in missing:
+            self._rows[t] = []
+        for row in wording_rows(self.store, self.period, missing):
+            self._rows[row.terms].append(row)
+        return [row for t in terms for row in self._rows[t]]
+
+
+def _groups(store: Store, rows: list[QuestionRow], limit: int, period: Period,
+            wordings: Wordings | None) -> list[QuestionGroup]:
+    groups = grouping.top_groups(rows, limit, wordings=wordings or Wordings(store, period))
     titles = entry_titles(store, (g.entry_row for g in groups if g.entry_row is not None))
     for group in groups:
         if group.entry_row is not None:
@@ -150,17 +167,17 @@ def _groups(store: Store, rows: list[QuestionRow], limit: int, period: Period) -
     return groups
 
 
-def top_groups(store: Store, period: Period, limit: int = 20, *,
-               rows: list[QuestionRow] | None = None) -> list[QuestionGroup]:
+def top_groups(store: Store, period: Period, limit: int = 20, *, rows: list[QuestionRow] | None = None,
+               wordings: Wordings | None = None) -> list[QuestionGroup]:
     """The most-asked questions, near-duplicate wordings grouped (rule: grouping.py)."""
-    return _groups(store, question_rows(store, period) if rows is None else rows, limit, period)
+    return _groups(store, question_rows(store, period) if rows is None else rows, limit, period, wordings)
 
 
-def unanswered_groups(store: Store, period: Period, limit: int = 20, *,
-                      rows: list[QuestionRow] | None = None) -> list[QuestionGroup]:
+def unanswered_groups(store: Store, period: Period, limit: int = 20, *, rows: list[QuestionRow] | None = None,
+                      wordings: Wordings | None = None) -> list[QuestionGroup]:
     """Questions the bot could not answer, grouped and ranked: what the FAQ should cover next."""
     rows = question_rows(store, period) if rows is None else rows
-    return _groups(store, [r for r in rows if not r.answered], limit, period)
+    return _groups(store, [r for r in rows if not r.answered], limit, period, wordings)
 
 
 @dataclass(frozen=True)
