@@ -30,7 +30,7 @@ from bot.questionlog_table import QuestionDay
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.turn import Feedback
 from knowledge.models import Meta
-from knowledge.store import AFTER_MIGRATE, Store
+from knowledge.store import AFTER_MIGRATE, PENDING_AFTER_MIGRATE, Store
 
 log = logging.getLogger(__name__)
 
@@ -221,4 +221,9 @@ def ensure_built(store: Store) -> None:
         log.info("question log: per-day summary built (%d rows)", count)
 
 
+def _not_built(session: Session) -> bool:
+    return session.get(Meta, BUILT_KEY) is None
+
+
 AFTER_MIGRATE.append(ensure_built)
+PENDING_AFTER_MIGRATE.append(_not_built)

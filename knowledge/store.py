@@ -81,6 +81,8 @@ MIGRATIONS: dict[int, Callable[[Session], None]] = {
 # tables (bot.questionlog_days: the question log's per-day summary) registers its one-time
 # build here when it is imported, as its tables register on `Base`.
 AFTER_MIGRATE: list[Callable[[Store], None]] = []
+# …and how `needs_upgrade` tells that such a step has work to do (a session on the database).
+PENDING_AFTER_MIGRATE: list[Callable[[Session], bool]] = []
 
 
 CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before the call fails (and the log spools)
@@ -169,7 +171,8 @@ class Store:
             return True
         with self.session() as session:
             row = session.get(Meta, "schema_version")
-            return row is None or int(row.value) < SCHEMA_VERSION
+            return row is None or int(row.value) < SCHEMA_VERSION or any(
+                pending(session) for pending in PENDING_AFTER_MIGRATE)
 
     # -- knowledge-base version ------------------------------------------------------------
 
