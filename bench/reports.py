@@ -184,6 +184,7 @@ def load(store: Store, rows: int, start: datetime.datetime = datetime.datetime(2
     try:
         cursor = raw.cursor()
         if store.engine.dialect.name == "postgresql":
+            cursor.execute("SET statement_timeout = 0")  # a million rows on a busy machine: no limit
             with cursor.copy(f"COPY question_log ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in generate(rows, start=start):
                     copy.write_row(row)
