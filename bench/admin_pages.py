@@ -107,6 +107,7 @@ def _forget(db) -> None:
     `bot.startup.prepare` warms it (`bot.reports.warm_up`, untimed here as it is at a start)."""
     reports_page._cache.clear()
     staff_queue._details_cache.clear()
+    staff_queue._counts_cache.clear()
     queue_page._analysed.cache_clear()
     for memo in (grouping.content_terms, grouping._terms_key, grouping.is_topic_term):
         memo.cache_clear()

@@ -147,6 +147,37 @@ def _summed_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], 
     return found, terms_by_key
 
 
+_counts_cache: dict[tuple[str, Period], tuple[tuple[Any, ...], dict[str, list[int]], dict[str, list[str]]]] = {}
+
+
+def _current_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+    """`_summed_counts`, reused while the period's summary totals stay the same.
+
+    The totals (questions, ratings, newest ids: one pass over the period's summary index)
+    change with every question logged and every rating given or changed; only a 不满意
+    withdrawn and another given between two views, with no question in between, could leave
+    them equal. Copies are returned: callers filter them.
+    """
+    stmt = select(func.count(), func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
+                  func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id),
+                  func.sum(QuestionDay.last_unsatisfied_id)).where(
+        QuestionDay.day >= period.since, QuestionDay.day < period.until)
+    with store.engine.connect() as conn:
+        version = tuple(conn.execute(stmt).one())
+    key = (store.url, period)
+    with _details_lock:
+        cached = _counts_cache.get(key)
+    if cached is None or cached[0] != version:
+        found, terms_by_key = _summed_counts(store, period)
+        with _details_lock:
+            if len(_counts_cache) > 50:
+                _counts_cache.clear()
+            _counts_cache[key] = (version, found, terms_by_key)
+    else:
+        found, terms_by_key = cached[1], cached[2]
+    return {k: list(v) for k, v in found.items()}, {k: list(v) for k, v in terms_by_key.items()}
+
+
 # The wordings of groups already shown, per (database, period, group), with the group's
 # figures they were read for: valid while those figures stay the same.
 _details_cache: dict[tuple[str, Period, str], tuple[tuple[int, ...], list[_Row]]] = {}
@@ -209,7 +240,7 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
     `only`: just the group with that key hash. A marked group counts only what was asked
     after its mark (and is left out when nothing was).
     """
-    counts, terms_by_key = _summed_counts(store, period)
+    counts, terms_by_key = _current_counts(store, period)
     if only is not None:
         counts = {k: v for k, v in counts.items() if key_hash(k) == only}
     marks = {mark.group_key: mark for mark in latest_marks(store).values()}  # staff-made: a few hundred

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from bot.privacy import pseudonymise
 from bot.questionlog import QuestionLog
 from bot.questionlog_days import BUILT_KEY, LOCAL_OFFSET, purge
 from bot.questionlog_table import QuestionDay
@@ -165,3 +166,16 @@ def test_a_short_period_counts_only_its_own_days(store: Store, tmp_path: Path, d
     with store.session() as session:
         expected = sum(1 for row in session.scalars(select(LogRow)) if start <= row.asked_at < end)
     assert build_report(store, period).summary.total == expected > 0
+
+
+def test_a_rating_given_after_a_view_of_the_queue_shows_at_the_next_view(store: Store, tmp_path: Path) -> None:
+    log = fill(store, tmp_path, n=60)
+    before = build_queue(store, PERIOD).total_questions
+    with store.session() as session:
+        satisfied = session.scalars(select(LogRow).where(LogRow.answered.is_(True), LogRow.feedback.is_(None))).first()
+    assert satisfied is not None
+    key = next(f"m{i}" for i in range(60) if pseudonymise(f"m{i}", "secret") == satisfied.message_key)
+    log.record_feedback(key, "unsatisfied")
+    assert build_queue(store, PERIOD).total_questions == before + 1
+    log.record_feedback(key, "satisfied")
+    assert build_queue(store, PERIOD).total_questions == before
