@@ -29,16 +29,15 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.privacy import mask_citizen_text, mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_days import insert_rows, set_feedback
+from bot.questionlog_reads import HotCache, HotTopics
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.spool import Journal, Spool
 from bot.turn import Feedback
@@ -54,7 +53,6 @@ MAX_QUESTION_CHARS = 1000
 MAX_REPLY_CHARS = 4000  # a WeChat text reply is at most 2,048 bytes; a card's lines are shorter
 TOP_HITS = 3
 REJECTED_NAME = "questionlog.rejected.jsonl"
-HOT_TOPICS_TTL = 60.0
 BATCH = 500
 
 _open_logs: weakref.WeakSet[QuestionLog] = weakref.WeakSet()
@@ -99,7 +97,7 @@ def _masked_reply(reply_text: str) -> str:
     return mask_personal_data(reply_text)[:MAX_REPLY_CHARS]
 
 
-class QuestionLog:
+class QuestionLog(HotTopics):
     """Records questions and feedback; see the module docstring for the guarantees."""
 
     def __init__(self, store: Store, secret: str, spool_dir: Path, *, background: bool = True,
@@ -115,7 +113,7 @@ class QuestionLog:
         self._queue: queue.Queue[dict[str, Any]] | None = None
         self._thread_pid = 0
         self._start_lock = threading.Lock()
-        self._hot_cache: dict[tuple[int, int], tuple[float, list[tuple[str, str]]]] = {}
+        self._hot_cache: HotCache = {}
         self.handlers: list[OpHandler] = []
         _open_logs.add(self)
 
@@ -398,48 +396,6 @@ class QuestionLog:
         except Exception:
             return True
         return False
-
-    # -- reads for the bot ------------------------------------------------------------------
-
-    def hot_topics(self, days: int = 30, limit: int = 3, live: Callable[[str], bool] | None = None) -> list[str]:
-        """Titles of the most-asked answered entries lately, for help and not-found replies.
-
-        `live(key)` (key like "faq:12") says whether an entry may still be advertised: a
-        disabled or deleted entry must never be suggested to citizens, however often it was
-        asked. Cached for a minute per process (the filter runs on every call): it sits on the
-        reply path. A failed read keeps the last good answer (or none) for another minute
-        instead of retrying on every message.
-        """
-        now = time.monotonic()
-        cached = self._hot_cache.get((days, limit))
-        if cached and cached[0] > now:
-            candidates = cached[1]
-        else:
-            candidates = cached[1] if cached else []
-            try:
-                candidates = self._hot_candidates(days, limit * 4)
-            except Exception as exc:
-                log.warning("question log: hot topics unavailable (%s)",
-                            mask_personal_data(str(exc).splitlines()[0][:200]))
-            self._hot_cache[(days, limit)] = (now + HOT_TOPICS_TTL, candidates)
-        return [title for key, title in candidates if live is None or live(key)][:limit]
-
-    def _hot_candidates(self, days: int, limit: int) -> list[tuple[str, str]]:
-        since = utcnow() - datetime.timedelta(days=days)
-        count = func.count()
-        # Counted from the covering stats index; the titles are then read from one row each.
-        stmt = (
-            select(func.max(LogRow.id), count)
-            .where(LogRow.asked_at >= since, LogRow.answered.is_(True), LogRow.top_id.is_not(None))
-            .group_by(LogRow.top_kind, LogRow.top_id)
-            .order_by(count.desc(), func.max(LogRow.id).desc())
-            .limit(limit)
-        )
-        with self.store.session() as session:
-            ids = [row_id for row_id, _ in session.execute(stmt)]
-            by_id = select(LogRow.id, LogRow.top_kind, LogRow.top_id, LogRow.top_title).where(LogRow.id.in_(ids))
-            found = {row_id: (f"{kind}:{top_id}", title) for row_id, kind, top_id, title in session.execute(by_id)}
-        return [(found[i][0], title) for i in ids if i in found and (title := found[i][1])]
 
 
 def from_settings(store: Store, settings: Any, *, background: bool = True) -> QuestionLog:
