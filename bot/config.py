@@ -40,6 +40,14 @@ def environment(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _index_dir(raw: str, instance_path: Path) -> Path | None:
+    """INDEX_DIR: the folder of shared index builds (default <instance>/index); `memory` turns sharing off."""
+    raw = raw.strip()
+    if raw.lower() == "memory":
+        return None
+    return Path(raw).resolve() if raw else instance_path / "index"
+
+
 def instance_path_from_env(env: Mapping[str, str]) -> str | None:
     """INSTANCE_PATH: where secrets, the SQLite database and the log spool live (default: ./instance)."""
     raw = env.get("INSTANCE_PATH", "").strip()
@@ -256,6 +264,9 @@ class Settings:
     # Four eyes on what citizens read: an editor's saves wait in 待审核 until a reviewer publishes
     # them. Off (ADMIN_REVIEW=0) for a one-person office, where editors publish at once.
     admin_review: bool = True
+    # Where this machine's processes share index builds (knowledge/shared.py); None: each
+    # process builds its own index in memory (INDEX_DIR=memory).
+    index_dir: Path | None = None
 
     @property
     def safe_mode_enabled(self) -> bool:
@@ -340,4 +351,5 @@ class Settings:
             public_base_url=_public_base_url(env.get("PUBLIC_BASE_URL", "")),
             learn_window=_int(env, "LEARN_WINDOW", 120, minimum=10),
             learn_auto_approve=_bool(env, "LEARN_AUTO_APPROVE", False),
+            index_dir=_index_dir(env.get("INDEX_DIR", ""), instance_path),
         )

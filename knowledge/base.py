@@ -22,12 +22,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from knowledge import passages, placeframe, timeframe
 from knowledge.document import Document, SearchResult
 from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
+from knowledge.served import SharedIndex, SharedState
 from knowledge.spelling import Correction, Speller, speller_for
 from knowledge.store import DbSegmentCache, Store
 from knowledge.text import TextProcessor
@@ -52,6 +54,10 @@ class Snapshot:
     segmented: int = 0  # texts this build had to run through jieba
     reload: bool = False  # False for the process's first build, True for a rebuild after a change
     speller: Speller | None = None  # homophone typos against this version's words (knowledge.spelling)
+    #: Shared mode (`knowledge.served`): the mapped build served, with or without a delta on top,
+    #: and the build still wanted when a delta stands in for it (None once the build is served).
+    shared: SharedState | None = None
+    pending: str | None = None
 
 
 class SegmentMemo:
@@ -114,7 +120,10 @@ class KnowledgeBase:
         *,
         threshold: float | None = None,
         reload_interval: float = 1.0,
+        index_dir: Path | None = None,
     ) -> None:
+        """`index_dir`: where builds are shared between this machine's processes (`knowledge.shared`);
+        None builds the index in this process's memory (tests, benchmarks, the CLI)."""
         self.store = store
         self._processor = processor
         self._policy = AnswerPolicy.with_threshold(threshold)
@@ -129,6 +138,8 @@ class KnowledgeBase:
         self._stamped: dict[str, tuple[object, Document]] = {}  # documents served, by key, with updated_at
         self._checked_at = 0.0
         self._rebuilding = threading.Lock()
+        self.index_dir = index_dir
+        self._shared: SharedIndex | None = None
 
     @property
     def processor(self) -> TextProcessor:
@@ -174,7 +185,19 @@ class KnowledgeBase:
         with self._rebuilding:
             self._load()
 
+    @property
+    def shared(self) -> SharedIndex | None:
+        """The machine's shared builds (created on first use: it needs the processor's lexicon)."""
+        if self._shared is None and self.index_dir is not None:
+            self._shared = SharedIndex(self.store, self.processor, self.index_dir)
+        return self._shared
+
     def _load(self) -> None:
+        shared = self.shared
+        if shared is not None:
+            snapshot = shared.load(self._snapshot, self._policy)
+            self._swap(snapshot)
+            return
         started = time.perf_counter()
         version = self.store.kb_version()
         stamped = self.store.stamped_documents(self._stamped)
@@ -192,10 +215,17 @@ class KnowledgeBase:
             segmented=index.segmented,
             reload=not first,
         )
-        self._snapshot = snapshot  # one assignment: readers see the old version or the new one
-        self._loaded_on = datetime.date.today()
         self._stamped = stamped
         self._segments.keep(cache)
+        self._swap(snapshot)
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        first = self._snapshot.searcher is None
+        old = self._snapshot
+        self._snapshot = snapshot  # one assignment: readers see the old version or the new one
+        if old.shared is not None and (snapshot.shared is None or old.shared.held is not snapshot.shared.held):
+            old.shared.held.release()  # mapped pages stay valid for searches still running on it
+        self._loaded_on = datetime.date.today()
         self._checked_at = time.monotonic()
         if not first:
             self.reloads += 1
@@ -205,8 +235,9 @@ class KnowledgeBase:
             except Exception:
                 log.exception("a reload listener failed")
         log.info(
-            "knowledge base v%d loaded: %d documents in %.2f s (%d texts segmented)",
-            version, len(docs), snapshot.build_seconds, index.segmented,
+            "knowledge base v%d loaded: %d documents in %.2f s (%d texts segmented)%s",
+            snapshot.version, len(snapshot.documents), snapshot.build_seconds, snapshot.segmented,
+            f" (delta, full build {snapshot.pending} pending)" if snapshot.pending else "",
         )
 
     def variant(self, changed: Mapping[str, Document | None]) -> KnowledgeBase:
@@ -243,13 +274,26 @@ class KnowledgeBase:
         Raises when the database cannot be read: the caller (the watcher) logs and retries.
         """
         self._checked_at = time.monotonic()
-        if self.stored_version() == self.version and self.loaded:
+        if self.stored_version() == self.version and self.loaded and not self._build_wanted():
             return False
         with self._rebuilding:
-            if self.stored_version() == self.version and self.loaded:
+            if self.stored_version() == self.version and self.loaded and not self._build_wanted():
                 return False  # another thread rebuilt while this one waited
             self._load()
+            self._complete()
         return True
+
+    def _build_wanted(self) -> bool:
+        """A delta is served and its full build is ready, or nobody is making it (then we do)."""
+        pending, shared = self._snapshot.pending, self._shared
+        return pending is not None and shared is not None and shared.can_complete(pending)
+
+    def _complete(self) -> None:
+        """After a delta was swapped in: make the full build unless another process is on it,
+        and serve it (in the watcher thread; citizens meanwhile get the delta's answers)."""
+        pending, shared = self._snapshot.pending, self._shared
+        if pending is not None and shared is not None and shared.complete(pending):
+            self._load()
 
     def maybe_reload(self, *, wait: bool = False) -> None:
         """Start a rebuild if the store moved on; `wait=True` rebuilds in this thread (CLI, tests).
@@ -277,6 +321,7 @@ class KnowledgeBase:
     def _rebuild_in_background(self) -> None:
         try:
             self._load()
+            self._complete()
         except Exception:
             log.exception("knowledge-base rebuild failed; still serving version %d", self.version)
         finally:

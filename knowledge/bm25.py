@@ -114,6 +114,29 @@ class BM25:
         self._bounds = self.offsets.tolist()  # Python ints: fast slicing on the query path
         self._scratch = Scratch(n_docs)
 
+    #: What `knowledge.persist` saves of a field and `restore` reads back.
+    ARRAYS = ("post_doc", "offsets", "idf", "post_score", "term_max", "doc_idf_mass", "doc_len")
+    SCALARS = ("k1", "b", "epsilon", "corpus_size", "avgdl", "average_idf")
+
+    @classmethod
+    def restore(cls, vocab: dict[str, int], arrays: Mapping[str, np.ndarray], scalars: Mapping[str, float]) -> BM25:
+        """A field from saved arrays (read-only memory maps are fine: nothing here writes them)."""
+        self = cls.__new__(cls)
+        self.vocab = vocab
+        for name in cls.ARRAYS:
+            setattr(self, name, arrays[name])
+        self.k1, self.b, self.epsilon = float(scalars["k1"]), float(scalars["b"]), float(scalars["epsilon"])
+        self.corpus_size = int(scalars["corpus_size"])
+        self.avgdl, self.average_idf = float(scalars["avgdl"]), float(scalars["average_idf"])
+        self._bounds = self.offsets.tolist()
+        self._scratch = Scratch(self.corpus_size)
+        return self
+
+    def unseen_idf(self) -> float:
+        """The idf a term found in one new document would get with this field's statistics."""
+        idf = float(np.log(self.corpus_size - 0.5) - np.log(1.5)) if self.corpus_size > 1 else 0.0
+        return idf if idf >= 0 else self.epsilon * self.average_idf
+
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Sorted doc ids containing `term` and their score contributions; None if unseen."""
         tid = self.vocab.get(term)

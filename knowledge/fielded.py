@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from knowledge.bm25 import BM25, Scratch
 from knowledge.document import Document
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
+
+if TYPE_CHECKING:
+    from knowledge.delta import Delta
 
 # From this many documents on, character postings adding less than MIN_CHAR_CONTRIBUTION to a
 # document's score are pruned (see `FieldedIndex`; answered questions score 40-90).
@@ -77,7 +80,7 @@ class FieldedIndex:
         cache: SegmentationCache | None = None,
         weights: Mapping[str, float] | None = None,
     ) -> None:
-        self.documents = tuple(documents)
+        self.documents: Sequence[Document] = tuple(documents)
         self.lexicon_version = processor.lexicon_version
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.characters = processor.characters
@@ -120,6 +123,49 @@ class FieldedIndex:
                 key_max[[base[t] for t in bm25.vocab]] += weight * bm25.term_max[list(bm25.vocab.values())]
         self._key_max = key_max.tolist()
         self._scratch = Scratch(n)
+        self._n = n  # documents of the build itself; a delta (knowledge.delta) adds positions after them
+        self._delta: Delta | None = None
+
+    @classmethod
+    def restore(cls, documents: Sequence[Document], state: Mapping[str, Any]) -> FieldedIndex:
+        """An index from the state `knowledge.persist` saved (arrays may be read-only memory maps).
+
+        No segmentation and no array is computed: a worker maps a build another process made.
+        """
+        self = cls.__new__(cls)
+        self.documents = documents
+        self.lexicon_version = state["lexicon_version"]
+        self.weights = dict(state["weights"])
+        self.characters = TextProcessor.characters
+        self.segmented = 0
+        self.fields = dict(state["fields"])
+        self._title_terms = state["title_terms"]
+        self._title_bounds = state["title_bounds"]
+        self._word_key = state["word_key"]
+        self._char_key = state["char_key"]
+        self._inv_score = state["inv_score"]
+        self._inv_doc = state["inv_doc"]
+        self._inv_bounds = state["inv_bounds"].tolist()
+        self._key_max = state["key_max"].tolist()
+        n = len(documents)
+        self._scratch = Scratch(n)
+        self._n = n
+        self._delta = None
+        return self
+
+    @property
+    def n_keys(self) -> int:
+        """Distinct words and characters of the build (its serving keys)."""
+        return len(self._inv_bounds) - 1
+
+    def with_delta(self, delta: Delta) -> FieldedIndex:
+        """This build with `delta`'s documents added and its hidden positions left out (a new object)."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._delta = delta
+        copy.documents = _Joined(self.documents, delta.docs)
+        copy._scratch = Scratch(self._n + len(delta.docs))
+        return copy
 
     def _build_serving(self, n_docs: int, n_keys: int, key_base: Mapping[str, Mapping[str, int]]) -> None:
         """Merge the fields' weighted postings into one inverted index over keys."""
@@ -148,31 +194,47 @@ class FieldedIndex:
         self._inv_bounds = np.searchsorted(key[keep], np.arange(n_keys + 1)).tolist()
 
     def _query_keys(self, words: Sequence[str]) -> list[int]:
-        """Keys of the distinct query words and characters the index knows."""
-        keys = [self._word_key[w] for w in dict.fromkeys(words) if w in self._word_key]
-        return keys + [self._char_key[c] for c in dict.fromkeys(self.characters(words)) if c in self._char_key]
+        """Keys of the distinct query words and characters the index (and its delta) knows."""
+        word_key, char_key = self._word_key, self._char_key
+        keys = [word_key[w] for w in dict.fromkeys(words) if w in word_key]
+        keys += [char_key[c] for c in dict.fromkeys(self.characters(words)) if c in char_key]
+        if self._delta is not None:
+            keys += self._delta.new_keys(words, self.characters(words))
+        return keys
 
-    def search(self, words: Sequence[str], k: int, *, first: int = 0, fanout: int = 1) -> list[Ranked]:
+    def search(
+        self, words: Sequence[str], k: int, *, first: int = 0, fanout: int = 1, kind: str | None = None
+    ) -> list[Ranked]:
         """The `k` best documents for the analysed query `words`, best first.
 
-        `first` and `fanout` serve `knowledge.kinds`: only positions from `first` on count, one
-        per document key (passages of one item share it), found among the `k * fanout` best;
-        the filtering happens before any result object is built.
+        `first`, `fanout` and `kind` serve `knowledge.kinds`: only positions from `first` on
+        count (and, among a delta's documents, only those of `kind`), one per document key
+        (passages of one item share it), found among the `k * fanout` best; the filtering
+        happens before any result object is built.
         """
-        bounds = self._inv_bounds
-        spans = [(lo, hi) for key in self._query_keys(words) if (hi := bounds[key + 1]) > (lo := bounds[key])]
-        if not spans or k <= 0:
-            return []
+        bounds, n_keys, delta = self._inv_bounds, self.n_keys, self._delta
+        keys = self._query_keys(words)
+        spans = [(lo, hi) for key in keys if key < n_keys and (hi := bounds[key + 1]) > (lo := bounds[key])]
         ids = [self._inv_doc[lo:hi] for lo, hi in spans]
         contributions = [self._inv_score[lo:hi] for lo, hi in spans]
-        if sum(hi - lo for lo, hi in spans) <= DENSE_FROM_SHARE * len(self.documents):
-            ranked = self._scratch.top_k(ids, contributions, k * fanout)
+        wanted = k * fanout
+        if delta is not None:
+            delta.add_postings(keys, ids, contributions)
+            wanted += delta.n_hidden  # hidden positions may take places in the top
+        if not ids or k <= 0:
+            return []
+        if sum(len(i) for i in ids) <= DENSE_FROM_SHARE * len(self.documents):
+            ranked = self._scratch.top_k(ids, contributions, wanted)
         else:
-            ranked = self._scratch.dense_top_k(ids, contributions, k * fanout)
+            ranked = self._scratch.dense_top_k(ids, contributions, wanted)
+        if delta is not None and delta.n_hidden:
+            ranked = [(i, s) for i, s in ranked if i >= self._n or not delta.hidden[i]][: k * fanout]
         if first or fanout > 1:
-            ranked = _distinct(self.documents, ranked, first, k)
+            ranked = _distinct(self.documents, ranked, first, k, self._n if kind else len(self.documents), kind)
         hit_ids = np.array([i for i, _ in ranked], dtype=np.int32)
         present = {w: self._contains("text", w, hit_ids) for w in dict.fromkeys(words)}
+        if delta is not None:
+            delta.mark_present(present, hit_ids)
         return [
             Ranked(i, self.documents[i], score, tuple(w for w, mask in present.items() if mask[j]))
             for j, (i, score) in enumerate(ranked)
@@ -197,8 +259,11 @@ class FieldedIndex:
 
         Dividing a score by this puts queries of different length and rarity on one scale.
         """
-        key_max = self._key_max
-        return sum(key_max[key] for key in self._query_keys(words))
+        key_max, n_keys = self._key_max, self.n_keys
+        if self._delta is None:
+            return sum(key_max[key] for key in self._query_keys(words))
+        extra = self._delta.key_max
+        return sum(max(key_max[key] if key < n_keys else 0.0, extra.get(key, 0.0)) for key in self._query_keys(words))
 
     def title_coverage(self, words: Sequence[str], position: int) -> float:
         """Share of the document's title characters (by idf) that the query contains.
@@ -206,29 +271,58 @@ class FieldedIndex:
         A question that is really the same as a FAQ entry's question covers most of it; a
         merely related entry has characters of its own (非京籍 when asked about 京籍).
         """
+        if position >= self._n:
+            assert self._delta is not None
+            return self._delta.title_coverage(self.characters(words), position - self._n)
         field = self.fields["title_chars"]
         mass = float(field.doc_idf_mass[position])
         if mass <= 0:
             return 0.0
         asked = {field.vocab.get(c) for c in self.characters(words)}
-        lo, hi = self._title_bounds[position], self._title_bounds[position + 1]
+        lo, hi = int(self._title_bounds[position]), int(self._title_bounds[position + 1])
         covered = [t for t in self._title_terms[lo:hi].tolist() if t in asked]
         return float(field.idf[covered].sum()) / mass
 
 
 def _distinct(
-    documents: Sequence[Document], ranked: list[tuple[int, float]], first: int, k: int
+    documents: Sequence[Document], ranked: list[tuple[int, float]], first: int, k: int,
+    checked_from: int, kind: str | None,
 ) -> list[tuple[int, float]]:
-    """The first `k` of `ranked` at positions from `first` on, one per document key."""
+    """The first `k` of `ranked` at positions from `first` on, one per document key; from
+    `checked_from` on (a delta's documents, which mix kinds) only documents of `kind`."""
     seen: set[str] = set()
     kept = []
     for position, score in ranked:
-        if position >= first and (key := documents[position].key) not in seen:
+        if position < first or (position >= checked_from and documents[position].kind != kind):
+            continue
+        if (key := documents[position].key) not in seen:
             seen.add(key)
             kept.append((position, score))
             if len(kept) == k:
                 break
     return kept
+
+
+class _Joined(Sequence[Document]):
+    """A build's documents followed by a delta's, without copying either."""
+
+    def __init__(self, base: Sequence[Document], extra: Sequence[Document]) -> None:
+        self.base, self.extra = base, extra
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Document]: ...
+    def __getitem__(self, i: int | slice) -> Document | Sequence[Document]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        n = len(self.base)
+        return self.base[i] if i < n else self.extra[i - n]
 
 
 def _token_arrays(

@@ -18,11 +18,12 @@ there are items (build time and memory of the FAQ part double).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from knowledge import passages
+from knowledge.delta import Delta
 from knowledge.document import Document
-from knowledge.fielded import FieldedIndex, Ranked
+from knowledge.fielded import FieldedIndex, Ranked, _Joined
 from knowledge.segcache import SegmentationCache
 from knowledge.text import TextProcessor
 
@@ -32,7 +33,12 @@ ITEM_DEPTH = 4
 
 
 class KindIndex:
-    """One `FieldedIndex` per kind of document, searched together (duck-types `FieldedIndex`)."""
+    """One `FieldedIndex` per kind of document, searched together (duck-types `FieldedIndex`).
+
+    Positions are those of `documents`: FAQ entries, then items' passages, then (when a delta
+    is served, `with_delta`) the delta's FAQ entries and items. The FAQ part numbers its own
+    delta documents after its build's, so `scope` and `search` translate.
+    """
 
     def __init__(
         self,
@@ -42,44 +48,101 @@ class KindIndex:
         cache: SegmentationCache | None = None,
         weights: Mapping[str, float] | None = None,
     ) -> None:
-        self.lexicon_version = processor.lexicon_version
         faq = [d for d in documents if d.kind != "item"]
         items = [d for d in documents if d.kind == "item"]
-        self.parts: list[FieldedIndex] = []
-        self._offsets: list[int] = []
-        self._first: list[int] = []  # per part, the first position that part answers for
+        parts: list[FieldedIndex] = []
         if faq:
-            self.parts.append(FieldedIndex(faq, processor, cache=cache, weights=weights))
-            self._offsets.append(0)
-            self._first.append(0)
+            parts.append(FieldedIndex(faq, processor, cache=cache, weights=weights))
         if items:
             # Items are scored with the statistics of the whole knowledge base (a township with
             # three items would otherwise have no meaningful idf), but only items are taken from it.
-            self.parts.append(FieldedIndex([*faq, *items], processor, cache=cache, weights=weights))
-            self._offsets.append(0)
-            self._first.append(len(faq))
-        self.documents = (*faq, *items)
+            parts.append(FieldedIndex([*faq, *items], processor, cache=cache, weights=weights))
+        self._setup(processor.lexicon_version, parts, len(faq), (*faq, *items))
         self.segmented = sum(part.segmented for part in self.parts)
+
+    @classmethod
+    def restore(
+        cls, lexicon_version: str, parts: list[FieldedIndex], n_faq: int, documents: Sequence[Document]
+    ) -> KindIndex:
+        """An index over parts restored from files (`knowledge.persist`)."""
+        self = cls.__new__(cls)
+        self._setup(lexicon_version, parts, n_faq, documents)
+        self.segmented = 0
+        return self
+
+    def _setup(
+        self, lexicon_version: str, parts: list[FieldedIndex], n_faq: int, documents: Sequence[Document]
+    ) -> None:
+        self.lexicon_version = lexicon_version
+        self.parts = parts
+        self.n_faq = n_faq
+        self.documents = documents
+        self._n_all = len(documents)
+        self._faq_part = parts[0] if n_faq else None
+        self._item_part = parts[-1] if len(documents) > n_faq else None
+        self._delta_faq = 0  # FAQ entries in the delta
 
     def __len__(self) -> int:
         return len(self.documents)
 
+    def with_delta(
+        self,
+        changed: Sequence[Document],
+        removed: Collection[str],
+        processor: TextProcessor,
+        cache: SegmentationCache | None = None,
+    ) -> KindIndex | None:
+        """This index with `changed` documents (passages expanded) served on top and the build's
+        documents of `removed` or changed keys hidden; None when a part the delta needs is missing
+        (the first item of a knowledge base of FAQ entries only): then only a full build will do."""
+        faq = [d for d in changed if d.kind != "item"]
+        items = [d for d in changed if d.kind == "item"]
+        if (faq and self._faq_part is None) or (items and self._item_part is None):
+            return None
+        if self._delta_faq or len(self.documents) != self._n_all:
+            raise ValueError("a delta goes on a build, not on another delta")
+        hidden = _positions(self.documents, {*removed, *(d.key for d in changed)})
+        copy = KindIndex.__new__(KindIndex)
+        copy.__dict__.update(self.__dict__)
+        copy.parts = []
+        copy.segmented = 0
+        for part in self.parts:
+            docs = [*faq, *items] if part is self._item_part else faq
+            own = [p for p in hidden if p < len(part.documents)]
+            delta = Delta(part, docs, own, processor, cache)
+            copy.segmented = max(copy.segmented, delta.segmented)
+            copy.parts.append(part.with_delta(delta))
+        copy._faq_part = copy.parts[0] if self._faq_part is not None else None
+        copy._item_part = copy.parts[-1] if self._item_part is not None else None
+        copy._delta_faq = len(faq)
+        copy.documents = _Joined(self.documents, [*faq, *items])
+        return copy
+
+    def _global(self, position: int) -> int:
+        """A FAQ part's position as a position of `documents`."""
+        return position if position < self.n_faq else self._n_all + position - self.n_faq
+
     def scope(self, position: int) -> tuple[FieldedIndex, int]:
         """The index that answers for `position`, and the position there."""
-        for part, offset, first in zip(reversed(self.parts), reversed(self._offsets), reversed(self._first),
-                                       strict=True):
-            if position >= first:
-                return part, position - offset
+        if position < self.n_faq and self._faq_part is not None:
+            return self._faq_part, position
+        if position < self._n_all and self._item_part is not None:
+            return self._item_part, position
+        j = position - self._n_all
+        if 0 <= j < self._delta_faq and self._faq_part is not None:
+            return self._faq_part, self.n_faq + j
+        if j >= 0 and self._item_part is not None and position < len(self.documents):
+            return self._item_part, position
         raise IndexError(position)
 
     def search(self, words: Sequence[str], k: int) -> list[Ranked]:
         """The `k` best across kinds, best first; ties go to the lower position (FAQ first)."""
         merged: list[Ranked] = []
-        for part, first in zip(self.parts, self._first, strict=True):
-            if first == 0 and part.documents and part.documents[0].kind != "item":
-                merged.extend(part.search(words, k))  # FAQ entries: one document each
-            else:  # item passages among FAQ entries: the best passage of each item
-                merged.extend(part.search(words, k, first=first, fanout=ITEM_DEPTH * passages.FANOUT))
+        if self._faq_part is not None:  # FAQ entries: one document each
+            merged.extend(r._replace(position=self._global(r.position)) for r in self._faq_part.search(words, k))
+        if self._item_part is not None:  # item passages among FAQ entries: the best passage of each item
+            merged.extend(self._item_part.search(words, k, first=self.n_faq, fanout=ITEM_DEPTH * passages.FANOUT,
+                                                 kind="item"))
         merged.sort(key=lambda r: (-r.score, r.position))
         return merged[:k]
 
@@ -90,3 +153,12 @@ class KindIndex:
     def title_coverage(self, words: Sequence[str], position: int) -> float:
         part, local = self.scope(position)
         return part.title_coverage(words, local)
+
+
+def _positions(documents: Sequence[Document], keys: set[str]) -> list[int]:
+    """Positions of documents with these keys (a mapped table finds them without decoding)."""
+    finder = getattr(documents, "positions_of", None)
+    if finder is not None:
+        found: list[int] = finder(keys)
+        return found
+    return [i for i, d in enumerate(documents) if d.key in keys]

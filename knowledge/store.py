@@ -8,6 +8,7 @@ each worker process compares with the one its index was built from.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime
 import json
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, create_engine, event, inspect, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -258,9 +260,50 @@ class Store:
                     result[key] = (at, doc)
         return result
 
+    def live_stamps(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Id and `updated_at` (µs, -1 when unknown) of every entry citizens may be told, per kind,
+        ids ascending: one narrow read that tells a worker what changed since a build."""
+        with self.session() as session:
+            live_faq, live_item = _live_filters()
+            result = {}
+            for kind, model, where in (("faq", FaqEntry, live_faq), ("item", DisclosureItem, live_item)):
+                rows = session.execute(select(model.id, model.updated_at).where(where).order_by(model.id)).all()
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                at = np.fromiter((_micros(r[1]) for r in rows), dtype=np.int64, count=len(rows))
+                result[kind] = (ids, at)
+            return result
+
+    def documents_by_id(self, kind: str, ids: list[int]) -> list[Document]:
+        """The live entries of `kind` with these ids (ordered by id); absent or retired ones are left out."""
+        model, columns, make = (FaqEntry, _FAQ_COLUMNS, faq_document) if kind == "faq" else (
+            DisclosureItem, _ITEM_COLUMNS, item_document)
+        where = _live_filters()[0 if kind == "faq" else 1]
+        found: list[Document] = []
+        with self.session() as session:
+            for n in range(0, len(ids), 1000):
+                query = select(*(getattr(model, c) for c in columns)).where(where, model.id.in_(ids[n : n + 1000]))
+                found += [make(row) for row in session.execute(query.order_by(model.id))]  # type: ignore[arg-type]
+        return found
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+def _live_filters() -> tuple[Any, Any]:
+    """What citizens may be told: enabled, not in the 回收站, not past its valid-until date."""
+    today = datetime.date.today()
+    live_faq = (FaqEntry.enabled.is_(True) & FaqEntry.deleted_at.is_(None)
+                & or_(FaqEntry.valid_until.is_(None), FaqEntry.valid_until >= today))
+    live_item = DisclosureItem.enabled.is_(True) & DisclosureItem.deleted_at.is_(None)
+    return live_faq, live_item
+
+
+def _micros(at: datetime.datetime | None) -> int:
+    """`updated_at` as an integer (its wall-clock fields, as stored), -1 for rows without one."""
+    if at is None:
+        return -1
+    return calendar.timegm(at.timetuple()) * 1_000_000 + at.microsecond
 
 
 _UNSEEN = (object(), None)  # a stamp no row has (rows of old releases may have no updated_at)

@@ -1,0 +1,172 @@
+"""How a process serves the machine's shared builds, with a delta for edits not yet built.
+
+`KnowledgeBase` (knowledge/base.py) calls `SharedIndex.load` whenever the stored version moved on:
+
+1. **Pick a build** (`knowledge.shared`): the build of the stored version if some process made
+   it, else the newest finished build of today, else the one already served. With none at all
+   (the first start of the day), build it now under the machine's build lock — a process that
+   waits for the lock then maps what the winner wrote instead of building it again.
+2. **Compare** the build's `updated_at` stamps with the store's (one narrow read) and read only
+   the entries that are new or changed.
+3. **Serve** the build alone when nothing changed, or the build plus a `knowledge.delta` of the
+   changed entries (hiding the build's old versions of them and the entries gone since) — a
+   one-entry edit costs one entry's segmentation and reading, not the knowledge base's. The
+   snapshot then names the build still wanted (`pending`); `complete` makes it in the
+   background unless another process of the machine is on it, and the next `load` maps it.
+
+A change too large for a delta (`DELTA_LIMIT` entries: an import) is built in full at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from knowledge import passages, persist
+from knowledge.kinds import KindIndex
+from knowledge.persist import DocumentTable, Overlay, Records
+from knowledge.policy import AnswerPolicy
+from knowledge.search import Searcher
+from knowledge.shared import Builds, Held
+from knowledge.spelling import Speller, speller_for
+from knowledge.store import DbSegmentCache, Store
+from knowledge.text import TextProcessor
+
+if TYPE_CHECKING:
+    from knowledge.base import Snapshot
+
+log = logging.getLogger(__name__)
+
+DELTA_LIMIT = 500  # changed entries served as a delta; more (an import) waits for a full build
+
+
+@dataclass(frozen=True)
+class SharedState:
+    """The mapped build a snapshot serves (without its delta: the base of the next delta)."""
+
+    held: Held
+    index: KindIndex
+    records: Records
+    stamps: persist.Stamps
+    speller: Speller
+
+
+class SharedIndex:
+    def __init__(self, store: Store, processor: TextProcessor, folder: Path) -> None:
+        self.store = store
+        self.processor = processor
+        digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}".encode()).hexdigest()[:10]
+        self.builds = Builds(folder, digest)
+
+    def load(self, current: Snapshot, policy: AnswerPolicy) -> Snapshot:
+        from knowledge.base import Snapshot
+
+        started = time.perf_counter()
+        version = self.store.kb_version()
+        live = self.store.live_stamps()
+        wanted = self.builds.name(version)
+        base = self._base(current.shared, wanted)
+        changed, removed = persist.changes(base.stamps, live)
+        count = sum(len(ids) for ids in changed.values()) + len(removed)
+        reload = current.searcher is not None
+        if count == 0:
+            return Snapshot(searcher=Searcher(base.index, self.processor, policy), documents=base.records,
+                            speller=base.speller, shared=base, build_seconds=time.perf_counter() - started,
+                            version=version, reload=reload)
+        docs = [doc for kind, ids in changed.items() for doc in self.store.documents_by_id(kind, ids)]
+        index = None
+        cache = DbSegmentCache(self.store)
+        if count <= DELTA_LIMIT:
+            index = base.index.with_delta(passages.expand(docs), removed, self.processor, cache)
+        if index is None:  # too much, or the first item of a FAQ-only knowledge base: build it now
+            self.builds.build(wanted, lambda folder: self.write(folder, version))
+            return self.load(current, policy)
+        try:
+            cache.flush()  # the full build will find these segmentations
+        except Exception:
+            log.warning("could not save new segmentations to the database", exc_info=True)
+        records = Overlay(base.records, {d.key: d for d in docs}, removed)
+        return Snapshot(searcher=Searcher(index, self.processor, policy), documents=records, speller=base.speller,
+                        shared=base, pending=wanted, segmented=index.segmented,
+                        build_seconds=time.perf_counter() - started, version=version, reload=reload)
+
+    def _base(self, served: SharedState | None, wanted: str) -> SharedState:
+        """The build to serve (see the module's step 1), opened; builds one when there is none."""
+        name = wanted if self.builds.ready(wanted) else self.builds.newest()
+        if name is not None and (served is None or name != served.held.folder.name):
+            newer = self._open(name)
+            if newer is not None and (served is None or not _same_day(served.held.folder.name, name)
+                                      or newer.held.version >= served.held.version):
+                return newer
+            if newer is not None:
+                newer.held.release()
+        if served is not None and _same_day(served.held.folder.name, wanted):
+            return served  # today's, same lexicon: a delta brings it up to date
+        while True:
+            self.builds.build(wanted, lambda folder: self.write(folder, _version(wanted)))
+            opened = self._open(wanted)
+            if opened is not None:
+                return opened
+
+    def _open(self, name: str) -> SharedState | None:
+        held = self.builds.open(name)
+        if held is None:
+            return None
+        table = DocumentTable(held.folder, "docs")
+        index = persist.load_index(held.folder, held.manifest, table)
+        records = Records(table.head(index.n_faq), DocumentTable(held.folder, "records"))
+        speller = speller_for(Searcher(index, self.processor))
+        return SharedState(held, index, records, persist.load_stamps(held.folder), speller)
+
+    def can_complete(self, pending: str) -> bool:
+        return self.builds.ready(pending) or not self.builds.busy()
+
+    def complete(self, pending: str) -> bool:
+        """Make build `pending` unless another process is making it; True when it is ready."""
+        return self.builds.build(pending, lambda folder: self.write(folder, _version(pending)), wait=False)
+
+    def write(self, folder: Path, version: int) -> dict[str, Any]:
+        """Build everything live now into `folder` (called under the machine's build lock)."""
+        started = time.perf_counter()
+        live = self.store.live_stamps()  # before the documents: an entry edited in between is
+        docs = self.store.load_documents()  # newer than its stamp, and the next delta re-reads it
+        keys = {f"{kind}:{i}" for kind, (ids, _at) in live.items() for i in ids.tolist()}
+        docs = [d for d in docs if d.key in keys]
+        present = {d.key for d in docs}
+        stamps = {kind: (ids[mask], at[mask]) for kind, (ids, at) in live.items()
+                  for mask in [_present(kind, ids, present)]}
+        cache = DbSegmentCache(self.store)
+        cache.preload()
+        index = KindIndex(passages.expand(docs), self.processor, cache=cache)
+        try:
+            cache.flush()
+        except Exception:
+            log.warning("could not save new segmentations to the database", exc_info=True)
+        persist.save_documents(folder, "docs", list(index.documents))
+        persist.save_documents(folder, "records", [d for d in docs if d.kind == "item"])
+        persist.save_stamps(folder, stamps)
+        manifest = persist.save_index(folder, index)
+        seconds = time.perf_counter() - started
+        log.info("index build v%d written: %d documents in %.2f s (%d texts segmented)",
+                 version, len(docs), seconds, index.segmented)
+        return {**manifest, "version": version, "format": persist.FORMAT, "documents": len(docs),
+                "seconds": round(seconds, 3), "segmented": index.segmented}
+
+
+def _present(kind: str, ids: np.ndarray, present: set[str]) -> np.ndarray:
+    return np.array([f"{kind}:{i}" in present for i in ids.tolist()], dtype=bool)
+
+
+def _same_day(a: str, b: str) -> bool:
+    """Two build names of the same day and lexicon (`v<version>-<date>-<digest>`)."""
+    return a.split("-", 1)[1] == b.split("-", 1)[1]
+
+
+def _version(name: str) -> int:
+    return int(name[1:].split("-", 1)[0])
