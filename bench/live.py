@@ -13,7 +13,9 @@ just before the save. Per instance it prints when the first reply carried the ne
 when the last reply still carried the old one (after that every worker answers with the
 edit), and the total PSS of each instance's processes after the reloads. Target: ≤ 2 s.
 
-All processes share this machine's cores, so the worker rebuilds compete for CPU: the
+Both instances run on this machine, so they share one index folder (`INDEX_DIR`, as the README
+advises for instances on one machine): each version is built once here and mapped by every
+worker of both. All processes share this machine's cores, so the worker rebuilds compete for CPU: the
 figures are an upper bound of what separate machines would see.
 """
 
@@ -219,6 +221,7 @@ def run_size(size: int, shared: Path, trials: int, second_workers: int, redis_ur
             "DATABASE_URL": url, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": f"bench:{schema}:",
             "WECHAT_TOKEN": TOKEN, "LOAD_SAMPLE_KB": "0", "SECRET_KEY": "bench", "USER_HASH_SECRET": "bench",
             "RATE_LIMIT_PER_MINUTE": "0", "LOG_LEVEL": "INFO", "ZWGK_ENV": "development", "WECHAT_MAX_SKEW": "0",
+            "INDEX_DIR": str(tmp / "index"),
         }
         for name, workers in (("A", 2), ("B", second_workers)):
             folder = tmp / name

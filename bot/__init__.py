@@ -45,7 +45,7 @@ def create_app(env: Mapping[str, str] | None = None, *, instance_path: str | Non
 
     db = Store(settings.database_url, statement_timeout=settings.db_statement_timeout)  # connects on first use
     kb = KnowledgeBase(db, threshold=settings.answer_threshold, reload_interval=settings.kb_reload_interval,
-                       index_dir=settings.index_dir)
+                       index_dir=settings.index_dir, build_in_child=True)
     state = make_store(settings.redis_url, timeout=settings.redis_timeout, prefix=settings.redis_prefix)
     reloader = Reloader(
         kb,

@@ -121,9 +121,11 @@ class KnowledgeBase:
         threshold: float | None = None,
         reload_interval: float = 1.0,
         index_dir: Path | None = None,
+        build_in_child: bool = False,
     ) -> None:
         """`index_dir`: where builds are shared between this machine's processes (`knowledge.shared`);
-        None builds the index in this process's memory (tests, benchmarks, the CLI)."""
+        None builds the index in this process's memory (tests, benchmarks, the CLI).
+        `build_in_child`: background full builds run in a child process (`knowledge.builder`)."""
         self.store = store
         self._processor = processor
         self._policy = AnswerPolicy.with_threshold(threshold)
@@ -139,6 +141,7 @@ class KnowledgeBase:
         self._checked_at = 0.0
         self._rebuilding = threading.Lock()
         self.index_dir = index_dir
+        self.build_in_child = build_in_child
         self._shared: SharedIndex | None = None
 
     @property
@@ -189,7 +192,7 @@ class KnowledgeBase:
     def shared(self) -> SharedIndex | None:
         """The machine's shared builds (created on first use: it needs the processor's lexicon)."""
         if self._shared is None and self.index_dir is not None:
-            self._shared = SharedIndex(self.store, self.processor, self.index_dir)
+            self._shared = SharedIndex(self.store, self.processor, self.index_dir, in_child=self.build_in_child)
         return self._shared
 
     def _load(self) -> None:

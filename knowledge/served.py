@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +60,13 @@ class SharedState:
 
 
 class SharedIndex:
-    def __init__(self, store: Store, processor: TextProcessor, folder: Path) -> None:
+    def __init__(self, store: Store, processor: TextProcessor, folder: Path, *, in_child: bool = False) -> None:
+        """`in_child`: background builds run in a child process (`knowledge.builder`; servers),
+        not in the calling thread (tests, the CLI)."""
         self.store = store
         self.processor = processor
+        self.in_child = in_child
+        self._child: subprocess.Popen[bytes] | None = None
         digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}".encode()).hexdigest()[:10]
         self.builds = Builds(folder, digest)
 
@@ -109,7 +115,7 @@ class SharedIndex:
         if served is not None and _same_day(served.held.folder.name, wanted):
             return served  # today's, same lexicon: a delta brings it up to date
         while True:
-            self.builds.build(wanted, lambda folder: self.write(folder, _version(wanted)))
+            self.builds.build(wanted, lambda folder: self.write(folder, build_version(wanted)))
             opened = self._open(wanted)
             if opened is not None:
                 return opened
@@ -125,11 +131,31 @@ class SharedIndex:
         return SharedState(held, index, records, persist.load_stamps(held.folder), speller)
 
     def can_complete(self, pending: str) -> bool:
+        if self._child is not None and self._child.poll() is not None:
+            self._child = None  # finished (reaped): its build is ready, or it failed and we try again
         return self.builds.ready(pending) or not self.builds.busy()
 
     def complete(self, pending: str) -> bool:
-        """Make build `pending` unless another process is making it; True when it is ready."""
-        return self.builds.build(pending, lambda folder: self.write(folder, _version(pending)), wait=False)
+        """Make build `pending` unless another process is making it; True when it is ready now
+        (built in this thread), False when it is left to a child or to another process."""
+        if not self.in_child:
+            return self.builds.build(pending, lambda folder: self.write(folder, build_version(pending)), wait=False)
+        if self.builds.ready(pending):
+            return True
+        if self._child is not None and self._child.poll() is None:
+            return False  # ours is still at work
+        if self.builds.busy():
+            return False  # another process's
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "knowledge.builder", "--folder", str(self.builds.folder), "--name", pending,
+             "--lexicon-dir", str(self.processor.lexicon_dir)],
+            stdin=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent,
+        )
+        assert self._child.stdin is not None
+        self._child.stdin.write(f"{self.store.url}\n".encode())
+        self._child.stdin.close()
+        log.info("index build %s started in child process %d", pending, self._child.pid)
+        return False
 
     def write(self, folder: Path, version: int) -> dict[str, Any]:
         """Build everything live now into `folder` (called under the machine's build lock)."""
@@ -168,5 +194,6 @@ def _same_day(a: str, b: str) -> bool:
     return a.split("-", 1)[1] == b.split("-", 1)[1]
 
 
-def _version(name: str) -> int:
+def build_version(name: str) -> int:
+    """The knowledge-base version a build name stands for."""
     return int(name[1:].split("-", 1)[0])

@@ -22,7 +22,8 @@ FAQS = [
     FaqData(question="怎么申请最低生活保障", answer="携带身份证和户口本到村委会提出低保申请，镇政府审核后公示。"),
     FaqData(question="新生儿怎么办理医保", answer="出生后三个月内持出生医学证明到医保经办窗口参保登记。"),
     FaqData(question="养犬需要办理登记证吗", answer="需要。到派出所办理养犬登记证，并按时为犬只注射狂犬疫苗。"),
-    FaqData(question="宅基地建房需要什么手续", answer="向村委会提出申请，经乡镇审核后办理农村宅基地批准书和乡村建设规划许可证。"),
+    FaqData(question="宅基地建房需要什么手续",
+            answer="向村委会提出申请，经乡镇审核后办理农村宅基地批准书和乡村建设规划许可证。"),
     FaqData(question="残疾人证怎么办理", answer="持身份证和照片到县残联申请，经指定医院评定残疾等级后发证。"),
     FaqData(question="高龄津贴每月多少钱", answer="八十周岁以上老人每月领取高龄津贴一百元，九十周岁以上二百元。"),
     FaqData(question="临时救助怎么申请", answer="因突发事件生活困难的家庭可向乡镇申请临时救助，需提供困难证明。"),
@@ -142,7 +143,7 @@ def test_a_crash_mid_build_leaves_no_version_that_anyone_would_map(tmp_path) -> 
 def test_cleanup_keeps_the_newest_builds_and_every_build_still_served(tmp_path) -> None:
     builds = Builds(tmp_path / "index", "abc")
     for version in range(1, 7):
-        builds.build(builds.name(version), lambda folder, v=version: {"version": v})
+        builds.build(builds.name(version), lambda folder: {"version": 0})
     # build() cleans up after itself; serve version 2 from "another process" and build once more.
     assert sorted(p.name for p in (tmp_path / "index").glob("v*")) == [builds.name(v) for v in (4, 5, 6)]
     held = builds.open(builds.name(4))
@@ -161,15 +162,17 @@ def test_an_edit_is_served_as_a_delta_at_once(store, processor, tmp_path, monkey
     kb = shared_kb(store, processor, tmp_path / "index")
     kb.load()
     monkeypatch.setattr(SharedIndex, "complete", lambda self, pending: False)  # another process is building
-    KbEditor(store).save_faq(FaqData(question="养犬需要办理登记证吗", answer="需要。到公安派出所办理养犬登记证（新规）。"),
-                             faq_id=ids[2])
-    KbEditor(store).save_faq(FaqData(question="电动车上牌去哪里", answer="带购车发票和合格证到车管所电动车登记点上牌。"))
+    editor = KbEditor(store)
+    editor.save_faq(FaqData(question="养犬需要办理登记证吗", answer="需要。到公安派出所办理养犬登记证（新规）。"),
+                    faq_id=ids[2])
+    editor.save_faq(FaqData(question="电动车上牌去哪里", answer="带购车发票和合格证到车管所电动车登记点上牌。"))
     kb.refresh()
     assert kb.snapshot.pending is not None and kb.snapshot.segmented == 4  # only the two changed entries
     best = kb.search("养犬需要办理登记证吗").hits[0]
     assert best.doc.id == ids[2] and "新规" in best.doc.body
     assert kb.search("电动车上牌去哪里").hits[0].doc.title == "电动车上牌去哪里"
-    assert kb.document(f"faq:{ids[2]}").body.endswith("（新规）。") and kb.size == len(FAQS) + 1
+    edited = kb.document(f"faq:{ids[2]}")
+    assert edited is not None and edited.body.endswith("（新规）。") and kb.size == len(FAQS) + 1
 
 
 def test_a_delta_ranks_as_the_full_build_would(store, processor, tmp_path, monkeypatch) -> None:
@@ -177,8 +180,8 @@ def test_a_delta_ranks_as_the_full_build_would(store, processor, tmp_path, monke
     kb = shared_kb(store, processor, tmp_path / "index")
     kb.load()
     monkeypatch.setattr(SharedIndex, "complete", lambda self, pending: False)
-    KbEditor(store).save_faq(FaqData(question="独生子女父母奖励怎么领取", answer="持光荣证到村计生专干处登记，每年年底发放奖励金。"),
-                             faq_id=ids[7])
+    edit = FaqData(question="独生子女父母奖励怎么领取", answer="持光荣证到村计生专干处登记，每年年底发放奖励金。")
+    KbEditor(store).save_faq(edit, faq_id=ids[7])
     kb.refresh()
     assert kb.snapshot.pending is not None
     full = KnowledgeBase(store, processor)  # what a full build makes of the same rows
@@ -231,4 +234,21 @@ def test_an_edited_item_is_served_from_the_delta(store, processor, tmp_path, mon
     assert kb.snapshot.pending is not None
     hits = [h for h in kb.search("低保标准调整每人每月多少元").hits if h.doc.kind == "item"]
     assert [h.doc.id for h in hits] == [item] and "八百五十" in hits[0].doc.body
-    assert "八百五十" in kb.document(f"item:{item}").body
+    record = kb.document(f"item:{item}")
+    assert record is not None and "八百五十" in record.body
+
+
+def test_a_child_process_makes_the_full_build_while_the_delta_is_served(store, processor, tmp_path) -> None:
+    ids = fill(store)
+    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
+    kb.load()
+    KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
+                             faq_id=ids[6])
+    kb.refresh()
+    pending = kb.snapshot.pending
+    assert pending is not None and "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
+    shared = kb.shared
+    assert shared is not None and shared._child is not None
+    assert shared._child.wait(120) == 0 and shared.builds.ready(pending)
+    assert kb.refresh() and kb.snapshot.pending is None
+    assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
