@@ -1,7 +1,8 @@
 """The background full build, in a child process of its own (`python -m knowledge.builder`).
 
-The database URL is read from the first line of standard input. A worker serving a delta (`knowledge.served`) starts this to make the build the delta stands
-in for. A child process rather than a thread of the worker because a full build at 20,000
+A worker serving a delta (`knowledge.served`) starts this to make the build the delta stands
+in for; the database URL comes on the first line of standard input. A child process rather
+than a thread of the worker because a full build at 20,000
 entries is seconds of mostly Python work: in a thread it holds the worker's GIL against the
 threads answering citizens and keeps the watcher busy so the next edit waits for it; as a
 child (at lower CPU priority) it competes with nobody's interpreter, its memory is returned

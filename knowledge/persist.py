@@ -29,6 +29,7 @@ from knowledge.bm25 import BM25
 from knowledge.document import Document
 from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
+from knowledge.store import NOT_READ
 
 FORMAT = 1  # bump when what is saved or how it is scored changes: old builds are then not reused
 KINDS = ("faq", "item")
@@ -238,14 +239,20 @@ def load_stamps(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def changes(built: Stamps, live: Stamps) -> tuple[dict[str, list[int]], set[str]]:
-    """What changed between a build and the store: (ids new or changed per kind, keys gone)."""
+    """What changed between a build and the store: (ids new or changed per kind, keys gone).
+
+    A live stamp `NOT_READ` (a row older than the build, `Store.live_stamps(since=…)`) counts as
+    unchanged when the build has the row."""
     changed: dict[str, list[int]] = {}
     removed: set[str] = set()
     for kind in KINDS:
         old_ids, old_at = built[kind]
         new_ids, new_at = live[kind]
         at = np.minimum(np.searchsorted(old_ids, new_ids), max(len(old_ids) - 1, 0))
-        same = (old_ids[at] == new_ids) & (old_at[at] == new_at) if len(old_ids) else np.zeros(len(new_ids), bool)
+        if len(old_ids):
+            same = (old_ids[at] == new_ids) & ((old_at[at] == new_at) | (new_at == NOT_READ))
+        else:
+            same = np.zeros(len(new_ids), bool)
         changed[kind] = new_ids[~same].tolist()
         gone = old_ids[~np.isin(old_ids, new_ids)]
         removed.update(f"{kind}:{i}" for i in gone.tolist())

@@ -19,6 +19,7 @@ A change too large for a delta (`DELTA_LIMIT` entries: an import) is built in fu
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import subprocess
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CLOCK_MARGIN = datetime.timedelta(minutes=10)
 DELTA_LIMIT = 500  # changed entries served as a delta; more (an import) waits for a full build
 
 
@@ -75,9 +77,9 @@ class SharedIndex:
 
         started = time.perf_counter()
         version = self.store.kb_version()
-        live = self.store.live_stamps()
         wanted = self.builds.name(version)
         base = self._base(current.shared, wanted)
+        live = self.store.live_stamps(since=_since(base.stamps))
         changed, removed = persist.changes(base.stamps, live)
         count = sum(len(ids) for ids in changed.values()) + len(removed)
         reload = current.searcher is not None
@@ -187,6 +189,15 @@ class SharedIndex:
 
 def _present(kind: str, ids: np.ndarray, present: set[str]) -> np.ndarray:
     return np.array([f"{kind}:{i}" in present for i in ids.tolist()], dtype=bool)
+
+
+def _since(stamps: persist.Stamps) -> datetime.datetime | None:
+    """From when rows must be read to find every change since a build: its newest stamp, less
+    `CLOCK_MARGIN` for the clocks of the machines that save edits (stamps are their wall clock)."""
+    newest = max((int(at.max()) for _ids, at in stamps.values() if len(at)), default=-1)
+    if newest < 0:
+        return None
+    return datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=newest) - CLOCK_MARGIN
 
 
 def _same_day(a: str, b: str) -> bool:
