@@ -60,9 +60,14 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
 
 def on_starting(server):
+    from bot.runtime import get_runtime
     from bot.startup import prepare
 
-    prepare(server.app.wsgi())
+    app = server.app.wsgi()
+    # The master's pages are shared by the workers it forks: its index build runs in a child
+    # process, so the build's temporary objects never bloat them.
+    get_runtime(app).kb.every_build_in_child = True
+    prepare(app)
 
 
 def post_fork(server, worker):  # gunicorn calls every hook with both

@@ -142,6 +142,8 @@ class KnowledgeBase:
         self._rebuilding = threading.Lock()
         self.index_dir = index_dir
         self.build_in_child = build_in_child
+        #: Also the builds a load waits for (set by gunicorn.conf.py for the master before it loads).
+        self.every_build_in_child = False
         self._shared: SharedIndex | None = None
 
     @property
@@ -192,7 +194,8 @@ class KnowledgeBase:
     def shared(self) -> SharedIndex | None:
         """The machine's shared builds (created on first use: it needs the processor's lexicon)."""
         if self._shared is None and self.index_dir is not None:
-            self._shared = SharedIndex(self.store, self.processor, self.index_dir, in_child=self.build_in_child)
+            self._shared = SharedIndex(self.store, self.processor, self.index_dir, in_child=self.build_in_child,
+                                       all_in_child=self.every_build_in_child)
         return self._shared
 
     def _load(self) -> None:

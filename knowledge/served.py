@@ -62,12 +62,17 @@ class SharedState:
 
 
 class SharedIndex:
-    def __init__(self, store: Store, processor: TextProcessor, folder: Path, *, in_child: bool = False) -> None:
+    def __init__(
+        self, store: Store, processor: TextProcessor, folder: Path, *,
+        in_child: bool = False, all_in_child: bool = False,
+    ) -> None:
         """`in_child`: background builds run in a child process (`knowledge.builder`; servers),
-        not in the calling thread (tests, the CLI)."""
+        not in the calling thread (tests, the CLI); `all_in_child`: the builds a caller waits
+        for too (a gunicorn master, whose memory its workers share)."""
         self.store = store
         self.processor = processor
         self.in_child = in_child
+        self.all_in_child = all_in_child
         self._child: subprocess.Popen[bytes] | None = None
         digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}".encode()).hexdigest()[:10]
         self.builds = Builds(folder, digest)
@@ -78,7 +83,7 @@ class SharedIndex:
         started = time.perf_counter()
         version = self.store.kb_version()
         wanted = self.builds.name(version)
-        base = self._base(current.shared, wanted)
+        base = self._base(current.shared, wanted, current.searcher is not None)
         live = self.store.live_stamps(since=_since(base.stamps))
         changed, removed = persist.changes(base.stamps, live)
         count = sum(len(ids) for ids in changed.values()) + len(removed)
@@ -93,7 +98,7 @@ class SharedIndex:
         if count <= DELTA_LIMIT:
             index = base.index.with_delta(passages.expand(docs), removed, self.processor, cache)
         if index is None:  # too much, or the first item of a FAQ-only knowledge base: build it now
-            self.builds.build(wanted, lambda folder: self.write(folder, version))
+            self._build_now(wanted, reload)
             return self.load(current, policy)
         try:
             cache.flush()  # the full build will find these segmentations
@@ -104,7 +109,7 @@ class SharedIndex:
                         shared=base, pending=wanted, segmented=index.segmented,
                         build_seconds=time.perf_counter() - started, version=version, reload=reload)
 
-    def _base(self, served: SharedState | None, wanted: str) -> SharedState:
+    def _base(self, served: SharedState | None, wanted: str, reload: bool) -> SharedState:
         """The build to serve (see the module's step 1), opened; builds one when there is none."""
         name = wanted if self.builds.ready(wanted) else self.builds.newest()
         if name is not None and (served is None or name != served.held.folder.name):
@@ -117,7 +122,7 @@ class SharedIndex:
         if served is not None and _same_day(served.held.folder.name, wanted):
             return served  # today's, same lexicon: a delta brings it up to date
         while True:
-            self.builds.build(wanted, lambda folder: self.write(folder, build_version(wanted)))
+            self._build_now(wanted, reload)
             opened = self._open(wanted)
             if opened is not None:
                 return opened
@@ -148,16 +153,35 @@ class SharedIndex:
             return False  # ours is still at work
         if self.builds.busy():
             return False  # another process's
-        self._child = subprocess.Popen(
-            [sys.executable, "-m", "knowledge.builder", "--folder", str(self.builds.folder), "--name", pending,
+        self._child = self._start_child(pending)
+        return False
+
+    def _build_now(self, name: str, reload: bool) -> None:
+        """Build `name` before going on (start-up, a large import): in a child process when so
+        configured — the build's temporary Python objects then never bloat this process (nor,
+        in a gunicorn master, the workers that share its pages) — else, or if the child failed,
+        in this thread (which also just waits when another process is building it)."""
+        if self.all_in_child or (reload and self.in_child):
+            child = self._start_child(name)
+            child.wait()
+            if self.builds.ready(name):
+                return
+            if child.returncode != 1:  # 1: another process holds the lock; wait for its build below
+                log.warning("index build %s in a child process failed (exit %s); building here", name,
+                            child.returncode)
+        self.builds.build(name, lambda folder: self.write(folder, build_version(name)))
+
+    def _start_child(self, name: str) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "knowledge.builder", "--folder", str(self.builds.folder), "--name", name,
              "--lexicon-dir", str(self.processor.lexicon_dir)],
             stdin=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent,
         )
-        assert self._child.stdin is not None
-        self._child.stdin.write(f"{self.store.url}\n".encode())
-        self._child.stdin.close()
-        log.info("index build %s started in child process %d", pending, self._child.pid)
-        return False
+        assert child.stdin is not None
+        child.stdin.write(f"{self.store.url}\n".encode())
+        child.stdin.close()
+        log.info("index build %s started in child process %d", name, child.pid)
+        return child
 
     def write(self, folder: Path, version: int) -> dict[str, Any]:
         """Build everything live now into `folder` (called under the machine's build lock)."""
