@@ -98,7 +98,9 @@ class SharedIndex:
         if count <= DELTA_LIMIT:
             index = base.index.with_delta(passages.expand(docs), removed, self.processor, cache)
         if index is None:  # too much, or the first item of a FAQ-only knowledge base: build it now
-            self._build_now(wanted, reload)
+            # A large change is built in a child (when so configured); the first entry of a kind
+            # in a small knowledge base is quicker to build here than to start a child for.
+            self._build_now(wanted, self.in_child and reload and count > DELTA_LIMIT)
             return self.load(current, policy)
         try:
             cache.flush()  # the full build will find these segmentations
@@ -122,7 +124,7 @@ class SharedIndex:
         if served is not None and _same_day(served.held.folder.name, wanted):
             return served  # today's, same lexicon: a delta brings it up to date
         while True:
-            self._build_now(wanted, reload)
+            self._build_now(wanted, self.in_child and reload)  # a new day: the delta's base is gone
             opened = self._open(wanted)
             if opened is not None:
                 return opened
@@ -156,12 +158,12 @@ class SharedIndex:
         self._child = self._start_child(pending)
         return False
 
-    def _build_now(self, name: str, reload: bool) -> None:
+    def _build_now(self, name: str, in_child: bool) -> None:
         """Build `name` before going on (start-up, a large import): in a child process when so
         configured — the build's temporary Python objects then never bloat this process (nor,
         in a gunicorn master, the workers that share its pages) — else, or if the child failed,
         in this thread (which also just waits when another process is building it)."""
-        if self.all_in_child or (reload and self.in_child):
+        if self.all_in_child or in_child:
             child = self._start_child(name)
             child.wait()
             if self.builds.ready(name):
