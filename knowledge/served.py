@@ -74,7 +74,9 @@ class SharedIndex:
         self.in_child = in_child
         self.all_in_child = all_in_child
         self._child: subprocess.Popen[bytes] | None = None
-        digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}".encode()).hexdigest()[:10]
+        # The database is part of a build's identity: two knowledge bases (two databases, or test
+        # runs) that share a folder must never take each other's build of "version 1".
+        digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}:{store.url}".encode()).hexdigest()[:10]
         self.builds = Builds(folder, digest)
 
     def load(self, current: Snapshot, policy: AnswerPolicy) -> Snapshot:

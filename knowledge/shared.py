@@ -2,7 +2,8 @@
 
 Layout: ``<folder>/<name>/`` per finished build, ``<name>`` = ``v<version>-<date>-<digest>`` (the
 date because entries past their valid-until date leave the index at midnight; the digest of
-the lexicon and the file format, so a build made with other words is never reused).
+the lexicon, the file format and the database URL, so a build made with other words, or of
+another database sharing the folder, is never reused).
 
 * **One builder per machine**: a build is made while holding an exclusive ``fcntl.flock`` on
   ``<folder>/build.lock``. A file lock and not a Redis or database lock because the files are

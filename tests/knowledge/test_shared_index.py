@@ -252,3 +252,18 @@ def test_a_child_process_makes_the_full_build_while_the_delta_is_served(store, p
     assert shared._child.wait(120) == 0 and shared.builds.ready(pending)
     assert kb.refresh() and kb.snapshot.pending is None
     assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
+
+
+def test_two_databases_sharing_a_folder_never_map_each_others_build(processor, tmp_path) -> None:
+    stores = [Store(f"sqlite:///{tmp_path / f'{name}.sqlite3'}") for name in ("a", "b")]
+    for store, faqs in zip(stores, (FAQS[:4], FAQS[4:]), strict=True):
+        store.migrate()
+        fill(store, faqs)
+    kbs = [shared_kb(store, processor, tmp_path / "index") for store in stores]
+    for kb in kbs:
+        kb.load()
+    assert kbs[0].version == kbs[1].version  # both "version 4", yet two builds
+    assert kbs[0].snapshot.pending is None and kbs[1].snapshot.pending is None
+    assert {d.title for d in kbs[1].snapshot.documents.values()} == {f.question for f in FAQS[4:]}
+    for store in stores:
+        store.engine.dispose()
