@@ -36,7 +36,9 @@ in `Thresholds`:
    no margin, which is when a list is the right reply); otherwise up to ``max_related`` good
    hits containing at least ``related_share`` of the content words are shown under an honest
    "not found", or nothing is. A short follow-up (only `FOLLOW_UP_WORDS`) is searched together
-   with the previous topic and only hits on that topic count.
+   with the previous topic and only hits on that topic count. Entries with the same answer
+   text are one answer here (the best-ranked stands for them): a bank imported once per
+   district lists each subtopic once, and answers a question its ten copies share.
 
 Figures, all from ``python -m bench.quality`` on the development set (170 questions against the
 2,065-entry FAQ bank; the same figures as the README): with the answers of 50 questions removed
@@ -136,6 +138,10 @@ class Thresholds:
     max_related: int = 3
     #: How many hits a question is searched for: three pages of five choices (not measured).
     max_choices: int = 15
+    #: When hits repeat an answer (`AnswerPolicy._distinct_answers`), the search is repeated
+    #: this many times deeper to fill the list with distinct answers: the bank imported once
+    #: per district for 10 districts holds every answer 10 times (`bench.live`'s 20,810 entries).
+    duplicate_depth: int = 10
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -223,6 +229,26 @@ class Decision:
         return f"{text}。{gate}" if gate else text
 
 
+# An answer shorter than this (可以。/ 不可以。) means something only with its own question, so
+# entries sharing it stay apart; the shortest answer shared by two questions on one topic in the
+# 2,081-entry bank has 28 characters.
+MIN_SHARED_ANSWER = 20
+
+
+def _one_per_answer(hits: Sequence[Hit]) -> list[Hit]:
+    """`hits` in order, skipping every hit whose answer text (whitespace aside, at least
+    `MIN_SHARED_ANSWER` characters) came earlier."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        answer = "".join(hit.doc.body.split())
+        if len(answer) >= MIN_SHARED_ANSWER and answer in seen:
+            continue
+        seen.add(answer)
+        kept.append(hit)
+    return kept
+
+
 def content_words(terms: Sequence[str]) -> set[str]:
     """The terms that name what is asked about (everything beyond FOLLOW_UP_WORDS)."""
     return {t for t in terms if t not in FOLLOW_UP_WORDS}
@@ -268,11 +294,32 @@ class AnswerPolicy:
             return Decision(DecisionKind.EMPTY, Reason.NO_TERMS, (), question, (), question, None, False,
                             self.thresholds)
         query = f"{topic} {question}" if follow_up else question
-        result = kb.search(query, limit=self.thresholds.max_choices)
+        result = self._distinct_answers(kb, query, kb.search(query, limit=self.thresholds.max_choices))
         if follow_up:
             result = self._within_topic(result, kb.analyze(topic or ""))
         kind, reason, hits = self._choose(result, terms, follow_up, kb.analyze)
         return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds)
+
+    def _distinct_answers(self, kb: Searchable, query: str, result: SearchResult) -> SearchResult:
+        """The hits with one entry per answer: entries whose answers are the same text are one
+        answer, the best-ranked of them standing for all.
+
+        Why: a knowledge base that holds the same answer under several questions — the bank
+        imported once per district (东城区住房公积金…, 西城区住房公积金…), or staff's duplicates —
+        otherwise fills a numbered list with one answer ten times, and a question with a single
+        right answer gets a list of its copies instead of the answer. When duplicates were
+        dropped from a full page of hits, the search is repeated ``duplicate_depth`` times
+        deeper so a broad question ("公积金") still gets up to ``max_choices`` distinct
+        subtopics. A knowledge base without repeated answers is searched once, as before.
+        """
+        distinct = _one_per_answer(result.hits)
+        limit = self.thresholds.max_choices
+        if len(distinct) < len(result.hits) and len(result.hits) >= limit:
+            deeper = kb.search(query, limit=limit * self.thresholds.duplicate_depth)
+            result, distinct = deeper, _one_per_answer(deeper.hits)
+        if len(distinct) == len(result.hits):
+            return result
+        return dataclasses.replace(result, hits=tuple(distinct[:limit]))
 
     def good_hits(self, hits: Sequence[Hit]) -> list[Hit]:
         """The hits worth offering: those scoring at least ``good_ratio`` of the top hit, best first."""
