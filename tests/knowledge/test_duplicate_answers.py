@@ -28,7 +28,7 @@ OTHERS = [
 
 
 def _bank() -> list[Document]:
-    docs = []
+    docs: list[Document] = []
     for district in DISTRICTS:  # as bench/live.py builds 20,810 entries from the 2,081-entry bank
         for question, answer in TOPICS:
             docs.append(Document(kind="faq", id=len(docs) + 1, title=f"{district}{question}", body=answer))
