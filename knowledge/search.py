@@ -10,8 +10,10 @@ list or "did you mean …" suggestions when the decision is not to answer.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from knowledge import passages
+from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
 from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.kinds import KindIndex
@@ -20,6 +22,8 @@ from knowledge.text import TextProcessor
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
 DECISION_DEPTH = 10
+# How deep each expansion word is searched to score the first pass's candidates (`Expansion`).
+EXPANSION_DEPTH = 200
 # The weight of a zero-idf word in `query_coverage`, so a question of only such words has a share.
 MIN_WORD_WEIGHT = 1e-6
 
@@ -36,12 +40,15 @@ class Searcher:
         index: FieldedIndex | KindIndex,
         processor: TextProcessor,
         policy: AnswerPolicy | None = None,
+        expansion: Expansion | None = None,
     ) -> None:
         if index.lexicon_version != processor.lexicon_version:
             raise ValueError("index was built with a different lexicon than this processor")
         self.index = index
         self.processor = processor
         self.policy = AnswerPolicy() if policy is None else policy
+        #: The paraphrase second pass (`knowledge.associations`); None (the default) searches once.
+        self.expansion = expansion
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
         """The best `limit` hits for `query` and the answered-or-not-found decision."""
@@ -51,17 +58,47 @@ class Searcher:
         """`search`, plus the features and confidence behind its decision."""
         words = self.processor.analyze(query)
         depth = max(limit, DECISION_DEPTH)
-        ranked = passages.collapse(self.index.search(words, depth), depth) if words else []
-        assessment = self._assess(words, ranked) if ranked else NO_EVIDENCE
+        own: Mapping[int, float] | None = None
+        if not words:
+            ranked: list[Ranked] = []
+        elif self.expansion is None:
+            ranked = passages.collapse(self.index.search(words, depth), depth)
+        else:
+            ranked, own = self._expanded(words, depth, self.expansion)
+        assessment = self._assess(words, ranked, own) if ranked else NO_EVIDENCE
         hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
         answered = bool(hits) and self.policy.answers(assessment)
         return SearchResult(query, tuple(words), hits, answered, assessment), assessment
 
-    def _assess(self, words: list[str], ranked: list[Ranked]) -> Assessment:
+    def _expanded(self, words: list[str], depth: int, expansion: Expansion) -> tuple[list[Ranked], dict[int, float]]:
+        """The first pass's `pool` best re-ranked by the expansion words (`knowledge.associations`),
+        and their first-pass scores (the decision's strength judges the question's own words)."""
+        pool = max(depth, expansion.settings.pool)
+        first = passages.collapse(self.index.search(words, pool), pool)
+        own = {r.position: r.score for r in first}
+        if not first:
+            return [], own
+        text = self.index.scope(first[0].position)[0].fields["text"]
+
+        def titles(k: int) -> list[list[str]]:
+            return [self.processor.analyze(r.doc.title) for r in first[:k]]
+
+        def idf(word: str) -> float:
+            return text.term_idf(word) if word in text.vocab else 0.0
+
+        extra = expansion.terms(words, titles, idf)
+        passes = [(weight, {r.position: r.score for r in self.index.search([word], EXPANSION_DEPTH)})
+                  for word, weight in extra.items()]
+        total = combine(own, passes, expansion.settings.beta)
+        ranked = sorted((r._replace(score=total[r.position]) for r in first), key=lambda r: (-r.score, r.position))
+        return ranked[:depth], own
+
+    def _assess(self, words: list[str], ranked: list[Ranked], own: Mapping[int, float] | None = None) -> Assessment:
         best = ranked[0]
         index, position = self.index.scope(best.position)  # the statistics that ranked the best hit
         attainable = index.max_score(words)
-        strength = best.score / attainable if attainable > 0 else 0.0
+        score = best.score if own is None else own[best.position]
+        strength = score / attainable if attainable > 0 else 0.0
         runner_up = next((r.score for r in ranked[1:] if not _same_answer(r, best)), 0.0)
         margin = (best.score - runner_up) / best.score if best.score > 0 else 0.0
         coverage = index.title_coverage(words, position)

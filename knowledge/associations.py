@@ -1,0 +1,182 @@
+"""Paraphrase: query expansion from what the knowledge base itself teaches, as a second pass.
+
+Citizens and the staff who wrote an entry use different words for one thing (店铺招牌 / 牌匾标识,
+打雷 / 雷电). Two sources of related words, neither needing anything beyond the knowledge base:
+
+* **Term associations** (`TermAssociations`): every FAQ entry pairs a question with its answer,
+  a small parallel corpus of how people ask and how the office answers (the idea of the
+  translation models for FAQ retrieval, Berger & Lafferty 1999, Jeon, Croft & Lee 2005). For
+  every question word *w* and answer word *t* of one entry (and every 相似问法 word with the
+  answer's words) the entries holding the pair are counted, both ways (a word of the answers
+  is associated with the question words it is answered under, too); the strength of a pair
+  is its normalised pointwise mutual information over entries,
+  ``npmi = log(p(w,t) / (p(w) p(t))) / -log p(w,t)`` in [-1, 1], kept when the pair occurs in
+  at least ``min_pairs`` entries (one shared entry is chance) and reaches ``min_npmi``; each
+  word keeps its ``per_word`` strongest partners.
+* **Pseudo-relevance feedback** (`feedback_terms`, Rocchio): the words of the titles of the
+  first pass's ``prf_docs`` best hits, weighted by idf and averaged over those hits.
+
+`Expansion` applies either (or both) as a second pass over the first pass's candidates: each
+expansion word *t* (not in the question) with weight ``weight(t)`` is searched on its own, and
+a candidate's score becomes ``score + beta * sum_t weight(t) * score_t``. Only the first pass's
+``pool`` best are re-ranked (an entry sharing nothing with the question is never brought in by
+its associates), the words a hit is credited with (`Hit.matched`) stay the question's own, and
+the answered-or-not decision keeps judging the strength of the question's own words
+(`knowledge.search.Searcher`). Whether any of this helps is measured by ``python -m
+bench.paraphrase`` (leave-one-department-out, associations learned only from the entries of
+the calibration departments, parameters chosen by ``--sweep``); it is off by default (see the
+README's Benchmarks for the figures that decided it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.document import Document
+
+
+@dataclass(frozen=True)
+class AssociationSettings:
+    """The model's and the second pass's parameters (``python -m bench.paraphrase --sweep``)."""
+
+    min_pairs: int = 2  # entries that must hold a pair before it counts
+    min_npmi: float = 0.5  # weakest association kept
+    per_word: int = 5  # partners kept per word
+    per_query: int = 10  # expansion words per question, strongest first
+    beta: float = 0.2  # weight of the expansion pass against the question's own score
+    pool: int = 30  # candidates of the first pass that are re-ranked
+    prf_docs: int = 0  # pseudo-relevance feedback: titles of this many top hits (0: off)
+    use_associations: bool = True
+
+
+class TermAssociations:
+    """Word → its strongest partners across question and answer, with npmi strengths."""
+
+    def __init__(self, partners: Mapping[str, tuple[tuple[str, float], ...]]) -> None:
+        self.partners = dict(partners)
+
+    def __len__(self) -> int:
+        return len(self.partners)
+
+    @classmethod
+    def learn(
+        cls,
+        pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
+        settings: AssociationSettings = AssociationSettings(),
+    ) -> TermAssociations:
+        """Learn from (question words, answer words) of each entry; see the module docstring."""
+        vocab: dict[str, int] = {}
+        sides: list[tuple[np.ndarray, np.ndarray]] = []
+        for question, answer in pairs:
+            q = np.array(sorted({vocab.setdefault(w, len(vocab)) for w in question}), dtype=np.int64)
+            a = np.array(sorted({vocab.setdefault(w, len(vocab)) for w in answer}), dtype=np.int64)
+            if len(q) and len(a):
+                sides.append((q, a))
+        n, v = len(sides), len(vocab)
+        if not n:
+            return cls({})
+        # One occurrence per entry and direction: question word → answer word, and back.
+        left = np.concatenate([np.repeat(q, len(a)) for q, a in sides] + [np.repeat(a, len(q)) for q, a in sides])
+        right = np.concatenate([np.tile(a, len(q)) for q, a in sides] + [np.tile(q, len(a)) for q, a in sides])
+        keep = left != right
+        codes, counts = np.unique(left[keep] * v + right[keep], return_counts=True)
+        strong = counts >= settings.min_pairs
+        codes, counts = codes[strong], counts[strong]
+        entries_q = np.bincount(np.concatenate([q for q, _ in sides]), minlength=v)
+        entries_a = np.bincount(np.concatenate([a for _, a in sides]), minlength=v)
+        entries = entries_q + entries_a  # a word's entries on either side (its marginal, both ways)
+        w, t = codes // v, codes % v
+        joint = counts / (2 * n)
+        pmi = np.log(joint / ((entries[w] / (2 * n)) * (entries[t] / (2 * n))))
+        npmi = pmi / -np.log(joint)
+        good = npmi >= settings.min_npmi
+        words = list(vocab)
+        partners: dict[str, list[tuple[str, float]]] = {}
+        for wi, ti, s in zip(w[good].tolist(), t[good].tolist(), npmi[good].tolist(), strict=True):
+            partners.setdefault(words[wi], []).append((words[ti], s))
+        return cls({
+            word: tuple(sorted(found, key=lambda p: (-p[1], p[0]))[: settings.per_word])
+            for word, found in partners.items()
+        })
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Iterable[Document],
+        analyze: Callable[[str], list[str]],
+        settings: AssociationSettings = AssociationSettings(),
+    ) -> TermAssociations:
+        """Learn from FAQ entries: the question and every 相似问法, each against the answer."""
+        pairs: list[tuple[list[str], list[str]]] = []
+        for doc in documents:
+            if doc.kind != "faq":
+                continue
+            answer = analyze(doc.body)
+            pairs.extend((analyze(question), answer) for question in (doc.title, *doc.similar))
+        return cls.learn(pairs, settings)
+
+    def expand(self, words: Sequence[str], limit: int) -> dict[str, float]:
+        """Up to `limit` words associated with `words` (not among them), each with its strongest
+        association to any of them."""
+        asked = set(words)
+        found: dict[str, float] = {}
+        for word in asked:
+            for partner, strength in self.partners.get(word, ()):
+                if partner not in asked and strength > found.get(partner, 0.0):
+                    found[partner] = strength
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
+
+
+def feedback_terms(
+    titles: Sequence[Sequence[str]], idf: Callable[[str], float], asked: Sequence[str], limit: int
+) -> dict[str, float]:
+    """Rocchio over the analysed titles of the top hits: idf-weighted words averaged over the
+    titles, normalised to the strongest (1.0), the question's own words left out."""
+    if not titles:
+        return {}
+    mass: dict[str, float] = {}
+    skip = set(asked)
+    for title in titles:
+        for word in set(title) - skip:
+            mass[word] = mass.get(word, 0.0) + max(idf(word), 0.0) / len(titles)
+    top = sorted(((w, m) for w, m in mass.items() if m > 0), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    if not top:
+        return {}
+    strongest = top[0][1]
+    return {w: m / strongest for w, m in top}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The second pass: the association model (or None) and its settings."""
+
+    associations: TermAssociations | None
+    settings: AssociationSettings = AssociationSettings()
+
+    def terms(self, words: Sequence[str], titles: Callable[[int], list[list[str]]],
+              idf: Callable[[str], float]) -> dict[str, float]:
+        """Expansion words and weights for the analysed question `words`; `titles(k)` gives the
+        analysed titles of the first pass's `k` best hits (asked only when feedback is on)."""
+        s = self.settings
+        found: dict[str, float] = {}
+        if s.use_associations and self.associations is not None:
+            found.update(self.associations.expand(words, s.per_query))
+        if s.prf_docs > 0:
+            for word, weight in feedback_terms(titles(s.prf_docs), idf, words, s.per_query).items():
+                found[word] = max(found.get(word, 0.0), weight)
+        return found
+
+
+def combine(first: Mapping[int, float], passes: Iterable[tuple[float, Mapping[int, float]]], beta: float
+            ) -> dict[int, float]:
+    """First-pass scores plus ``beta * weight * score`` of each expansion word's pass, for the
+    first pass's candidates only."""
+    total = dict(first)
+    for weight, scores in passes:
+        for position, score in scores.items():
+            if position in total:
+                total[position] += beta * weight * score
+    return total
