@@ -1,0 +1,224 @@
+"""Does the paraphrase second pass (`knowledge.associations`) help citizens? Cross-validated.
+
+    python -m bench.paraphrase [--shared DIR] [--sweep]
+
+For the project's search without a second pass and with each setting of `AssociationSettings`
+(the chosen one, or a grid with ``--sweep``), the leave-one-department-out outcome of
+`bench.outcomes` through `Conversation.respond`: per held-out fold, right entry answered or one
+tap away, direct correct, wrong direct, and "not found" (or a routing reply) when the fold's
+gold entries are removed; the mean over folds and the worst fold, plus the fold-by-fold change
+against no second pass. hit@1 / hit@3 of the ranking on the same folds are printed too.
+
+What may be learned from what: the term associations for a held-out fold are learned only from
+the FAQ entries of the *other* departments (an entry's department is its 分类, the bank's
+``department``), never from a development question. The answer threshold of a held-out fold is
+calibrated, as in `bench.crossval`, on the other folds' questions asked with their own gold
+entries removed; each such negative is searched with associations learned without the held-out
+department *and* without the negative's own department, so no negative is helped by the text
+of the entry that was removed for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import crossval
+from bench.outcomes import NOT_FOUND_KINDS, REACHABLE, ask, classify, top_title
+from bench.quality import BANK, DEV, DevSet, default_shared, first_correct, require_shared
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.state import MemoryStore, ResilientStore
+from knowledge import offices
+from knowledge.associations import AssociationSettings, Expansion, TermAssociations
+from knowledge.document import Assessment, Document
+from knowledge.fielded import FieldedIndex
+from knowledge.policy import AnswerPolicy
+from knowledge.search import Searcher
+from knowledge.segcache import MemorySegmentationCache
+from knowledge.text import TextProcessor
+
+# The grid of --sweep: the association model's strictness, the second pass's weight, feedback.
+BASE = AssociationSettings()
+GRID: tuple[tuple[str, AssociationSettings | None], ...] = (
+    ("no second pass", None),
+    ("assoc beta 0.1", dataclasses.replace(BASE, beta=0.1)),
+    ("assoc beta 0.2", BASE),
+    ("assoc beta 0.4", dataclasses.replace(BASE, beta=0.4)),
+    ("assoc pairs>=3 beta 0.2", dataclasses.replace(BASE, min_pairs=3)),
+    ("assoc npmi>=0.7 beta 0.2", dataclasses.replace(BASE, min_npmi=0.7)),
+    ("prf 3 beta 0.1", dataclasses.replace(BASE, use_associations=False, prf_docs=3, beta=0.1)),
+    ("prf 3 beta 0.2", dataclasses.replace(BASE, use_associations=False, prf_docs=3)),
+    ("assoc+prf 3 beta 0.2", dataclasses.replace(BASE, prf_docs=3)),
+)
+CHOSEN: tuple[tuple[str, AssociationSettings | None], ...] = (GRID[0], GRID[2])
+LABELS = (("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True),
+          ("hit@1", True), ("hit@3", True))
+
+
+class Bench:
+    """The dev set, one segmentation cache and the fold structure, shared by every setting."""
+
+    def __init__(self, shared: Path) -> None:
+        self.dev = DevSet.load(shared)
+        self.processor = TextProcessor()
+        self.cache = MemorySegmentationCache()
+        self.folds = crossval.department_folds(self.dev.departments)
+        self.fold_of = {i: name for name, members in self.folds.items() for i in members}
+        self.departments = {
+            name: {self.dev.departments[i].strip() or "（未注明）" for i in members}
+            for name, members in self.folds.items()
+        }
+        self._terms: dict[str, list[str]] = {}
+
+    def analyze(self, text: str) -> list[str]:
+        if text not in self._terms:
+            self._terms[text] = self.processor.analyze(text)
+        return self._terms[text]
+
+    def index(self, documents: Sequence[Document]) -> FieldedIndex:
+        return FieldedIndex(documents, self.processor, cache=self.cache)
+
+    def associations(self, settings: AssociationSettings, *held_out: str) -> TermAssociations:
+        """Learned from the entries of every department outside the folds `held_out`."""
+        excluded = set().union(*(self.departments[f] for f in held_out))
+        entries = [d for d in self.dev.documents if (d.category or "").strip() not in excluded]
+        if len(entries) == len(self.dev.documents):
+            raise RuntimeError(f"no entry of {sorted(excluded)} found by its 分类: the bank's departments moved")
+        return TermAssociations.from_documents(entries, self.analyze, settings)
+
+
+def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]]) -> dict[str, dict[str, dict]]:
+    """Per setting, per fold: the figures of `LABELS` (see the module docstring)."""
+    dev, folds = bench.dev, bench.folds
+    names = list(folds)
+    models: dict[tuple[str, frozenset[str]], TermAssociations] = {}
+
+    def expansion(label: str, settings: AssociationSettings | None, *held_out: str) -> Expansion | None:
+        if settings is None:
+            return None
+        if not settings.use_associations:
+            return Expansion(None, settings)
+        key = (label, frozenset(held_out))
+        if key not in models:
+            models[key] = bench.associations(settings, *held_out)
+        return Expansion(models[key], settings)
+
+    # Calibration negatives: each question with its own gold removed, per setting and per fold it calibrates.
+    started = time.perf_counter()
+    negatives: dict[tuple[str, str], dict[int, Assessment]] = collections.defaultdict(dict)
+    for i, query in enumerate(dev.queries):
+        index = bench.index(dev.without(set(dev.gold[i])))
+        own = bench.fold_of[i]
+        for label, settings in grid:
+            for fold in names:
+                if fold != own:
+                    searcher = Searcher(index, bench.processor, None, expansion(label, settings, fold, own))
+                    negatives[(label, fold)][i] = searcher.assess(query)[1]
+    print(f"  negatives: {time.perf_counter() - started:.0f} s", flush=True)
+
+    settings_env = {"RATE_LIMIT_PER_MINUTE": "0", "WECHAT_TOKEN": "bench", "SECRET_KEY": "bench",
+                    "USER_HASH_SECRET": "bench"}
+    directory = offices.read_file(offices.BUNDLED)
+    titles = {d.key: d.title.strip() for d in dev.documents}
+    whole = bench.index(dev.documents)
+    results: dict[str, dict[str, dict]] = {label: {} for label, _ in grid}
+    with tempfile.TemporaryDirectory() as tmp:
+        app_settings = Settings.from_env(Path(tmp), settings_env)
+        for fold in names:
+            members = folds[fold]
+            removed = set().union(*(dev.gold[i] for i in members))
+            missing_docs = dev.without(removed)
+            missing_index = bench.index(missing_docs)
+            kb_whole = crossval.FixedKnowledgeBase(Searcher(whole, bench.processor), dev.documents)
+            kb_missing = crossval.FixedKnowledgeBase(Searcher(missing_index, bench.processor), missing_docs)
+            for label, settings in grid:
+                threshold = crossval.calibrate_threshold(negatives[(label, fold)].values())
+                policy = AnswerPolicy.with_threshold(threshold)
+                ex = expansion(label, settings, fold)
+                searcher = Searcher(whole, bench.processor, policy, ex)
+                conversation = _conversation(kb_whole, searcher, app_settings, directory)
+                counts: collections.Counter[str] = collections.Counter()
+                ranks = []
+                for i in members:
+                    turn = ask(conversation, i, dev.queries[i])
+                    counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
+                    hits = searcher.search(dev.queries[i]).hits
+                    ranks.append(first_correct([h.doc.key for h in hits], dev.gold[i]))
+                conversation = _conversation(kb_missing, Searcher(missing_index, bench.processor, policy, ex),
+                                             app_settings, directory)
+                honest = sum(ask(conversation, i, dev.queries[i]).kind in NOT_FOUND_KINDS for i in members)
+                n = len(members)
+                results[label][fold] = {
+                    "threshold": threshold,
+                    "reachable": sum(counts[k] for k in REACHABLE) / n,
+                    "direct correct": counts["direct answer, correct"] / n,
+                    "direct wrong": counts["direct answer, WRONG"] / n,
+                    "not found|miss": honest / n,
+                    "hit@1": sum(r == 1 for r in ranks) / n,
+                    "hit@3": sum(r is not None and r <= 3 for r in ranks) / n,
+                }
+            print(f"  fold {fold}: {time.perf_counter() - started:.0f} s", flush=True)
+    return results
+
+
+def _conversation(kb: crossval.FixedKnowledgeBase, searcher: Searcher, settings: Settings,
+                  directory: list) -> Conversation:
+    """A conversation over `kb` (its speller is reused) answering with `searcher`."""
+    kb.searcher, kb.policy = searcher, searcher.policy
+    return Conversation(kb, ResilientStore(MemoryStore()), settings, offices=lambda: directory)
+
+
+def report(bench: Bench, results: dict[str, dict[str, dict]]) -> None:
+    folds = bench.folds
+    base_label = next(iter(results))
+    base = results[base_label]
+    print(f"\nLeave-one-department-out ({len(folds)} folds), mean over folds / worst fold; "
+          f"Δ = folds better / worse than {base_label!r} on reachable and direct correct:")
+    head = "  " + f"{'setting':<26}" + "".join(f"{label:>20}" for label, _ in LABELS) + "   Δ reach  Δ direct"
+    print(head)
+    for label, per_fold in results.items():
+        cells = []
+        for name, better in LABELS:
+            s = crossval.summarise({f: v[name] for f, v in per_fold.items()}, higher_is_better=better)
+            cells.append(f"{s.mean:>11.3f} / {s.worst:.3f}")
+        delta = []
+        for name in ("reachable", "direct correct"):
+            up = sum(per_fold[f][name] > base[f][name] + 1e-9 for f in folds)
+            down = sum(per_fold[f][name] < base[f][name] - 1e-9 for f in folds)
+            delta.append(f"+{up}/-{down}")
+        print("  " + f"{label:<26}" + "".join(f"{c:>20}" for c in cells) + f"   {delta[0]:>7}  {delta[1]:>7}")
+    print("\nPer fold (reachable / direct correct / direct wrong / not found|miss):")
+    for fold in folds:
+        line = "  ".join(
+            f"{label[:12]}: {v['reachable']:.2f}/{v['direct correct']:.2f}/{v['direct wrong']:.2f}/"
+            f"{v['not found|miss']:.2f}" for label, per in results.items() for v in (per[fold],)
+        )
+        print(f"  {fold}: {line}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.paraphrase", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--sweep", action="store_true", help="try the whole grid of settings (≈ minutes per setting)")
+    args = parser.parse_args(argv)
+    require_shared(args.shared, BANK, DEV)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    bench = Bench(args.shared)
+    grid = GRID if args.sweep else CHOSEN
+    for label, settings in grid:
+        print(f"  {label}: {settings}")
+    report(bench, evaluate(bench, grid))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
