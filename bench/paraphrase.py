@@ -49,16 +49,16 @@ from knowledge.text import TextProcessor
 BASE = AssociationSettings()
 GRID: tuple[tuple[str, AssociationSettings | None], ...] = (
     ("no second pass", None),
+    ("assoc beta 0.05", dataclasses.replace(BASE, beta=0.05)),
     ("assoc beta 0.1", dataclasses.replace(BASE, beta=0.1)),
     ("assoc beta 0.2", BASE),
-    ("assoc beta 0.4", dataclasses.replace(BASE, beta=0.4)),
-    ("assoc pairs>=3 beta 0.2", dataclasses.replace(BASE, min_pairs=3)),
-    ("assoc npmi>=0.7 beta 0.2", dataclasses.replace(BASE, min_npmi=0.7)),
-    ("prf 3 beta 0.1", dataclasses.replace(BASE, use_associations=False, prf_docs=3, beta=0.1)),
+    ("assoc all words beta 0.2", dataclasses.replace(BASE, content_only=False)),
+    ("assoc pairs>=3 beta 0.1", dataclasses.replace(BASE, min_pairs=3, beta=0.1)),
+    ("assoc npmi>=0.7 beta 0.1", dataclasses.replace(BASE, min_npmi=0.7, beta=0.1)),
+    ("prf 3 beta 0.05", dataclasses.replace(BASE, use_associations=False, prf_docs=3, beta=0.05)),
     ("prf 3 beta 0.2", dataclasses.replace(BASE, use_associations=False, prf_docs=3)),
-    ("assoc+prf 3 beta 0.2", dataclasses.replace(BASE, prf_docs=3)),
 )
-CHOSEN: tuple[tuple[str, AssociationSettings | None], ...] = (GRID[0], GRID[2])
+CHOSEN: tuple[tuple[str, AssociationSettings | None], ...] = (GRID[0], GRID[3])
 LABELS = (("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True),
           ("hit@1", True), ("hit@3", True))
 

@@ -50,6 +50,9 @@ class AssociationSettings:
     pool: int = 30  # candidates of the first pass that are re-ranked
     prf_docs: int = 0  # pseudo-relevance feedback: titles of this many top hits (0: off)
     use_associations: bool = True
+    #: Expand only the question's content words, never into a question word (`FOLLOW_UP_WORDS`:
+    #: 怎么, 办理, 材料 …), whose partners are whatever the answers' boilerplate says (点击, 第一步).
+    content_only: bool = True
 
 
 class TermAssociations:

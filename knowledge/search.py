@@ -17,7 +17,7 @@ from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
 from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.kinds import KindIndex
-from knowledge.policy import AnswerPolicy
+from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, content_words
 from knowledge.text import TextProcessor
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
@@ -86,7 +86,9 @@ class Searcher:
         def idf(word: str) -> float:
             return text.term_idf(word) if word in text.vocab else 0.0
 
-        extra = expansion.terms(words, titles, idf)
+        asked = sorted(content_words(words)) if expansion.settings.content_only else words
+        extra = {w: x for w, x in expansion.terms(asked, titles, idf).items()
+                 if w not in words and not (expansion.settings.content_only and w in FOLLOW_UP_WORDS)}
         passes = [(weight, {r.position: r.score for r in self.index.search([word], EXPANSION_DEPTH)})
                   for word, weight in extra.items()]
         total = combine(own, passes, expansion.settings.beta)
