@@ -53,6 +53,9 @@ class AssociationSettings:
     #: Expand only the question's content words, never into a question word (`FOLLOW_UP_WORDS`:
     #: 怎么, 办理, 材料 …), whose partners are whatever the answers' boilerplate says (点击, 第一步).
     content_only: bool = True
+    #: Use the associations in the reply stage only: a hit holding an associate of a question
+    #: word counts as holding the word when the policy chooses list / related / not found.
+    soft_match: bool = False
 
 
 class TermAssociations:

@@ -66,6 +66,8 @@ class Searcher:
         else:
             ranked, own = self._expanded(words, depth, self.expansion)
         assessment = self._assess(words, ranked, own) if ranked else NO_EVIDENCE
+        if self.expansion is not None and self.expansion.settings.soft_match:
+            ranked = self._soft_matched(words, ranked[:limit], self.expansion)
         hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
         answered = bool(hits) and self.policy.answers(assessment)
         return SearchResult(query, tuple(words), hits, answered, assessment), assessment
@@ -87,6 +89,8 @@ class Searcher:
             return text.term_idf(word) if word in text.vocab else 0.0
 
         asked = sorted(content_words(words)) if expansion.settings.content_only else words
+        if expansion.settings.beta <= 0:
+            return first[:depth], own
         extra = {w: x for w, x in expansion.terms(asked, titles, idf).items()
                  if w not in words and not (expansion.settings.content_only and w in FOLLOW_UP_WORDS)}
         passes = [(weight, {r.position: r.score for r in self.index.search([word], EXPANSION_DEPTH)})
@@ -94,6 +98,28 @@ class Searcher:
         total = combine(own, passes, expansion.settings.beta)
         ranked = sorted((r._replace(score=total[r.position]) for r in first), key=lambda r: (-r.score, r.position))
         return ranked[:depth], own
+
+    def _soft_matched(self, words: list[str], ranked: list[Ranked], expansion: Expansion) -> list[Ranked]:
+        """Hits credited with each content word of the question whose associate (one of its
+        `per_word` partners) they contain as a word: what the reply stage counts when it decides
+        between a list, related entries and "not found" (`knowledge.policy`). The ranking and
+        the answered-or-not decision are untouched (they are computed before)."""
+        if expansion.associations is None or not ranked:
+            return ranked
+        found: dict[str, set[int]] = {}  # associate → positions of the hits holding it
+        credit: dict[int, set[str]] = {}
+        for word in content_words(words):
+            for partner, _strength in expansion.associations.partners.get(word, ()):
+                if partner in FOLLOW_UP_WORDS:
+                    continue
+                if partner not in found:
+                    found[partner] = {r.position for r in self.index.search([partner], EXPANSION_DEPTH)
+                                      if partner in r.matched}
+                for r in ranked:
+                    if r.position in found[partner] and word not in r.matched:
+                        credit.setdefault(r.position, set()).add(word)
+        return [r._replace(matched=(*r.matched, *sorted(credit[r.position]))) if r.position in credit else r
+                for r in ranked]
 
     def _assess(self, words: list[str], ranked: list[Ranked], own: Mapping[int, float] | None = None) -> Assessment:
         best = ranked[0]

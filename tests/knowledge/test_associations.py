@@ -87,3 +87,20 @@ def test_learning_from_documents_pairs_every_similar_question_with_the_answer(pr
     model = TermAssociations.from_documents(docs, processor.analyze, LOOSE)
     dibao = processor.analyze("低保")[0]  # the lexicon's official term
     assert "救助" in dict(model.partners.get(dibao, ()))
+
+
+def test_soft_matching_credits_a_hit_with_the_question_word_whose_associate_it_holds(processor: TextProcessor) -> None:
+    docs = [
+        Document("faq", 1, "店铺招牌的设置规定", "店铺门头招牌应当规范设置。"),
+        Document("faq", 2, "牌匾标识载体所有人的责任", "牌匾标识载体所有人负责维护牌匾标识。"),
+        *FILLER,
+    ]
+    index = FieldedIndex(docs, processor)
+    model = TermAssociations({"招牌": (("牌匾", 1.0),)})
+    settings = dataclasses.replace(LOOSE, beta=0.0, soft_match=True)
+    plain = Searcher(index, processor).search("招牌谁来维护")
+    soft = Searcher(index, processor, expansion=Expansion(model, settings)).search("招牌谁来维护")
+    assert [h.doc.id for h in soft.hits] == [h.doc.id for h in plain.hits]  # the ranking is untouched
+    assert soft.assessment == plain.assessment
+    by_id = {h.doc.id: h for h in soft.hits}
+    assert "招牌" in by_id[2].matched and "招牌" not in {h.doc.id: h for h in plain.hits}[2].matched
