@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge import passages, placeframe, timeframe
+from knowledge import associations, passages, placeframe, timeframe
 from knowledge.document import Document, SearchResult
 from knowledge.kinds import KindIndex
 from knowledge.policy import AnswerPolicy, Decision
@@ -210,7 +210,8 @@ class KnowledgeBase:
         docs = [doc for _at, doc in stamped.values()]
         cache = self._segments.for_build(self.store)
         index = KindIndex(passages.expand(docs), self.processor, cache=cache)
-        searcher = Searcher(index, self.processor, self._policy)
+        expansion = associations.expansion_for(docs, self.processor, cache)  # paraphrase, reply stage only
+        searcher = Searcher(index, self.processor, self._policy, expansion)
         first = self._snapshot.searcher is None
         snapshot = Snapshot(
             version=version,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
+
 from knowledge import passages
 from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
@@ -66,10 +68,10 @@ class Searcher:
         else:
             ranked, own = self._expanded(words, depth, self.expansion)
         assessment = self._assess(words, ranked, own) if ranked else NO_EVIDENCE
-        if self.expansion is not None and self.expansion.settings.soft_match:
-            ranked = self._soft_matched(words, ranked[:limit], self.expansion)
+        answered = bool(ranked) and self.policy.answers(assessment)
+        if not answered and self.expansion is not None and self.expansion.settings.soft_match:
+            ranked = self._soft_matched(words, ranked[:limit], self.expansion)  # for the reply stage's list
         hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
-        answered = bool(hits) and self.policy.answers(assessment)
         return SearchResult(query, tuple(words), hits, answered, assessment), assessment
 
     def _expanded(self, words: list[str], depth: int, expansion: Expansion) -> tuple[list[Ranked], dict[int, float]]:
@@ -102,24 +104,30 @@ class Searcher:
     def _soft_matched(self, words: list[str], ranked: list[Ranked], expansion: Expansion) -> list[Ranked]:
         """Hits credited with each content word of the question whose associate (one of its
         `per_word` partners) they contain as a word: what the reply stage counts when it decides
-        between a list, related entries and "not found" (`knowledge.policy`). The ranking and
-        the answered-or-not decision are untouched (they are computed before)."""
+        between a list, related entries and "not found" (`knowledge.policy`) for a question the
+        search does not answer. The ranking and the answered-or-not decision are untouched (they
+        are computed before)."""
         if expansion.associations is None or not ranked:
             return ranked
-        found: dict[str, set[int]] = {}  # associate → positions of the hits holding it
         credit: dict[int, set[str]] = {}
         for word in content_words(words):
             for partner, _strength in expansion.associations.partners.get(word, ()):
                 if partner in FOLLOW_UP_WORDS:
                     continue
-                if partner not in found:
-                    found[partner] = {r.position for r in self.index.search([partner], EXPANSION_DEPTH)
-                                      if partner in r.matched}
                 for r in ranked:
-                    if r.position in found[partner] and word not in r.matched:
+                    if word not in r.matched and self._holds(r.position, partner):
                         credit.setdefault(r.position, set()).add(word)
         return [r._replace(matched=(*r.matched, *sorted(credit[r.position]))) if r.position in credit else r
                 for r in ranked]
+
+    def _holds(self, position: int, word: str) -> bool:
+        """Whether the document at `position` contains `word` as a word (a search in its postings)."""
+        index, local = self.index.scope(position)
+        found = index.fields["text"].postings(word)
+        if found is None or not len(found[0]):
+            return False
+        at = int(np.searchsorted(found[0], local))
+        return at < len(found[0]) and int(found[0][at]) == local
 
     def _assess(self, words: list[str], ranked: list[Ranked], own: Mapping[int, float] | None = None) -> Assessment:
         best = ranked[0]

@@ -7,6 +7,7 @@ import dataclasses
 from knowledge.associations import AssociationSettings, Expansion, TermAssociations, combine, feedback_terms
 from knowledge.document import Document
 from knowledge.fielded import FieldedIndex
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
 
@@ -89,7 +90,7 @@ def test_learning_from_documents_pairs_every_similar_question_with_the_answer(pr
     assert "救助" in dict(model.partners.get(dibao, ()))
 
 
-def test_soft_matching_credits_a_hit_with_the_question_word_whose_associate_it_holds(processor: TextProcessor) -> None:
+def test_soft_matching_credits_unanswered_hits_with_words_whose_associate_they_hold(processor: TextProcessor) -> None:
     docs = [
         Document("faq", 1, "店铺招牌的设置规定", "店铺门头招牌应当规范设置。"),
         Document("faq", 2, "牌匾标识载体所有人的责任", "牌匾标识载体所有人负责维护牌匾标识。"),
@@ -98,8 +99,9 @@ def test_soft_matching_credits_a_hit_with_the_question_word_whose_associate_it_h
     index = FieldedIndex(docs, processor)
     model = TermAssociations({"招牌": (("牌匾", 1.0),)})
     settings = dataclasses.replace(LOOSE, beta=0.0, soft_match=True)
-    plain = Searcher(index, processor).search("招牌谁来维护")
-    soft = Searcher(index, processor, expansion=Expansion(model, settings)).search("招牌谁来维护")
+    unsure = AnswerPolicy.with_threshold(1.01)  # the reply stage decides: the search never answers
+    plain = Searcher(index, processor, unsure).search("招牌谁来维护")
+    soft = Searcher(index, processor, unsure, Expansion(model, settings)).search("招牌谁来维护")
     assert [h.doc.id for h in soft.hits] == [h.doc.id for h in plain.hits]  # the ranking is untouched
     assert soft.assessment == plain.assessment
     by_id = {h.doc.id: h for h in soft.hits}
