@@ -22,8 +22,10 @@ the answer threshold is calibrated on the other departments, its questions are a
 the conversation over the whole bank (right entry answered or one tap away, direct correct,
 wrong direct) and once more with their gold entries removed (the share that gets "not found"
 or a routing reply instead of a wrong answer or a list). Mean over departments and the worst
-department are printed beside the development-set figures. A routing reply (`bot.routing`)
-counts as "not found" everywhere: the knowledge base did not have it.
+department are printed beside the development-set figures, without and with the knowledge
+base's term associations (`knowledge.associations`; in each fold learned only from the other
+departments' entries, `bench.paraphrase`). A routing reply (`bot.routing`) counts as "not found"
+everywhere: the knowledge base did not have it.
 """
 
 from __future__ import annotations
@@ -39,19 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import crossval
-from bench.quality import DevSet, Project, assessed_without_own_gold, default_shared, require_shared
+from bench.quality import default_shared, require_shared
 from bot import create_app
-from bot.config import Settings
 from bot.conversation import Conversation
 from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
-from bot.state import MemoryStore, ResilientStore
 from bot.turn import ReplyKind, Turn
 from bot.wechat import Message, NewsReply, TextReply
-from knowledge import offices
 from knowledge.importers import import_paths
 from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
-from knowledge.text import TextProcessor
 
 BANK = "datasets/msgabench_govqa_2081.jsonl"
 QUERIES = "eval/dev_queries.jsonl"
@@ -152,46 +150,22 @@ def top_title(turn: Turn) -> str:
     return turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
 
 
-def cross_validate(shared: Path, tmp: str) -> None:
-    """Leave-one-department-out outcomes through `Conversation.respond` (see the docstring)."""
-    dev = DevSet.load(shared)
-    project = Project(TextProcessor())
-    negatives = assessed_without_own_gold(project, dev, range(len(dev.queries)))
-    folds = crossval.department_folds(dev.departments)
-    thresholds = crossval.fold_thresholds(folds, negatives)
-    settings = Settings.from_env(Path(tmp), {"RATE_LIMIT_PER_MINUTE": "0", "WECHAT_TOKEN": "bench",
-                                             "SECRET_KEY": "bench", "USER_HASH_SECRET": "bench"})
-    titles = {d.key: d.title.strip() for d in dev.documents}
-    directory = offices.read_file(offices.BUNDLED)  # what a fresh install routes with
+def cross_validate(shared: Path) -> None:
+    """Leave-one-department-out outcomes through `Conversation.respond` (see the docstring), without
+    and with the knowledge base's term associations (learned without the held-out department)."""
+    from bench import paraphrase  # it uses this module's classification
 
-    def conversation(documents: list, threshold: float) -> Conversation:
-        policy = AnswerPolicy.with_threshold(threshold)
-        kb = crossval.FixedKnowledgeBase(project.searcher(documents, policy=policy), documents)
-        return Conversation(kb, ResilientStore(MemoryStore()), settings, offices=lambda: directory)
-
-    figures: dict[str, dict[str, float]] = {}
-    for name, members in folds.items():
-        answerable = conversation(dev.documents, thresholds[name])
-        counts: collections.Counter[str] = collections.Counter()
-        for i in members:
-            turn = ask(answerable, i, dev.queries[i])
-            counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
-        removed = set().union(*(dev.gold[i] for i in members))
-        missing = conversation(dev.without(removed), thresholds[name])
-        honest = sum(ask(missing, i, dev.queries[i]).kind in NOT_FOUND_KINDS for i in members)
-        n = len(members)
-        figures[name] = {
-            "reachable": sum(counts[k] for k in REACHABLE) / n,
-            "direct correct": counts["direct answer, correct"] / n,
-            "direct wrong": counts["direct answer, WRONG"] / n,
-            "not found|miss": honest / n,
-        }
-    print(f"\nLeave-one-department-out cross-validation ({len(folds)} folds; threshold calibrated on the other"
-          f" folds for {crossval.TARGET_ABSTENTION:.0%} abstention of the search):")
+    bench = paraphrase.Bench(shared)
+    results = paraphrase.evaluate(bench, paraphrase.CHOSEN)
     labels = [("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True)]
-    columns = [(label, lambda f, label=label: figures[f][label], better) for label, better in labels]
-    for line in crossval.format_table(folds, thresholds, columns):
-        print(line)
+    for setting, per_fold in results.items():
+        print(f"\nLeave-one-department-out cross-validation ({len(bench.folds)} folds; threshold calibrated on the"
+              f" other folds for {crossval.TARGET_ABSTENTION:.0%} abstention of the search) — {setting}:")
+        thresholds = {fold: figures["threshold"] for fold, figures in per_fold.items()}
+        columns = [(label, lambda f, label=label, per_fold=per_fold: per_fold[f][label], better)
+                   for label, better in labels]
+        for line in crossval.format_table(bench.folds, thresholds, columns):
+            print(line)
     print("  reachable = right entry answered directly or one tap away; not found|miss = \"not found\""
           " (or a routing reply) when the fold's gold entries are removed")
 
@@ -217,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep:
             sweep(runtime, bank, queries)
         runtime.questions.close()
-    with tempfile.TemporaryDirectory() as tmp:
-        cross_validate(args.shared, tmp)
+    cross_validate(args.shared)
     return 0
 
 

@@ -2,10 +2,12 @@
 
     python -m bench.paraphrase [--shared DIR] [--sweep]
 
-For the project's search without a second pass and with each setting of `AssociationSettings`
-(the chosen one, or a grid with ``--sweep``), the leave-one-department-out outcome of
-`bench.outcomes` through `Conversation.respond`: per held-out fold, right entry answered or one
-tap away, direct correct, wrong direct, and "not found" (or a routing reply) when the fold's
+For the project's search without term associations and with each setting of
+`AssociationSettings` (the knowledge base's `DEFAULT_SETTINGS`, or a grid with ``--sweep``:
+re-ranking by associations or pseudo-relevance feedback, and the reply stage only), the
+leave-one-department-out outcome of `bench.outcomes` through `Conversation.respond`: per held-out
+fold, right entry answered or one tap away, direct correct, wrong direct, and "not found" (or a
+routing reply) when the fold's
 gold entries are removed; the mean over folds and the worst fold, plus the fold-by-fold change
 against no second pass. hit@1 / hit@3 of the ranking on the same folds are printed too.
 
@@ -37,7 +39,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.state import MemoryStore, ResilientStore
 from knowledge import offices
-from knowledge.associations import AssociationSettings, Expansion, TermAssociations
+from knowledge.associations import DEFAULT_SETTINGS, AssociationSettings, Expansion, TermAssociations
 from knowledge.document import Assessment, Document
 from knowledge.fielded import FieldedIndex
 from knowledge.policy import AnswerPolicy
@@ -45,20 +47,23 @@ from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 from knowledge.text import TextProcessor
 
-# The grid of --sweep: the association model's strictness, the second pass's weight, feedback.
+# The grid of --sweep: re-ranking (associations or feedback, `beta` > 0) and the reply stage only
+# (`soft_match`), around the knowledge base's setting (`DEFAULT_SETTINGS`).
 BASE = AssociationSettings()
+SOFT = DEFAULT_SETTINGS
 GRID: tuple[tuple[str, AssociationSettings | None], ...] = (
-    ("no second pass", None),
-    ("assoc beta 0.05", dataclasses.replace(BASE, beta=0.05)),
-    ("assoc beta 0.1", dataclasses.replace(BASE, beta=0.1)),
-    ("assoc beta 0.2", BASE),
-    ("assoc all words beta 0.2", dataclasses.replace(BASE, content_only=False)),
-    ("assoc pairs>=3 beta 0.1", dataclasses.replace(BASE, min_pairs=3, beta=0.1)),
-    ("assoc npmi>=0.7 beta 0.1", dataclasses.replace(BASE, min_npmi=0.7, beta=0.1)),
-    ("prf 3 beta 0.05", dataclasses.replace(BASE, use_associations=False, prf_docs=3, beta=0.05)),
-    ("prf 3 beta 0.2", dataclasses.replace(BASE, use_associations=False, prf_docs=3)),
+    ("no associations", None),
+    ("soft, 10 per word (default)", SOFT),
+    ("soft, 5 per word", dataclasses.replace(SOFT, per_word=5)),
+    ("soft, pairs>=3", dataclasses.replace(SOFT, min_pairs=3)),
+    ("soft, npmi>=0.7", dataclasses.replace(SOFT, min_npmi=0.7)),
+    ("rerank assoc beta 0.05", dataclasses.replace(BASE, beta=0.05)),
+    ("rerank assoc beta 0.2", BASE),
+    ("rerank assoc pairs>=3 b0.1", dataclasses.replace(BASE, min_pairs=3, beta=0.1)),
+    ("rerank prf 3 beta 0.05", dataclasses.replace(BASE, use_associations=False, prf_docs=3, beta=0.05)),
+    ("rerank prf 3 beta 0.2", dataclasses.replace(BASE, use_associations=False, prf_docs=3)),
 )
-CHOSEN: tuple[tuple[str, AssociationSettings | None], ...] = (GRID[0], GRID[3])
+CHOSEN: tuple[tuple[str, AssociationSettings | None], ...] = GRID[:2]
 LABELS = (("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True),
           ("hit@1", True), ("hit@3", True))
 
