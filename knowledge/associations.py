@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -75,29 +76,33 @@ class TermAssociations:
         pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
         settings: AssociationSettings = AssociationSettings(),
     ) -> TermAssociations:
-        """Learn from (question words, answer words) of each entry; see the module docstring."""
-        vocab: dict[str, int] = {}
-        sides: list[tuple[np.ndarray, np.ndarray]] = []
-        for question, answer in pairs:
-            q = np.array(sorted({vocab.setdefault(w, len(vocab)) for w in question}), dtype=np.int64)
-            a = np.array(sorted({vocab.setdefault(w, len(vocab)) for w in answer}), dtype=np.int64)
-            if len(q) and len(a):
-                sides.append((q, a))
-        n, v = len(sides), len(vocab)
+        """Learn from (question words, answer words) of each entry; see the module docstring.
+
+        Vectorised (numpy over word ids): it runs at every knowledge-base build.
+        """
+        pairs = [(q, a) for q, a in pairs if len(q) and len(a)]
+        n = len(pairs)
         if not n:
             return cls({})
-        entries_q = np.bincount(np.concatenate([q for q, _ in sides]), minlength=v)
-        entries_a = np.bincount(np.concatenate([a for _, a in sides]), minlength=v)
-        entries = entries_q + entries_a  # a word's entries on either side (its marginal, both ways)
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(chain.from_iterable(chain.from_iterable(pairs))))}
+        v = len(vocab)
+        q_entry, q_word = _distinct_per_entry([q for q, _ in pairs], vocab)
+        a_entry, a_word = _distinct_per_entry([a for _, a in pairs], vocab)
+        entries = np.bincount(q_word, minlength=v) + np.bincount(a_word, minlength=v)  # either side
         # A pair occurs in at most as many entries as each of its words: words seen in fewer than
         # `min_pairs` entries (most of an answer's words) cannot be part of a kept pair.
         frequent = entries >= settings.min_pairs
-        sides = [(q[frequent[q]], a[frequent[a]]) for q, a in sides]
-        # Entries per (question word, answer word), then both directions added: the pair (w, t)
-        # counts the entries with w in the question and t in the answer, and the other way round.
-        forward = np.concatenate([np.repeat(q, len(a)) * v + np.tile(a, len(q)) for q, a in sides]
-                                 or [np.zeros(0, dtype=np.int64)])
-        codes, counts = np.unique(forward, return_counts=True)
+        q_entry, q_word = q_entry[frequent[q_word]], q_word[frequent[q_word]]
+        a_entry, a_word = a_entry[frequent[a_word]], a_word[frequent[a_word]]
+        # Every (question word, answer word) of each entry: each question row repeated once per
+        # answer word of its entry, against that entry's answer words.
+        a_count = np.bincount(a_entry, minlength=n)
+        a_start = np.concatenate([[0], np.cumsum(a_count)[:-1]])
+        per_row = a_count[q_entry]
+        left = np.repeat(q_word, per_row)
+        right = a_word[_ragged_positions(a_start[q_entry], per_row)]
+        codes, counts = np.unique(left * v + right, return_counts=True)
+        # Both directions: (w, t) counts the entries with w asked and t answered, and the reverse.
         both, inverse = np.unique(np.concatenate([codes, (codes % v) * v + codes // v]), return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate([counts, counts]).astype(float)).astype(np.int64)
         keep = (counts >= settings.min_pairs) & (both // v != both % v)
@@ -107,14 +112,18 @@ class TermAssociations:
         pmi = np.log(joint / ((entries[w] / (2 * n)) * (entries[t] / (2 * n))))
         npmi = pmi / -np.log(joint)
         good = npmi >= settings.min_npmi
+        w, t, npmi = w[good], t[good], npmi[good]
         words = list(vocab)
+        rank = np.empty(v, dtype=np.int64)
+        rank[np.argsort(np.array(words, dtype=object), kind="stable")] = np.arange(v)
+        order = np.lexsort((rank[t], -npmi, w))  # per word: strongest first, ties by partner
+        w, t, npmi = w[order], t[order], npmi[order]
+        first = np.searchsorted(w, w)  # each row's group start (w is sorted)
+        top = np.arange(len(w)) - first < settings.per_word
         partners: dict[str, list[tuple[str, float]]] = {}
-        for wi, ti, s in zip(w[good].tolist(), t[good].tolist(), npmi[good].tolist(), strict=True):
+        for wi, ti, s in zip(w[top].tolist(), t[top].tolist(), npmi[top].tolist(), strict=True):
             partners.setdefault(words[wi], []).append((words[ti], s))
-        return cls({
-            word: tuple(sorted(found, key=lambda p: (-p[1], p[0]))[: settings.per_word])
-            for word, found in partners.items()
-        })
+        return cls({word: tuple(found) for word, found in partners.items()})
 
     @classmethod
     def from_documents(
@@ -225,3 +234,22 @@ def expansion_for(
     texts = [text for d in faq for text in (d.title, *d.similar, d.body)]
     terms, _ = analyze_all(texts, processor, cache)
     return Expansion(TermAssociations.from_documents(faq, terms.__getitem__, settings), settings)
+
+
+def _distinct_per_entry(sides: Sequence[Sequence[str]], vocab: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(entry, word id) of every distinct word of each entry's side, sorted by entry then id."""
+    flat = list(chain.from_iterable(sides))
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    entry = np.repeat(np.arange(len(sides), dtype=np.int64), [len(side) for side in sides])
+    codes = np.unique(entry * len(vocab) + ids)
+    return codes // len(vocab), codes % len(vocab)
+
+
+def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenation of ``range(s, s + c)`` for each (s, c), without a Python loop."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    run_start = np.repeat(np.cumsum(counts) - counts, counts)
+    positions: np.ndarray = np.repeat(starts, counts) + np.arange(total) - run_start
+    return positions
