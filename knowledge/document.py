@@ -38,6 +38,10 @@ class Hit:
     doc: Document
     score: float
     matched: tuple[str, ...]  # query terms that matched this doc
+    #: Content words of the query the doc does not contain but holds an associate of
+    #: (`knowledge.associations`, unanswered searches only): counted by the reply stage's share
+    #: of the question's words, never as the shared topic word.
+    associated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -375,16 +375,17 @@ class AnswerPolicy:
             on_topic = not terms or bool(set(terms).intersection(good[0].matched))
             return (good if on_topic else []), Reason.FOLLOW_UP_ON_TOPIC
         content = content_words(terms)
-        covering = [h for h in good if content and content <= set(h.matched)]
+        covering = [h for h in good if content and content <= {*h.matched, *h.associated}]
         if len(covering) >= self.thresholds.min_covering:
             return covering, Reason.COVERING_SEVERAL
         return [], Reason.UNSURE
 
     def _related(self, result: SearchResult, terms: list[str]) -> list[Hit]:
         """Up to ``max_related`` good hits that contain at least ``related_share`` of the
-        question's content words, so a question about something unpublished is not answered
+        question's content words (or an associate of them, `Hit.associated`), so a question about something unpublished is not answered
         with entries that merely share 申请 or 怎么办, and that share a topic word with it
-        (`knowledge.topicwords`: never only 证/办/丢, a verb or a district name)."""
+        (`knowledge.topicwords`: never only 证/办/丢, a verb or a district name; the word
+        itself, never only an associate)."""
         content = content_words(terms)
         if not content:
             return []
@@ -392,7 +393,8 @@ class AnswerPolicy:
         good = self.good_hits(result.hits)
         return [
             h for h in good
-            if len(content.intersection(h.matched)) >= need and shares_topic(terms, h.matched, FOLLOW_UP_WORDS)
+            if len(content.intersection((*h.matched, *h.associated))) >= need
+            and shares_topic(terms, h.matched, FOLLOW_UP_WORDS)
         ][: self.thresholds.max_related]
 
     @staticmethod

@@ -69,9 +69,10 @@ class Searcher:
             ranked, own = self._expanded(words, depth, self.expansion)
         assessment = self._assess(words, ranked, own) if ranked else NO_EVIDENCE
         answered = bool(ranked) and self.policy.answers(assessment)
+        credit: dict[int, tuple[str, ...]] = {}
         if not answered and self.expansion is not None and self.expansion.settings.soft_match:
-            ranked = self._soft_matched(words, ranked[:limit], self.expansion)  # for the reply stage's list
-        hits = tuple(Hit(r.doc, r.score, r.matched) for r in ranked[:limit])
+            credit = self._associated(words, ranked[:limit], self.expansion)  # for the reply stage's list
+        hits = tuple(Hit(r.doc, r.score, r.matched, credit.get(r.position, ())) for r in ranked[:limit])
         return SearchResult(query, tuple(words), hits, answered, assessment), assessment
 
     def _expanded(self, words: list[str], depth: int, expansion: Expansion) -> tuple[list[Ranked], dict[int, float]]:
@@ -101,14 +102,14 @@ class Searcher:
         ranked = sorted((r._replace(score=total[r.position]) for r in first), key=lambda r: (-r.score, r.position))
         return ranked[:depth], own
 
-    def _soft_matched(self, words: list[str], ranked: list[Ranked], expansion: Expansion) -> list[Ranked]:
-        """Hits credited with each content word of the question whose associate (one of its
-        `per_word` partners) they contain as a word: what the reply stage counts when it decides
-        between a list, related entries and "not found" (`knowledge.policy`) for a question the
-        search does not answer. The ranking and the answered-or-not decision are untouched (they
-        are computed before)."""
+    def _associated(self, words: list[str], ranked: list[Ranked], expansion: Expansion) -> dict[int, tuple[str, ...]]:
+        """Per hit position, the content words of the question it lacks but holds an associate of
+        (one of the word's `per_word` partners, as a word): `Hit.associated`, which the reply stage
+        counts when it decides between a list, related entries and "not found"
+        (`knowledge.policy`) for a question the search does not answer. The ranking and the
+        answered-or-not decision are untouched (they are computed before)."""
         if expansion.associations is None or not ranked:
-            return ranked
+            return {}
         credit: dict[int, set[str]] = {}
         for word in content_words(words):
             for partner, _strength in expansion.associations.partners.get(word, ()):
@@ -117,8 +118,7 @@ class Searcher:
                 for r in ranked:
                     if word not in r.matched and self._holds(r.position, partner):
                         credit.setdefault(r.position, set()).add(word)
-        return [r._replace(matched=(*r.matched, *sorted(credit[r.position]))) if r.position in credit else r
-                for r in ranked]
+        return {position: tuple(sorted(found)) for position, found in credit.items()}
 
     def _holds(self, position: int, word: str) -> bool:
         """Whether the document at `position` contains `word` as a word (a search in its postings)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from knowledge.associations import AssociationSettings, Expansion, TermAssociations, combine, feedback_terms
-from knowledge.document import Document
+from knowledge.document import Assessment, Document, Hit, SearchResult
 from knowledge.fielded import FieldedIndex
-from knowledge.policy import AnswerPolicy
+from knowledge.policy import AnswerPolicy, DecisionKind
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
 
@@ -105,4 +106,26 @@ def test_soft_matching_credits_unanswered_hits_with_words_whose_associate_they_h
     assert [h.doc.id for h in soft.hits] == [h.doc.id for h in plain.hits]  # the ranking is untouched
     assert soft.assessment == plain.assessment
     by_id = {h.doc.id: h for h in soft.hits}
-    assert "招牌" in by_id[2].matched and "招牌" not in {h.doc.id: h for h in plain.hits}[2].matched
+    assert by_id[2].associated == ("招牌",) and "招牌" not in by_id[2].matched
+    assert all(not h.associated for h in plain.hits)
+
+
+def test_an_associate_counts_towards_the_share_but_never_as_the_shared_topic_word() -> None:
+    terms = {"户口本 补办": ["户口本", "补办"]}
+    doc = Document(kind="faq", id=1, title="救助申请", body="携带身份证到户籍所在地派出所申请。")
+
+    @dataclass
+    class _One:
+        hit: Hit
+
+        def analyze(self, text: str) -> list[str]:
+            return terms.get(text, [text])
+
+        def search(self, query: str, limit: int = 10) -> SearchResult:
+            unsure = Assessment(0.3, 0.0, 0.3, 0.2, 1.0)
+            return SearchResult(query, tuple(self.analyze(query)), (self.hit,), False, unsure)
+
+    only_associate = _One(Hit(doc, 5.0, (), ("户口本",)))
+    assert AnswerPolicy().decide("户口本 补办", None, only_associate).kind is DecisionKind.NOT_FOUND
+    with_topic = _One(Hit(doc, 5.0, ("户口本",), ("补办",)))
+    assert AnswerPolicy().decide("户口本 补办", None, with_topic).kind is DecisionKind.RELATED

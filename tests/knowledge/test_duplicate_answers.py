@@ -114,3 +114,4 @@ def test_a_page_of_copies_is_searched_deeper_for_distinct_answers() -> None:
     decision = AnswerPolicy().decide("低保", None, kb)
     assert kb.asked == [15, 150]
     assert [h.doc.id for h in decision.result.hits] == [0, 100, 101, 102] if decision.result else False
+
