@@ -382,8 +382,9 @@ class AnswerPolicy:
 
     def _related(self, result: SearchResult, terms: list[str]) -> list[Hit]:
         """Up to ``max_related`` good hits that contain at least ``related_share`` of the
-        question's content words (or an associate of them, `Hit.associated`), so a question about something unpublished is not answered
-        with entries that merely share 申请 or 怎么办, and that share a topic word with it
+        question's content words (or an associate of them, `Hit.associated`), so a question
+        about something unpublished is not answered with entries that merely share 申请 or
+        怎么办, and that share a topic word with it
         (`knowledge.topicwords`: never only 证/办/丢, a verb or a district name; the word
         itself, never only an associate)."""
         content = content_words(terms)

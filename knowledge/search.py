@@ -63,7 +63,7 @@ class Searcher:
         own: Mapping[int, float] | None = None
         if not words:
             ranked: list[Ranked] = []
-        elif self.expansion is None:
+        elif self.expansion is None or self.expansion.settings.beta <= 0:  # no re-ranking
             ranked = passages.collapse(self.index.search(words, depth), depth)
         else:
             ranked, own = self._expanded(words, depth, self.expansion)
@@ -92,8 +92,6 @@ class Searcher:
             return text.term_idf(word) if word in text.vocab else 0.0
 
         asked = sorted(content_words(words)) if expansion.settings.content_only else words
-        if expansion.settings.beta <= 0:
-            return first[:depth], own
         extra = {w: x for w, x in expansion.terms(asked, titles, idf).items()
                  if w not in words and not (expansion.settings.content_only and w in FOLLOW_UP_WORDS)}
         passes = [(weight, {r.position: r.score for r in self.index.search([word], EXPANSION_DEPTH)})
