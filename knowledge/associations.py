@@ -105,7 +105,8 @@ class TermAssociations:
         # Both directions: (w, t) counts the entries with w asked and t answered, and the reverse.
         both, inverse = np.unique(np.concatenate([codes, (codes % v) * v + codes // v]), return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate([counts, counts]).astype(float)).astype(np.int64)
-        keep = (counts >= settings.min_pairs) & (both // v != both % v)
+        # A pair in every entry both ways (a knowledge base of one entry) tells nothing: npmi would be 0/0.
+        keep = (counts >= settings.min_pairs) & (counts < 2 * n) & (both // v != both % v)
         codes, counts = both[keep], counts[keep]
         w, t = codes // v, codes % v
         joint = counts / (2 * n)

@@ -129,3 +129,12 @@ def test_an_associate_counts_towards_the_share_but_never_as_the_shared_topic_wor
     assert AnswerPolicy().decide("户口本 补办", None, only_associate).kind is DecisionKind.NOT_FOUND
     with_topic = _One(Hit(doc, 5.0, ("户口本",), ("补办",)))
     assert AnswerPolicy().decide("户口本 补办", None, with_topic).kind is DecisionKind.RELATED
+
+
+def test_a_knowledge_base_of_one_entry_learns_nothing_and_warns_nothing() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = TermAssociations.learn([(["低保", "救助"], ["低保", "救助"])], LOOSE)  # the pair both ways
+    assert len(model) == 0
