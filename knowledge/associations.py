@@ -24,8 +24,11 @@ its associates), the words a hit is credited with (`Hit.matched`) stay the quest
 the answered-or-not decision keeps judging the strength of the question's own words
 (`knowledge.search.Searcher`). Whether any of this helps is measured by ``python -m
 bench.paraphrase`` (leave-one-department-out, associations learned only from the entries of
-the calibration departments, parameters chosen by ``--sweep``); it is off by default (see the
-README's Benchmarks for the figures that decided it).
+the calibration departments, parameters chosen by ``--sweep``): re-ranking lowered direct
+answers and is off; the reply-stage use (`AssociationSettings.soft_match`, `DEFAULT_SETTINGS`)
+raised the cross-validated reachable share and is on where `knowledge.base` builds its index in
+memory (the shared index, `knowledge.served`, does not carry associations yet). Figures in the
+README's Benchmarks.
 """
 
 from __future__ import annotations
