@@ -40,6 +40,7 @@ from itertools import chain
 import numpy as np
 
 from knowledge.document import Document
+from knowledge.fielded import ragged_positions
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
 
@@ -103,7 +104,7 @@ class TermAssociations:
         a_start = np.concatenate([[0], np.cumsum(a_count)[:-1]])
         per_row = a_count[q_entry]
         left = np.repeat(q_word, per_row)
-        right = a_word[_ragged_positions(a_start[q_entry], per_row)]
+        right = a_word[ragged_positions(a_start[q_entry], per_row)]
         codes, counts = np.unique(left * v + right, return_counts=True)
         # Both directions: (w, t) counts the entries with w asked and t answered, and the reverse.
         both, inverse = np.unique(np.concatenate([codes, (codes % v) * v + codes // v]), return_inverse=True)
@@ -248,12 +249,3 @@ def _distinct_per_entry(sides: Sequence[Sequence[str]], vocab: Mapping[str, int]
     codes = np.unique(entry * len(vocab) + ids)
     return codes // len(vocab), codes % len(vocab)
 
-
-def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenation of ``range(s, s + c)`` for each (s, c), without a Python loop."""
-    total = int(counts.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    run_start = np.repeat(np.cumsum(counts) - counts, counts)
-    positions: np.ndarray = np.repeat(starts, counts) + np.arange(total) - run_start
-    return positions

@@ -336,7 +336,7 @@ def _token_arrays(
     return ids, np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
 
 
-def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of ``range(s, s + c)`` for each (s, c), without a Python loop."""
     total = int(counts.sum())
     if not total:
@@ -348,5 +348,5 @@ def _ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def _ragged_gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of ``values[s:s + c]`` for each (s, c)."""
-    gathered: np.ndarray = values[_ragged_positions(starts, counts)]
+    gathered: np.ndarray = values[ragged_positions(starts, counts)]
     return gathered
