@@ -34,6 +34,13 @@ from knowledge.store import NOT_READ
 FORMAT = 1  # bump when what is saved or how it is scored changes: old builds are then not reused
 KINDS = ("faq", "item")
 FIELD_NAMES = ("text", "title_chars", "body_chars")
+# Decoded documents the index's `DocumentTable` keeps (`knowledge.served` passes it; the table of
+# whole items, read only for a chosen number, keeps the default 1,024). A message's search reads a
+# few hundred documents (the 150 hits of `AnswerPolicy._distinct_answers`' deeper search, the
+# expansion passes), so 1,024 thrashed at 20,810 entries: 6.8 → 4.7 ms per message
+# (`bench.message_cost --size 20810`). A decoded bank entry costs ~1.1 KB (tracemalloc), so the
+# whole 20,810-entry bank cached is ~22 MB per worker process; this bound caps it near 35 MB.
+DOCUMENT_CACHE = 32_768
 
 
 # -- documents -----------------------------------------------------------------------------
@@ -65,16 +72,16 @@ def save_documents(folder: Path, name: str, docs: Sequence[Document]) -> None:
 
 
 class DocumentTable(Sequence[Document]):
-    """Documents of a build, decoded on access from the mapped file (a few recent ones cached)."""
+    """Documents of a build, decoded on access from the mapped file (up to `DOCUMENT_CACHE` recent ones kept)."""
 
-    def __init__(self, folder: Path, name: str, limit: int | None = None) -> None:
+    def __init__(self, folder: Path, name: str, limit: int | None = None, cache: int = 1024) -> None:
         self.folder, self.name = folder, name
         self._blob = _load(folder, f"{name}_blob")
         self._offsets = _load(folder, f"{name}_offsets")
         self.kinds = _load(folder, f"{name}_kind")
         self.ids = _load(folder, f"{name}_id")
         self._n = len(self.ids) if limit is None else limit
-        self._get = lru_cache(maxsize=1024)(self._decode_at)
+        self._get = lru_cache(maxsize=cache)(self._decode_at)
 
     def head(self, n: int) -> DocumentTable:
         """The first `n` documents (the FAQ part of a `KindIndex`), sharing the mapped files."""

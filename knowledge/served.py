@@ -33,7 +33,7 @@ import numpy as np
 
 from knowledge import passages, persist
 from knowledge.kinds import KindIndex
-from knowledge.persist import DocumentTable, Overlay, Records
+from knowledge.persist import DOCUMENT_CACHE, DocumentTable, Overlay, Records
 from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.shared import Builds, Held
@@ -135,7 +135,7 @@ class SharedIndex:
         held = self.builds.open(name)
         if held is None:
             return None
-        table = DocumentTable(held.folder, "docs")
+        table = DocumentTable(held.folder, "docs", cache=DOCUMENT_CACHE)
         index = persist.load_index(held.folder, held.manifest, table)
         records = Records(table.head(index.n_faq), DocumentTable(held.folder, "records"))
         speller = speller_for(Searcher(index, self.processor))
