@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, overload
 
@@ -61,6 +61,11 @@ def _decode(row: list[Any]) -> Document:
                     valid_until=datetime.date.fromisoformat(valid_until) if valid_until else None, part=part)
 
 
+def _decode_at(blob: np.ndarray, offsets: np.ndarray, i: int) -> Document:
+    lo, hi = int(offsets[i]), int(offsets[i + 1])
+    return _decode(json.loads(bytes(blob[lo:hi])))
+
+
 def save_documents(folder: Path, name: str, docs: Sequence[Document]) -> None:
     blobs = [json.dumps(_encode(d), ensure_ascii=False).encode() for d in docs]
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
@@ -81,7 +86,9 @@ class DocumentTable(Sequence[Document]):
         self.kinds = _load(folder, f"{name}_kind")
         self.ids = _load(folder, f"{name}_id")
         self._n = len(self.ids) if limit is None else limit
-        self._get = lru_cache(maxsize=cache)(self._decode_at)
+        # A function of the arrays, not a bound method: no cycle through `self`, so a replaced
+        # build's decoded documents are freed with its table, not at the next cyclic collection.
+        self._get = lru_cache(maxsize=cache)(partial(_decode_at, self._blob, self._offsets))
 
     def head(self, n: int) -> DocumentTable:
         """The first `n` documents (the FAQ part of a `KindIndex`), sharing the mapped files."""
@@ -105,10 +112,6 @@ class DocumentTable(Sequence[Document]):
         if not 0 <= i < self._n:
             raise IndexError(i)
         return self._get(i)
-
-    def _decode_at(self, i: int) -> Document:
-        lo, hi = int(self._offsets[i]), int(self._offsets[i + 1])
-        return _decode(json.loads(bytes(self._blob[lo:hi])))
 
     def key_at(self, i: int) -> str:
         return f"{KINDS[int(self.kinds[i])]}:{int(self.ids[i])}"

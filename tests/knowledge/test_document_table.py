@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 from knowledge import persist
@@ -27,3 +29,15 @@ def test_a_table_forgets_the_oldest_documents_beyond_its_bound(tmp_path: Path) -
     for i in range(1, 20):
         table[i]
     assert table[0] is not first and table[0] == first
+
+
+def test_a_dropped_table_frees_its_decoded_documents_without_waiting_for_the_collector(tmp_path: Path) -> None:
+    table = _table(tmp_path, 5, cache=persist.DOCUMENT_CACHE)
+    table[0]
+    gone = weakref.ref(table)
+    gc.disable()
+    try:
+        del table
+        assert gone() is None
+    finally:
+        gc.enable()
