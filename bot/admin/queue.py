@@ -128,14 +128,25 @@ def group(key_hash: str) -> ResponseReturnValue:
                            candidates=_candidates(found, query), form=None, error=None)
 
 
+def _already_handled(days: int) -> ResponseReturnValue:
+    """A staff action on a group that another person handled meanwhile: back to the queue."""
+    flash("这组问题已经处理过了。", "warn")
+    return redirect(url_for(".index", days=days), code=303)
+
+
+def _refused(found: QueueGroup, days: int, exc: EditError, form: dict[str, str] | None) -> ResponseReturnValue:
+    """The group's page again with the editor's refusal next to the form (nothing was written)."""
+    return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
+                           candidates=_candidates(found, ""), form=form), 400
+
+
 @bp.post("/<key_hash>/similar")
 @require(Role.EDITOR)
 def add_similar(key_hash: str) -> ResponseReturnValue:
     days = _days()
     found = _group(key_hash, days)
     if found is None:
-        flash("这组问题已经处理过了。", "warn")
-        return redirect(url_for(".index", days=days), code=303)
+        return _already_handled(days)
     entry_id = request.form.get("entry_id", type=int)
     try:
         if entry_id is None:
@@ -143,8 +154,7 @@ def add_similar(key_hash: str) -> ResponseReturnValue:
         result = add_as_similar(get_runtime().db, found, entry_id, request.form.getlist("wording"), staff_name(),
                                 review=review_required())
     except EditError as exc:
-        return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
-                               candidates=_candidates(found, ""), form=None), 400
+        return _refused(found, days, exc, form=None)
     count = len(request.form.getlist("wording"))
     flash(f"已提交审核（待审核 #{result.pending}）：把 {count} 种问法加入问答 {entry_id} 的相似问法，审核人发布后生效。"
           if result.pending else f"已把 {count} 种问法加入问答 {entry_id} 的相似问法，几秒内生效。")
@@ -157,16 +167,14 @@ def new_faq(key_hash: str) -> ResponseReturnValue:
     days = _days()
     found = _group(key_hash, days)
     if found is None:
-        flash("这组问题已经处理过了。", "warn")
-        return redirect(url_for(".index", days=days), code=303)
+        return _already_handled(days)
     form = {name: request.form.get(name, "") for name in ("question", "answer", "similar", "url", "category")}
     data = FaqData(question=form["question"], answer=form["answer"], similar=form["similar"],
                    url=form["url"] or None, category=form["category"] or None)
     try:
         result = create_faq(get_runtime().db, found, data, staff_name(), review=review_required())
     except EditError as exc:
-        return render_template("admin/queue_group.html", group=found, days=days, query="", error=str(exc),
-                               candidates=_candidates(found, ""), form=form), 400
+        return _refused(found, days, exc, form=form)
     if result.pending:
         flash(f"已提交审核（待审核 #{result.pending}）：新建问答，审核人发布后生效。")
         return redirect(url_for("admin_review.show", change_id=result.pending), code=303)
