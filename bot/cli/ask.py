@@ -26,6 +26,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.cli.chinese import ChineseCommand
 from bot.conversation import Conversation
 from bot.runtime import get_runtime
 from bot.startup import prepare
@@ -92,7 +93,7 @@ def _emit(turn: Turn, as_json: bool) -> None:
         click.echo(reply_text(turn.reply) or "（不回复）")
 
 
-@click.command("ask")
+@click.command("ask", cls=ChineseCommand)
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出回复、是否答复和检索结果。")
 @with_appcontext

@@ -9,13 +9,13 @@ is missing or older.
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from bot.cli.chinese import ChineseGroup
 from bot.cli.errors import CommandFailed
 from bot.runtime import get_runtime
 from knowledge.store import SCHEMA_VERSION
 
-group = AppGroup("db", help="数据库：建立或升级表结构。")
+group = ChineseGroup("db", help="数据库：建立或升级表结构。")
 
 
 @group.command("upgrade")

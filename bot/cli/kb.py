@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from bot.cli.chinese import ChineseGroup
 from bot.cli.errors import CommandFailed, runtime_with_schema
 from knowledge.editor import Change, EditError, KbEditor
 from knowledge.export import export_records, export_xlsx
@@ -28,7 +28,7 @@ from knowledge.importers import ImportResult, import_paths
 from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.sample import load_sample, remove_sample
 
-group = AppGroup("kb", help="知识库：导入（可先预览）、删除、停用/启用、统计、示例数据、导出。")
+group = ChineseGroup("kb", help="知识库：导入（可先预览）、删除、停用/启用、统计、示例数据、导出。")
 
 
 def _default_editor() -> str:

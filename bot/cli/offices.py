@@ -11,13 +11,13 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
+from bot.cli.chinese import ChineseGroup
 from bot.cli.errors import CommandFailed, runtime_with_schema
 from bot.cli.kb import _default_editor
 from knowledge.offices import OfficeFileError, load_entries, read_file, replace_all
 
-group = AppGroup("offices", help="办事机构目录：导入、查看、导出（机器人据此告诉群众找谁办理）。")
+group = ChineseGroup("offices", help="办事机构目录：导入、查看、导出（机器人据此告诉群众找谁办理）。")
 
 
 @group.command("import")

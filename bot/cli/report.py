@@ -20,6 +20,7 @@ import click
 from flask.cli import with_appcontext
 
 from bot import learning
+from bot.cli.chinese import ChineseCommand, ChinesePlainGroup
 from bot.cli.errors import CommandFailed, runtime_with_schema
 from bot.questionlog import QuestionLog, from_settings
 from bot.questionlog_days import purge
@@ -88,7 +89,8 @@ def write_report(fmt: str, period: Period, output: Path | None, limit: int) -> P
     return output
 
 
-@click.group("report", invoke_without_command=True, help="提问统计报表（热门问题、未能回答、热词、满意度等）。")
+@click.group("report", cls=ChinesePlainGroup, invoke_without_command=True,
+             help="提问统计报表（热门问题、未能回答、热词、满意度等）。")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="开始日期（含），默认为截止日期前 30 天。")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期（含当天），默认为今天。")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -127,7 +129,7 @@ def flush_spool() -> None:
     click.echo(f"已写回 {applied} 条暂存记录。")
 
 
-@click.command("purge", help="删除超过保存期限的提问记录（默认期限见 LOG_RETENTION_DAYS）。")
+@click.command("purge", cls=ChineseCommand, help="删除超过保存期限的提问记录（默认期限见 LOG_RETENTION_DAYS）。")
 @click.option("--older-than", "older_than", help="保存期限，如 365d、12w、90（天）。")
 @click.option("--dry-run", is_flag=True, help="只统计将删除多少条，不删除。")
 @with_appcontext

@@ -10,13 +10,13 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 
 from bot.admin import audit
 from bot.admin.accounts import AccountError, Role, add_account, list_accounts, set_active, set_password
+from bot.cli.chinese import ChineseGroup
 from bot.cli.errors import CommandFailed, runtime_with_schema
 
-group = AppGroup("staff", help="工作人员账号：新建、改密码、停用、列表。")
+group = ChineseGroup("staff", help="工作人员账号：新建、改密码、停用、列表。")
 ROLES = click.Choice(["viewer", "editor", "reviewer"])
 
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import click
 import redis
-from flask.cli import AppGroup
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cli.chinese import ChineseGroup
 from bot.cli.errors import CommandFailed
 from bot.menu import MenuError, load_menu
 from bot.runtime import get_runtime
 
-group = AppGroup("wechat", help="公众号设置：通过微信接口推送自定义菜单等。")
-menu_group = AppGroup("menu", help="公众号自定义菜单。")
+group = ChineseGroup("wechat", help="公众号设置：通过微信接口推送自定义菜单等。")
+menu_group = ChineseGroup("menu", help="公众号自定义菜单。")
 group.add_command(menu_group)
 
 
