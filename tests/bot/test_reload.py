@@ -86,11 +86,17 @@ def test_disabling_an_entry_removes_it_from_the_next_build(runtime: Runtime) -> 
     assert first.key not in runtime.kb.snapshot.documents and runtime.kb.size == len(OTHER) - 1
 
 
-def test_the_segment_memory_keeps_only_what_the_served_version_uses(runtime: Runtime) -> None:
+def test_the_segment_memory_keeps_only_what_the_served_version_uses(make_app: Callable[..., Flask]) -> None:
+    # The in-memory index keeps segmentations between rebuilds (the shared index has its own
+    # per-build files), so this is about INDEX_DIR=memory.
+    runtime = get_runtime(make_app(INDEX_DIR="memory"))
+    assert runtime.kb.index_dir is None
     add_knowledge(runtime, faqs=[*OTHER, NEW])
     before = len(runtime.kb._segments)
+    assert before >= 2 * (len(OTHER) + 1)  # every question and answer is remembered
     entry = KbEditor(runtime.db).save_faq(FaqData(question=NEW.question, answer="改写后的答案：到村委会登记。"))
     runtime.kb.maybe_reload(wait=True)
+    # the new answer is remembered and the replaced one forgotten: the memo does not grow
     assert entry.id is not None and len(runtime.kb._segments) == before
 
 
