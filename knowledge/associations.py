@@ -26,9 +26,10 @@ the answered-or-not decision keeps judging the strength of the question's own wo
 bench.paraphrase`` (leave-one-department-out, associations learned only from the entries of
 the calibration departments, parameters chosen by ``--sweep``): re-ranking lowered direct
 answers and is off; the reply-stage use (`AssociationSettings.soft_match`, `DEFAULT_SETTINGS`)
-raised the cross-validated reachable share and is on where `knowledge.base` builds its index in
-memory (the shared index, `knowledge.served`, does not carry associations yet). Figures in the
-README's Benchmarks.
+raised the cross-validated reachable share and is on in both ways of serving: learned at each
+build in memory (`knowledge.base`), or once per shared build by its builder and stored with it
+as arrays every worker maps (`MappedAssociations`, `knowledge.persist`, `knowledge.served`).
+Figures in the README's Benchmarks.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Protocol
 
 import numpy as np
 
@@ -65,6 +67,15 @@ class AssociationSettings:
     soft_match: bool = False
 
 
+class Associations(Protocol):
+    """What the search reads of a model: a word's partners, strongest first (`TermAssociations`
+    as learned, `MappedAssociations` as a shared build stores it)."""
+
+    def partners_of(self, word: str) -> Sequence[tuple[str, float]]: ...
+
+    def expand(self, words: Sequence[str], limit: int) -> dict[str, float]: ...
+
+
 class TermAssociations:
     """Word → its strongest partners across question and answer, with npmi strengths."""
 
@@ -73,6 +84,9 @@ class TermAssociations:
 
     def __len__(self) -> int:
         return len(self.partners)
+
+    def partners_of(self, word: str) -> Sequence[tuple[str, float]]:
+        return self.partners.get(word, ())
 
     @classmethod
     def learn(
@@ -155,13 +169,60 @@ class TermAssociations:
     def expand(self, words: Sequence[str], limit: int) -> dict[str, float]:
         """Up to `limit` words associated with `words` (not among them), each with its strongest
         association to any of them."""
-        asked = set(words)
-        found: dict[str, float] = {}
-        for word in asked:
-            for partner, strength in self.partners.get(word, ()):
-                if partner not in asked and strength > found.get(partner, 0.0):
-                    found[partner] = strength
-        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
+        return _expand(self, words, limit)
+
+
+class MappedAssociations:
+    """A `TermAssociations` as four arrays, so a shared build (`knowledge.persist`) stores it and
+    every worker maps it read-only instead of rebuilding a dict of partners per process.
+
+    ``words``: every word with partners or being one, sorted (fixed-width unicode, searched by
+    bisection); ``start``: per word, where its partners begin in ``partner``/``strength``
+    (``start[i + 1]`` where they end); ``partner``: positions in ``words``; ``strength``: npmi.
+    Partners keep the model's order (strongest first, ties by partner), so both answer alike.
+    """
+
+    ARRAYS = ("words", "start", "partner", "strength")
+
+    def __init__(self, words: np.ndarray, start: np.ndarray, partner: np.ndarray, strength: np.ndarray) -> None:
+        self.words, self.start, self.partner, self.strength = words, start, partner, strength
+
+    @classmethod
+    def from_model(cls, model: TermAssociations) -> MappedAssociations:
+        vocab = sorted(set(model.partners) | {p for found in model.partners.values() for p, _ in found})
+        at = {w: i for i, w in enumerate(vocab)}
+        counts = np.array([len(model.partners.get(w, ())) for w in vocab], dtype=np.int64)
+        start = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(counts, out=start[1:])
+        rows = [pair for w in vocab for pair in model.partners.get(w, ())]
+        width = max((len(w) for w in vocab), default=1)
+        return cls(np.array(vocab, dtype=f"<U{width}"), start, np.array([at[p] for p, _ in rows], dtype=np.int32),
+                   np.array([s for _, s in rows], dtype=np.float64))
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.diff(self.start)))
+
+    def partners_of(self, word: str) -> Sequence[tuple[str, float]]:
+        i = int(np.searchsorted(self.words, word))
+        if i >= len(self.words) or str(self.words[i]) != word:
+            return ()
+        lo, hi = int(self.start[i]), int(self.start[i + 1])
+        return tuple((str(self.words[j]), float(s))
+                     for j, s in zip(self.partner[lo:hi].tolist(), self.strength[lo:hi].tolist(), strict=True))
+
+    def expand(self, words: Sequence[str], limit: int) -> dict[str, float]:
+        """`TermAssociations.expand`."""
+        return _expand(self, words, limit)
+
+
+def _expand(model: Associations, words: Sequence[str], limit: int) -> dict[str, float]:
+    asked = set(words)
+    found: dict[str, float] = {}
+    for word in asked:
+        for partner, strength in model.partners_of(word):
+            if partner not in asked and strength > found.get(partner, 0.0):
+                found[partner] = strength
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
 
 
 def feedback_terms(
@@ -187,7 +248,7 @@ def feedback_terms(
 class Expansion:
     """The second pass: the association model (or None) and its settings."""
 
-    associations: TermAssociations | None
+    associations: Associations | None
     settings: AssociationSettings = AssociationSettings()
 
     def terms(self, words: Sequence[str], titles: Callable[[int], list[list[str]]],
@@ -235,10 +296,21 @@ def expansion_for(
 ) -> Expansion:
     """The second pass for a knowledge base's documents, learned from its FAQ entries (their
     texts' terms from `cache`, which the index build has just filled)."""
+    return Expansion(learn_for(documents, processor, cache, settings), settings)
+
+
+def learn_for(
+    documents: Sequence[Document],
+    processor: TextProcessor,
+    cache: SegmentationCache | None = None,
+    settings: AssociationSettings = DEFAULT_SETTINGS,
+) -> TermAssociations:
+    """The associations of a knowledge base's FAQ entries (see `expansion_for`): what a shared
+    build stores (`knowledge.served`), so it and an index built in memory learn the same model."""
     faq = [d for d in documents if d.kind == "faq"]
     texts = [text for d in faq for text in (d.title, *d.similar, d.body)]
     terms, _ = analyze_all(texts, processor, cache)
-    return Expansion(TermAssociations.from_documents(faq, terms.__getitem__, settings), settings)
+    return TermAssociations.from_documents(faq, terms.__getitem__, settings)
 
 
 def _distinct_per_entry(sides: Sequence[Sequence[str]], vocab: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:

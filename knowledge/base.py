@@ -265,7 +265,10 @@ class KnowledgeBase:
         other.watched = True
         cache = self._segments.for_build(self.store)
         index = KindIndex(passages.expand(list(docs.values())), self.processor, cache=cache)
-        searcher = Searcher(index, self.processor, self._policy)
+        # The served version's term associations, as a delta keeps its build's: learning them
+        # again for one tested change would cost seconds at 20,000 entries.
+        served = self._snapshot.searcher
+        searcher = Searcher(index, self.processor, self._policy, served.expansion if served else None)
         other._snapshot = Snapshot(version=self.version, searcher=searcher, speller=speller_for(searcher),
                                    documents=docs)
         other._loaded_on = datetime.date.today()

@@ -250,6 +250,13 @@ class FieldedIndex:
         found_at: np.ndarray = ids[pos] == doc_ids
         return found_at
 
+    def holds(self, word: str, position: int) -> bool:
+        """Whether the document at `position` (of the build or of its delta) contains `word`."""
+        if position >= self._n:
+            assert self._delta is not None
+            return word in self._delta.words[position - self._n]
+        return bool(self._contains("text", word, np.array([position]))[0])
+
     def scope(self, position: int) -> tuple[FieldedIndex, int]:
         """The index holding `position` and the position there: itself (see `knowledge.kinds`)."""
         return self, position

@@ -10,7 +10,8 @@ bounds for fast slicing, and documents decoded one at a time on access (`Documen
 Files of a build (``p0_``/``p1_`` are the `KindIndex` parts: FAQ only, whole knowledge base):
 ``manifest.json`` (written last: a folder without it was never finished), ``docs.*`` (the
 index's documents: FAQ entries and item passages), ``records.*`` (whole items, by key),
-``stamps_*`` (`updated_at` of every entry in the build, to find what changed since), and per
+``stamps_*`` (`updated_at` of every entry in the build, to find what changed since), ``assoc_*``
+(the term associations learned from the build's FAQ entries, `knowledge.associations`), and per
 part its fields' arrays and vocabularies.
 """
 
@@ -25,13 +26,14 @@ from typing import Any, overload
 
 import numpy as np
 
+from knowledge.associations import MappedAssociations, TermAssociations
 from knowledge.bm25 import BM25
 from knowledge.document import Document
 from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
 from knowledge.store import NOT_READ
 
-FORMAT = 1  # bump when what is saved or how it is scored changes: old builds are then not reused
+FORMAT = 2  # bump when what is saved or how it is scored changes: old builds are then not reused (2: associations)
 KINDS = ("faq", "item")
 FIELD_NAMES = ("text", "title_chars", "body_chars")
 # Decoded documents the index's `DocumentTable` keeps (`knowledge.served` passes it; the table of
@@ -231,6 +233,20 @@ def load_index(folder: Path, manifest: Mapping[str, Any], table: DocumentTable) 
         documents = table if meta["documents"] == len(table) else table.head(meta["documents"])
         parts.append(FieldedIndex.restore(documents, state))
     return KindIndex.restore(manifest["lexicon_version"], parts, manifest["faq"], table)
+
+
+# -- term associations (knowledge.associations) ---------------------------------------------
+
+def save_associations(folder: Path, model: TermAssociations) -> int:
+    """Write the model's arrays (`MappedAssociations`); returns how many words have partners."""
+    mapped = MappedAssociations.from_model(model)
+    for name in MappedAssociations.ARRAYS:
+        _save(folder, f"assoc_{name}", getattr(mapped, name))
+    return len(mapped)
+
+
+def load_associations(folder: Path) -> MappedAssociations:
+    return MappedAssociations(*(_load(folder, f"assoc_{name}") for name in MappedAssociations.ARRAYS))
 
 
 # -- stamps --------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import numpy as np
-
 from knowledge import passages
 from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, Assessment, Hit, SearchResult
@@ -110,7 +108,7 @@ class Searcher:
             return {}
         credit: dict[int, set[str]] = {}
         for word in content_words(words):
-            for partner, _strength in expansion.associations.partners.get(word, ()):
+            for partner, _strength in expansion.associations.partners_of(word):
                 if partner in FOLLOW_UP_WORDS:
                     continue
                 for r in ranked:
@@ -119,13 +117,10 @@ class Searcher:
         return {position: tuple(sorted(found)) for position, found in credit.items()}
 
     def _holds(self, position: int, word: str) -> bool:
-        """Whether the document at `position` contains `word` as a word (a search in its postings)."""
+        """Whether the document at `position` contains `word` as a word (its postings, or the
+        words of a delta's document)."""
         index, local = self.index.scope(position)
-        found = index.fields["text"].postings(word)
-        if found is None or not len(found[0]):
-            return False
-        at = int(np.searchsorted(found[0], local))
-        return at < len(found[0]) and int(found[0][at]) == local
+        return index.holds(word, local)
 
     def _assess(self, words: list[str], ranked: list[Ranked], own: Mapping[int, float] | None = None) -> Assessment:
         best = ranked[0]

@@ -14,6 +14,10 @@
    snapshot then names the build still wanted (`pending`); `complete` makes it in the
    background unless another process of the machine is on it, and the next `load` maps it.
 
+The term associations (`knowledge.associations`, the reply stage's paraphrase credit) are
+learned by the builder with the rest of the build and mapped like the index; a delta keeps
+the build's associations until the next build (an edit changes a pair's counts by one entry).
+
 A change too large for a delta (`DELTA_LIMIT` entries: an import) is built in full at once.
 """
 
@@ -31,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knowledge import passages, persist
+from knowledge import associations, passages, persist
+from knowledge.associations import Expansion
 from knowledge.kinds import KindIndex
 from knowledge.persist import DOCUMENT_CACHE, DocumentTable, Overlay, Records
 from knowledge.policy import AnswerPolicy
@@ -59,6 +64,7 @@ class SharedState:
     records: Records
     stamps: persist.Stamps
     speller: Speller
+    expansion: Expansion  # the build's term associations (reply stage; a delta keeps the build's)
 
 
 class SharedIndex:
@@ -76,7 +82,9 @@ class SharedIndex:
         self._child: subprocess.Popen[bytes] | None = None
         # The database is part of a build's identity: two knowledge bases (two databases, or test
         # runs) that share a folder must never take each other's build of "version 1".
-        digest = hashlib.sha1(f"{processor.lexicon_version}:{persist.FORMAT}:{store.url}".encode()).hexdigest()[:10]
+        # The association settings too: a build learned with other settings is another build.
+        identity = f"{processor.lexicon_version}:{persist.FORMAT}:{store.url}:{associations.DEFAULT_SETTINGS}"
+        digest = hashlib.sha1(identity.encode()).hexdigest()[:10]
         self.builds = Builds(folder, digest)
 
     def load(self, current: Snapshot, policy: AnswerPolicy) -> Snapshot:
@@ -91,7 +99,8 @@ class SharedIndex:
         count = sum(len(ids) for ids in changed.values()) + len(removed)
         reload = current.searcher is not None
         if count == 0:
-            return Snapshot(searcher=Searcher(base.index, self.processor, policy), documents=base.records,
+            return Snapshot(searcher=Searcher(base.index, self.processor, policy, base.expansion),
+                            documents=base.records,
                             speller=base.speller, shared=base, build_seconds=time.perf_counter() - started,
                             version=version, reload=reload)
         docs = [doc for kind, ids in changed.items() for doc in self.store.documents_by_id(kind, ids)]
@@ -109,7 +118,8 @@ class SharedIndex:
         except Exception:
             log.warning("could not save new segmentations to the database", exc_info=True)
         records = Overlay(base.records, {d.key: d for d in docs}, removed)
-        return Snapshot(searcher=Searcher(index, self.processor, policy), documents=records, speller=base.speller,
+        return Snapshot(searcher=Searcher(index, self.processor, policy, base.expansion), documents=records,
+                        speller=base.speller,
                         shared=base, pending=wanted, segmented=index.segmented,
                         build_seconds=time.perf_counter() - started, version=version, reload=reload)
 
@@ -139,7 +149,8 @@ class SharedIndex:
         index = persist.load_index(held.folder, held.manifest, table)
         records = Records(table.head(index.n_faq), DocumentTable(held.folder, "records"))
         speller = speller_for(Searcher(index, self.processor))
-        return SharedState(held, index, records, persist.load_stamps(held.folder), speller)
+        expansion = Expansion(persist.load_associations(held.folder), associations.DEFAULT_SETTINGS)
+        return SharedState(held, index, records, persist.load_stamps(held.folder), speller, expansion)
 
     def can_complete(self, pending: str) -> bool:
         if self._child is not None and self._child.poll() is not None:
@@ -200,6 +211,8 @@ class SharedIndex:
         cache = DbSegmentCache(self.store)
         cache.preload()
         index = KindIndex(passages.expand(docs), self.processor, cache=cache)
+        # Paraphrase (reply stage): learned here once per build, mapped by every worker as arrays.
+        learned = associations.learn_for(docs, self.processor, cache)
         try:
             cache.flush()
         except Exception:
@@ -207,11 +220,13 @@ class SharedIndex:
         persist.save_documents(folder, "docs", list(index.documents))
         persist.save_documents(folder, "records", [d for d in docs if d.kind == "item"])
         persist.save_stamps(folder, stamps)
+        associated = persist.save_associations(folder, learned)
         manifest = persist.save_index(folder, index)
         seconds = time.perf_counter() - started
         log.info("index build v%d written: %d documents in %.2f s (%d texts segmented)",
                  version, len(docs), seconds, index.segmented)
         return {**manifest, "version": version, "format": persist.FORMAT, "documents": len(docs),
+                "associated_words": associated,
                 "seconds": round(seconds, 3), "segmented": index.segmented}
 
 
