@@ -32,7 +32,7 @@ QUESTIONS = [PARAPHRASE, "招牌谁来维护", "招牌坏了找谁", "招牌要�
 
 def decisions(kb: KnowledgeBase) -> list[tuple[object, ...]]:
     """What the reply stage sees of each question: decision, entries, own and associated words."""
-    found = []
+    found: list[tuple[object, ...]] = []
     for question in QUESTIONS:
         d = kb.decide(question)
         found.append((question, d.kind, d.reason, [(h.doc.key, h.matched, h.associated) for h in d.hits]))
