@@ -24,7 +24,9 @@ wrong direct) and once more with their gold entries removed (the share that gets
 or a routing reply instead of a wrong answer or a list). Mean over departments and the worst
 department are printed beside the development-set figures, without and with the knowledge
 base's term associations (`knowledge.associations`; in each fold learned only from the other
-departments' entries, `bench.paraphrase`). A routing reply (`bot.routing`) counts as "not found"
+departments' entries, `bench.paraphrase`). The development figures are measured twice, on the shared build (the
+default) and on an index built in memory (`INDEX_DIR=memory`), and the questions whose reply
+differs between the two are counted (none should). A routing reply (`bot.routing`) counts as "not found"
 everywhere: the knowledge base did not have it.
 """
 
@@ -86,10 +88,16 @@ SWEEP: dict[str, tuple[float, ...]] = {
 }
 
 
+# The two ways a knowledge base serves its index (`INDEX_DIR`): the shared, mapped build (the
+# default) and a build in the process's memory. They must give the same replies.
+MODES = (("shared build (default)", ""), ("in memory (INDEX_DIR=memory)", "memory"))
+
+
 @dataclass
 class Outcomes:
     classes: collections.Counter[str]
     reasons: collections.Counter[str]
+    per_question: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (class, decision)
 
     @property
     def total(self) -> int:
@@ -112,9 +120,12 @@ def ask_all(runtime: Runtime, bank: list[dict], queries: list[dict]) -> Outcomes
         runtime.conversation.forget(message.from_user)
         turn = runtime.conversation.respond(message)
         top = turn.result.hits[0].doc.title.strip() if turn.result and turn.result.hits else ""
-        outcomes.classes[classify(turn.reply, turn.kind, gold_titles, top)] += 1
+        outcome = classify(turn.reply, turn.kind, gold_titles, top)
+        outcomes.classes[outcome] += 1
         decision = turn.decision
-        outcomes.reasons[f"{decision.kind} / {decision.reason}" if decision else f"({turn.kind})"] += 1
+        reason = f"{decision.kind} / {decision.reason}" if decision else f"({turn.kind})"
+        outcomes.reasons[reason] += 1
+        outcomes.per_question.append((outcome, reason))
     return outcomes
 
 
@@ -178,19 +189,26 @@ def main(argv: list[str] | None = None) -> int:
     require_shared(args.shared, BANK, QUERIES)
     bank = [json.loads(line) for line in (args.shared / BANK).read_text(encoding="utf-8").splitlines() if line]
     queries = [json.loads(line) for line in (args.shared / QUERIES).read_text(encoding="utf-8").splitlines() if line]
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"DATABASE_URL": f"sqlite:///{tmp}/o.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
-               "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
-        app = create_app(env, instance_path=tmp)
-        prepare(app, announce=False)
-        runtime = get_runtime(app)
-        import_paths(runtime.db, [args.shared / BANK])
-        runtime.kb.maybe_reload(wait=True)
-        outcomes = ask_all(runtime, bank, queries)
-        report(outcomes)
-        if args.sweep:
-            sweep(runtime, bank, queries)
-        runtime.questions.close()
+    per_mode: dict[str, Outcomes] = {}
+    for mode, index_dir in MODES:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"DATABASE_URL": f"sqlite:///{tmp}/o.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
+                   "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING", "INDEX_DIR": index_dir}
+            app = create_app({k: v for k, v in env.items() if v}, instance_path=tmp)
+            prepare(app, announce=False)
+            runtime = get_runtime(app)
+            import_paths(runtime.db, [args.shared / BANK])
+            runtime.kb.maybe_reload(wait=True)
+            print(f"\n— index: {mode} —")
+            per_mode[mode] = outcomes = ask_all(runtime, bank, queries)
+            report(outcomes)
+            if args.sweep and not index_dir:
+                sweep(runtime, bank, queries)
+            runtime.questions.close()
+    first, *others = per_mode.values()
+    for mode, other in zip(list(per_mode)[1:], others, strict=True):
+        same = sum(a == b for a, b in zip(first.per_question, other.per_question, strict=True))
+        print(f"\nthe same reply class and decision in both modes ({MODES[0][0]} / {mode}): {same} of {first.total}")
     cross_validate(args.shared)
     return 0
 

@@ -152,9 +152,15 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                 conversation = _conversation(kb_whole, searcher, app_settings, directory)
                 counts: collections.Counter[str] = collections.Counter()
                 ranks = []
+                misses = []
                 for i in members:
                     turn = ask(conversation, i, dev.queries[i])
-                    counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
+                    gold_titles = {titles[k] for k in dev.gold[i]}
+                    outcome = classify(turn.reply, turn.kind, gold_titles, top_title(turn))
+                    counts[outcome] += 1
+                    if outcome not in REACHABLE:
+                        reason = f"{turn.decision.kind} / {turn.decision.reason}" if turn.decision else str(turn.kind)
+                        misses.append((outcome, reason, dev.queries[i], min(gold_titles), top_title(turn)))
                     hits = searcher.search(dev.queries[i]).hits
                     ranks.append(first_correct([h.doc.key for h in hits], dev.gold[i]))
                 conversation = _conversation(kb_missing, Searcher(missing_index, bench.processor, policy, ex),
@@ -169,6 +175,7 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                     "not found|miss": honest / n,
                     "hit@1": sum(r == 1 for r in ranks) / n,
                     "hit@3": sum(r is not None and r <= 3 for r in ranks) / n,
+                    "misses": misses,
                 }
             print(f"  fold {fold}: {time.perf_counter() - started:.0f} s", flush=True)
     return results
@@ -209,10 +216,26 @@ def report(bench: Bench, results: dict[str, dict[str, dict]]) -> None:
         print(f"  {fold}: {line}")
 
 
+def print_misses(results: dict[str, dict[str, dict]]) -> None:
+    """The held-out questions whose right entry was neither answered nor one tap away, by reply
+    class: question → gold entry (top hit), per setting."""
+    for label, per_fold in results.items():
+        by_class: dict[str, list[tuple[str, ...]]] = collections.defaultdict(list)
+        for fold, figures in per_fold.items():
+            for outcome, reason, query, gold, top in figures["misses"]:
+                by_class[outcome].append((fold, reason, query, gold, top))
+        print(f"\nMisses — {label}:")
+        for outcome, rows in sorted(by_class.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {outcome} ({len(rows)}):")
+            for fold, reason, query, gold, top in rows:
+                print(f"    [{fold}] {reason}: {query} → {gold} (top: {top})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.paraphrase", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sweep", action="store_true", help="try the whole grid of settings (≈ minutes per setting)")
+    parser.add_argument("--misses", action="store_true", help="also list the held-out questions missed, by reply")
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -220,7 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     grid = GRID if args.sweep else CHOSEN
     for label, settings in grid:
         print(f"  {label}: {settings}")
-    report(bench, evaluate(bench, grid))
+    results = evaluate(bench, grid)
+    report(bench, results)
+    if args.misses:
+        print_misses(results)
     return 0
 
 
