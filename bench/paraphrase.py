@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import itertools
 import logging
 import sys
 import tempfile
@@ -100,8 +101,17 @@ class Bench:
         return TermAssociations.from_documents(entries, self.analyze, settings)
 
 
-def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]]) -> dict[str, dict[str, dict]]:
-    """Per setting, per fold: the figures of `LABELS` (see the module docstring)."""
+# `Thresholds.confident_ratio` values tried when it is calibrated per fold (`calibrate_ratio`), and
+# the share of wrong direct answers the calibration folds may get.
+RATIOS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+MAX_WRONG = 0.01
+
+
+def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]],
+             variants: Sequence[float | None] = (None,)) -> dict[str, dict[str, dict]]:
+    """Per setting, per fold: the figures of `LABELS` (see the module docstring). `variants`: the
+    policy's `confident_ratio` in every fold, each in turn (0: calibrated per fold,
+    `calibrate_ratio`; None: the default); a setting is labelled with it when it is not None."""
     dev, folds = bench.dev, bench.folds
     names = list(folds)
     models: dict[tuple[str, frozenset[str]], TermAssociations] = {}
@@ -134,7 +144,8 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
     directory = offices.read_file(offices.BUNDLED)
     titles = {d.key: d.title.strip() for d in dev.documents}
     whole = bench.index(dev.documents)
-    results: dict[str, dict[str, dict]] = {label: {} for label, _ in grid}
+    results: dict[str, dict[str, dict]] = collections.defaultdict(dict)
+    ratios: dict[tuple[str, float], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app_settings = Settings.from_env(Path(tmp), settings_env)
         for fold in names:
@@ -144,10 +155,20 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
             missing_index = bench.index(missing_docs)
             kb_whole = crossval.FixedKnowledgeBase(Searcher(whole, bench.processor), dev.documents)
             kb_missing = crossval.FixedKnowledgeBase(Searcher(missing_index, bench.processor), missing_docs)
-            for label, settings in grid:
+            for (label, settings), ratio in itertools.product(grid, variants):
                 threshold = crossval.calibrate_threshold(negatives[(label, fold)].values())
                 policy = AnswerPolicy.with_threshold(threshold)
                 ex = expansion(label, settings, fold)
+                chosen = ratio
+                if ratio == 0:  # direct answers do not depend on the associations: once per fold
+                    others = [i for f in names if f != fold for i in folds[f]]
+                    if (fold, threshold) not in ratios:
+                        ratios[(fold, threshold)] = calibrate_ratio(
+                            kb_whole, Searcher(whole, bench.processor, policy, ex), others, titles, dev,
+                            app_settings, directory)
+                    chosen = ratios[(fold, threshold)]
+                if chosen is not None:
+                    policy = AnswerPolicy(dataclasses.replace(policy.thresholds, confident_ratio=chosen))
                 searcher = Searcher(whole, bench.processor, policy, ex)
                 conversation = _conversation(kb_whole, searcher, app_settings, directory)
                 counts: collections.Counter[str] = collections.Counter()
@@ -167,8 +188,10 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                                              app_settings, directory)
                 honest = sum(ask(conversation, i, dev.queries[i]).kind in NOT_FOUND_KINDS for i in members)
                 n = len(members)
-                results[label][fold] = {
+                named = label if ratio is None else f"{label}, ratio {'per fold' if ratio == 0 else ratio}"
+                results[named][fold] = {
                     "threshold": threshold,
+                    "confident_ratio": policy.thresholds.confident_ratio,
                     "reachable": sum(counts[k] for k in REACHABLE) / n,
                     "direct correct": counts["direct answer, correct"] / n,
                     "direct wrong": counts["direct answer, WRONG"] / n,
@@ -178,7 +201,27 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                     "misses": misses,
                 }
             print(f"  fold {fold}: {time.perf_counter() - started:.0f} s", flush=True)
-    return results
+    return dict(results)
+
+
+def calibrate_ratio(kb: crossval.FixedKnowledgeBase, searcher: Searcher, members: Sequence[int],
+                    titles: dict[str, str], dev: DevSet, settings: Settings, directory: list) -> float:
+    """The `confident_ratio` of `RATIOS` that answers the most of the calibration questions
+    `members` directly and correctly while at most `MAX_WRONG` of them are answered wrongly (the
+    lowest such ratio on a tie)."""
+    best, best_correct = RATIOS[0], -1
+    for ratio in RATIOS:
+        policy = AnswerPolicy(dataclasses.replace(searcher.policy.thresholds, confident_ratio=ratio))
+        conversation = _conversation(kb, Searcher(searcher.index, searcher.processor, policy, searcher.expansion),
+                                     settings, directory)
+        counts: collections.Counter[str] = collections.Counter()
+        for i in members:
+            turn = ask(conversation, i, dev.queries[i])
+            counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
+        correct, wrong = counts["direct answer, correct"], counts["direct answer, WRONG"]
+        if wrong <= MAX_WRONG * len(members) and correct > best_correct:
+            best, best_correct = ratio, correct
+    return best
 
 
 def _conversation(kb: crossval.FixedKnowledgeBase, searcher: Searcher, settings: Settings,
@@ -211,7 +254,8 @@ def report(bench: Bench, results: dict[str, dict[str, dict]]) -> None:
     for fold in folds:
         line = "  ".join(
             f"{label[:12]}: {v['reachable']:.2f}/{v['direct correct']:.2f}/{v['direct wrong']:.2f}/"
-            f"{v['not found|miss']:.2f}" for label, per in results.items() for v in (per[fold],)
+            f"{v['not found|miss']:.2f} (ratio {v['confident_ratio']:g})" for label, per in results.items()
+            for v in (per[fold],)
         )
         print(f"  {fold}: {line}")
 
@@ -236,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sweep", action="store_true", help="try the whole grid of settings (≈ minutes per setting)")
     parser.add_argument("--misses", action="store_true", help="also list the held-out questions missed, by reply")
+    parser.add_argument("--confident-ratio", default=None,
+                        help="the policy's confident_ratio in every fold, or several, comma-separated; "
+                             "0: calibrated per fold")
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -243,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     grid = GRID if args.sweep else CHOSEN
     for label, settings in grid:
         print(f"  {label}: {settings}")
-    results = evaluate(bench, grid)
+    variants = [float(r) for r in args.confident_ratio.split(",")] if args.confident_ratio else [None]
+    results = evaluate(bench, grid, variants)
     report(bench, results)
     if args.misses:
         print_misses(results)

@@ -119,6 +119,11 @@ class Thresholds:
     #: wrong 0.0 %, answered directly 22.9 %; 0.7 → 70.6 %, 0.0 %, 34.1 %; 0.8 → 70.0 %,
     #: 0.6 %, 44.1 %: lower lists more, higher starts answering wrongly.
     good_ratio: float = 0.7
+    #: A *confident* search offers the hits scoring at least this share of the top hit: one is
+    #: answered directly, several are a numbered list. Separate from ``good_ratio`` (which also
+    #: picks the list and related entries of an unconfident search) so that it can be calibrated
+    #: on its own: `bench.paraphrase` chooses it per held-out department.
+    confident_ratio: float = 0.7
     #: An unconfident fresh question gets a numbered list when at least this many good hits
     #: contain all its content words (one such hit alone is offered only as related).
     #: ``--sweep``: 1, 2 and 3 give the same replies on the development set (the rule decides
@@ -215,8 +220,10 @@ class Decision:
         text = {
             Reason.NO_TERMS: "问题中没有可检索的词语",
             Reason.NO_HITS: "知识库中没有任何内容包含问题的词语",
-            Reason.CONFIDENT_SINGLE: f"检索有把握，且只有一条结果得分在最高分的 {t.good_ratio:.0%} 以上：直接答复",
-            Reason.CONFIDENT_SEVERAL: f"检索有把握，但有 {n} 条结果得分在最高分的 {t.good_ratio:.0%} 以上：列出供选择",
+            Reason.CONFIDENT_SINGLE: f"检索有把握，且只有一条结果得分在最高分的 {t.confident_ratio:.0%} 以上：直接答复",
+            Reason.CONFIDENT_SEVERAL: (
+                f"检索有把握，但有 {n} 条结果得分在最高分的 {t.confident_ratio:.0%} 以上：列出供选择"
+            ),
             Reason.VERBATIM: "问题与常见问题（或其相似问法）的写法一致：直接答复",
             Reason.COVERING_SEVERAL: f"检索没有把握，但 {n} 条结果都包含问题的全部关键词：列出供选择",
             Reason.PARTLY_RELATED: (
@@ -321,13 +328,14 @@ class AnswerPolicy:
             return result
         return dataclasses.replace(result, hits=tuple(distinct[:limit]))
 
-    def good_hits(self, hits: Sequence[Hit]) -> list[Hit]:
-        """The hits worth offering: those scoring at least ``good_ratio`` of the top hit, best first."""
+    def good_hits(self, hits: Sequence[Hit], ratio: float | None = None) -> list[Hit]:
+        """The hits worth offering: those scoring at least ``good_ratio`` (or `ratio`) of the top
+        hit, best first."""
         if not hits:
             return []
         if hits[0].score <= 0:  # no scale to compare against: only the top hit is offered
             return [hits[0]]
-        floor = hits[0].score * self.thresholds.good_ratio
+        floor = hits[0].score * (self.thresholds.good_ratio if ratio is None else ratio)
         return [h for h in hits if h.score >= floor]
 
     def _choose(
@@ -370,7 +378,8 @@ class AnswerPolicy:
         if result.answered:
             if follow_up:
                 return good, Reason.FOLLOW_UP_ON_TOPIC
-            return good, (Reason.CONFIDENT_SINGLE if len(good) == 1 else Reason.CONFIDENT_SEVERAL)
+            confident = self.good_hits(result.hits, self.thresholds.confident_ratio)
+            return confident, (Reason.CONFIDENT_SINGLE if len(confident) == 1 else Reason.CONFIDENT_SEVERAL)
         if follow_up:
             on_topic = not terms or bool(set(terms).intersection(good[0].matched))
             return (good if on_topic else []), Reason.FOLLOW_UP_ON_TOPIC

@@ -76,9 +76,11 @@ def test_a_confident_search_with_close_rivals_is_a_list() -> None:
     assert [h.doc for h in decision.hits] == [A, B]
 
 
-def test_good_ratio_decides_which_rivals_are_close() -> None:
+def test_confident_ratio_decides_which_rivals_of_a_confident_search_are_close() -> None:
     kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS)
-    assert decide(kb, "低保", good_ratio=0.9).kind is DecisionKind.ANSWER
+    assert decide(kb, "低保").kind is DecisionKind.CHOICES
+    assert decide(kb, "低保", confident_ratio=0.9).kind is DecisionKind.ANSWER
+    assert decide(kb, "低保", good_ratio=0.9).kind is DecisionKind.CHOICES  # the unconfident stage's ratio
 
 
 def test_a_question_typed_as_an_entry_is_answered_despite_rivals() -> None:
