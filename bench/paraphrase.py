@@ -108,7 +108,7 @@ MAX_WRONG = 0.01
 
 
 def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]],
-             variants: Sequence[float | None] = (None,)) -> dict[str, dict[str, dict]]:
+             variants: Sequence[float | None] = (None,), max_wrong: float = MAX_WRONG) -> dict[str, dict[str, dict]]:
     """Per setting, per fold: the figures of `LABELS` (see the module docstring). `variants`: the
     policy's `confident_ratio` in every fold, each in turn (0: calibrated per fold,
     `calibrate_ratio`; None: the default); a setting is labelled with it when it is not None."""
@@ -165,7 +165,7 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                     if (fold, threshold) not in ratios:
                         ratios[(fold, threshold)] = calibrate_ratio(
                             kb_whole, Searcher(whole, bench.processor, policy, ex), others, titles, dev,
-                            app_settings, directory)
+                            app_settings, directory, max_wrong)
                     chosen = ratios[(fold, threshold)]
                 if chosen is not None:
                     policy = AnswerPolicy(dataclasses.replace(policy.thresholds, confident_ratio=chosen))
@@ -205,9 +205,10 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
 
 
 def calibrate_ratio(kb: crossval.FixedKnowledgeBase, searcher: Searcher, members: Sequence[int],
-                    titles: dict[str, str], dev: DevSet, settings: Settings, directory: list) -> float:
+                    titles: dict[str, str], dev: DevSet, settings: Settings, directory: list,
+                    max_wrong: float = MAX_WRONG) -> float:
     """The `confident_ratio` of `RATIOS` that answers the most of the calibration questions
-    `members` directly and correctly while at most `MAX_WRONG` of them are answered wrongly (the
+    `members` directly and correctly while at most `max_wrong` of them are answered wrongly (the
     lowest such ratio on a tie)."""
     best, best_correct = RATIOS[0], -1
     for ratio in RATIOS:
@@ -219,7 +220,7 @@ def calibrate_ratio(kb: crossval.FixedKnowledgeBase, searcher: Searcher, members
             turn = ask(conversation, i, dev.queries[i])
             counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
         correct, wrong = counts["direct answer, correct"], counts["direct answer, WRONG"]
-        if wrong <= MAX_WRONG * len(members) and correct > best_correct:
+        if wrong <= max_wrong * len(members) and correct > best_correct:
             best, best_correct = ratio, correct
     return best
 
@@ -283,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--confident-ratio", default=None,
                         help="the policy's confident_ratio in every fold, or several, comma-separated; "
                              "0: calibrated per fold")
+    parser.add_argument("--max-wrong", type=float, default=MAX_WRONG,
+                        help="wrong direct answers a per-fold calibration of confident_ratio allows")
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -291,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, settings in grid:
         print(f"  {label}: {settings}")
     variants = [float(r) for r in args.confident_ratio.split(",")] if args.confident_ratio else [None]
-    results = evaluate(bench, grid, variants)
+    results = evaluate(bench, grid, variants, args.max_wrong)
     report(bench, results)
     if args.misses:
         print_misses(results)
