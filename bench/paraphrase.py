@@ -1,6 +1,6 @@
 """Does the paraphrase second pass (`knowledge.associations`) help citizens? Cross-validated.
 
-    python -m bench.paraphrase [--shared DIR] [--sweep]
+    python -m bench.paraphrase [--shared DIR] [--sweep] [--misses] [--confident-ratio R,...] [--max-wrong W]
 
 For the project's search without term associations and with each setting of
 `AssociationSettings` (the knowledge base's `DEFAULT_SETTINGS`, or a grid with ``--sweep``:
@@ -18,6 +18,11 @@ calibrated, as in `bench.crossval`, on the other folds' questions asked with the
 entries removed; each such negative is searched with associations learned without the held-out
 department *and* without the negative's own department, so no negative is helped by the text
 of the entry that was removed for it.
+
+``--misses`` lists the held-out questions whose right entry was not reachable, by reply class.
+``--confident-ratio`` measures the policy's `Thresholds.confident_ratio` at each given value in
+every fold, or (0) calibrated per held-out fold on the other folds' questions: the value of
+`RATIOS` with the most right direct answers there and at most ``--max-wrong`` wrong ones.
 """
 
 from __future__ import annotations
