@@ -126,3 +126,11 @@ def test_a_delta_edit_keeps_the_associations_and_credits_its_own_entries(
     shared.refresh()  # the full build replaces the delta
     assert shared.snapshot.pending is None
     assert decisions(shared) == decisions(memory)
+
+
+def test_a_tested_change_is_decided_with_the_served_associations(filled, store, processor, tmp_path) -> None:
+    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index")
+    kb.load()
+    unrelated = kb.snapshot.documents["faq:1"]
+    variant = kb.variant({"faq:1": unrelated})  # 待审核: a change tested before it is published
+    assert variant.decide(PARAPHRASE).kind is DecisionKind.CHOICES
