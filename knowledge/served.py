@@ -100,9 +100,8 @@ class SharedIndex:
         reload = current.searcher is not None
         if count == 0:
             return Snapshot(searcher=Searcher(base.index, self.processor, policy, base.expansion),
-                            documents=base.records,
-                            speller=base.speller, shared=base, build_seconds=time.perf_counter() - started,
-                            version=version, reload=reload)
+                            documents=base.records, speller=base.speller, shared=base,
+                            build_seconds=time.perf_counter() - started, version=version, reload=reload)
         docs = [doc for kind, ids in changed.items() for doc in self.store.documents_by_id(kind, ids)]
         index = None
         cache = DbSegmentCache(self.store)
@@ -119,8 +118,7 @@ class SharedIndex:
             log.warning("could not save new segmentations to the database", exc_info=True)
         records = Overlay(base.records, {d.key: d for d in docs}, removed)
         return Snapshot(searcher=Searcher(index, self.processor, policy, base.expansion), documents=records,
-                        speller=base.speller,
-                        shared=base, pending=wanted, segmented=index.segmented,
+                        speller=base.speller, shared=base, pending=wanted, segmented=index.segmented,
                         build_seconds=time.perf_counter() - started, version=version, reload=reload)
 
     def _base(self, served: SharedState | None, wanted: str, reload: bool) -> SharedState:
