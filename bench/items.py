@@ -1,6 +1,6 @@
 """Disclosure items beside the FAQ bank: is the right document found, and is its answer quoted?
 
-    python -m bench.items [--shared DIR] [--sweep]
+    python -m bench.items [--shared DIR] [--sweep] [--misses]
 
 The 86 Shanghai documents (``datasets/shanghai_gov_docs.jsonl``) are written out as the item
 rows a township would import (标题, 正文, 文号, 发布日期, 发布机构, 所属分类, 状态, 链接) and
@@ -18,7 +18,10 @@ FAQ bank, so items and FAQ entries compete in one ranking. Then:
 
 Abstention: every item question asked again with all their documents removed — the share the
 search refuses ("documents removed: refused"), so a change that answers more items can be seen
-not to answer questions whose document is absent.
+not to answer questions whose document is absent; and how many of those replies offer another
+item as "only related" (quoted under that heading, never as the answer). For every miss, the rank
+the sentence chooser gives the answering sentence within the right document (``--misses`` adds the
+answering sentence and the start of the reply).
 
 items_dev is a development set, so a held-out view is printed as well: the questions are split
 into two fixed halves (even and odd lines); ``--sweep`` compares passage sizes on the first
@@ -46,8 +49,11 @@ from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge import passages, placeframe, timeframe
+from knowledge.document import SearchResult
 from knowledge.importers import import_paths
 from knowledge.kinds import KindIndex
+from knowledge.policy import DecisionKind
+from knowledge.quotes import rank_sentences
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 
@@ -56,6 +62,7 @@ DOCS = "datasets/shanghai_gov_docs.jsonl"
 ITEMS_DEV = "eval/items_dev.jsonl"
 FAQ_DEV = "eval/dev_queries.jsonl"
 GOALS = {"hit@1": 0.90, "hit@3": 0.95, "quoted": 0.80}
+HINT_MIN_CHARS = 10  # a body sentence this long inside the hint is the hint's sentence (not 20% or 月)
 _SPACE = re.compile(r"\s+")
 
 
@@ -111,18 +118,57 @@ def item_figures(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequenc
         rank = first_correct([h.doc.key for h in result.hits], frozenset({gold}))
         turn = ask(runtime, n, question["query"])
         quoted = _SPACE.sub("", question["answer_hint"]) in _SPACE.sub("", reply_text(turn.reply))
-        rows.append({"rank": rank, "quoted": quoted, "kind": turn.kind})
+        rows.append({"rank": rank, "quoted": quoted, "kind": turn.kind, "reply": reply_text(turn.reply),
+                     "hint rank": hint_rank(runtime, question, gold)})
     return rows
 
 
-def refused_without_documents(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str]) -> list[bool]:
+class _Without:
+    """The knowledge base's analysis and search over another index (`AnswerPolicy.decide` needs both)."""
+
+    def __init__(self, runtime: Runtime, searcher: Searcher) -> None:
+        self.runtime, self.searcher = runtime, searcher
+
+    def analyze(self, text: str) -> list[str]:
+        return self.runtime.kb.analyze(text)
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        return placeframe.apply(timeframe.apply(self.searcher.search(query, limit=limit)))
+
+
+def without_documents(
+    runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str]
+) -> tuple[list[bool], list[bool]]:
     """Every item question again with all 30 questions' documents removed (one re-index, as
-    `bench.quality` does for FAQ answers): whether the search refuses to answer it."""
+    `bench.quality` does for FAQ answers): whether the search refuses to answer it, and whether
+    the reply's "only related" list then offers an item (another document, quoted as related)."""
     removed = set(gold_keys)
     docs = [d for d in runtime.db.load_documents() if d.key not in removed]
     index = KindIndex(passages.expand(docs), runtime.kb.processor, cache=MemorySegmentationCache())
-    searcher = Searcher(index, runtime.kb.processor)
-    return [not placeframe.apply(timeframe.apply(searcher.search(q["query"]))).answered for q in questions]
+    kb = _Without(runtime, Searcher(index, runtime.kb.processor))
+    refused, related_item = [], []
+    for q in questions:
+        refused.append(not kb.search(q["query"]).answered)
+        decision = runtime.kb.policy.decide(q["query"], None, kb)
+        related_item.append(decision.kind is DecisionKind.RELATED and decision.hits[0].doc.kind == "item")
+    return refused, related_item
+
+
+def hint_rank(runtime: Runtime, question: dict, gold: str) -> int | None:
+    """Where the sentence chooser (`knowledge.quotes`) ranks the answering sentence of the right
+    document: 1 = quoted first; None = no sentence of the body is the hint."""
+    doc = runtime.kb.document(gold)
+    if doc is None:
+        return None
+    asked = runtime.conversation.asks.reduce(question["query"])
+    parts, scores = rank_sentences(doc, runtime.kb.analyze(asked), runtime.kb.analyze, question=asked)
+    hint = _SPACE.sub("", question["answer_hint"])
+    order = sorted(range(len(parts)), key=lambda i: (-scores[i], i))
+    for rank, i in enumerate(order, start=1):
+        sentence = _SPACE.sub("", parts[i])
+        if len(sentence) >= HINT_MIN_CHARS and (sentence in hint or hint in sentence):
+            return rank
+    return None
 
 
 def summarise(rows: Sequence[dict]) -> dict[str, float]:
@@ -200,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sweep", action="store_true", help="compare passage sizes on half A")
     parser.add_argument("--no-faq", action="store_true", help="skip the FAQ figures (faster)")
+    parser.add_argument("--misses", action="store_true", help="每个未命中的问题另列答案句和回复开头")
     parser.add_argument("--latency", action="store_true",
                         help="只测延迟：经 /wechat 比较条目问题与常见问题的 p50/p99（见 bench/items_latency.py）")
     parser.add_argument("--latency-items", type=int, default=20_000, help="延迟测试另加的同类条目数（默认 20000）")
@@ -238,15 +285,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             levels[docs[q["doc"]]["level"]].append(row)
         for level, level_rows in sorted(levels.items()):
             print(f"  {level} ({len(level_rows):2d})            {fmt(summarise(level_rows))}")
-        refused = refused_without_documents(runtime, questions, gold_keys)
+        refused, related_item = without_documents(runtime, questions, gold_keys)
         print(f"  documents removed: refused {sum(refused) / len(refused):.3f} "
               f"(half A {sum(refused[0::2]) / len(refused[0::2]):.3f}, "
-              f"half B {sum(refused[1::2]) / len(refused[1::2]):.3f})")
+              f"half B {sum(refused[1::2]) / len(refused[1::2]):.3f}); "
+              f"another item offered as only related {sum(related_item)}/{len(related_item)}")
+        chosen = [r["hint rank"] for r in rows]
+        print("  sentence chooser, right document: answering sentence first / in the first two: "
+              + "  ".join(f"{name} {sum(c == 1 for c in half)}/{len(half)} / "
+                          f"{sum(c is not None and c <= 2 for c in half)}/{len(half)}"
+                          for name, half in (("A", chosen[0::2]), ("B", chosen[1::2]))))
         kinds = collections.Counter(r["kind"] for r in rows)
         print("  reply kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
-        misses = [(q["query"], r) for q, r in zip(questions, rows, strict=True) if r["rank"] != 1 or not r["quoted"]]
-        for query, r in misses:
-            print(f"    miss: rank {r['rank']}, quoted {r['quoted']}, {r['kind']}: {query}")
+        misses = [(q, r) for q, r in zip(questions, rows, strict=True) if r["rank"] != 1 or not r["quoted"]]
+        for q, r in misses:
+            print(f"    miss: rank {r['rank']}, quoted {r['quoted']}, {r['kind']}, "
+                  f"answering sentence ranked {r['hint rank']} by the chooser: {q['query']}")
+            if args.misses:
+                print(f"      answering sentence: {q['answer_hint']}")
+                print("      reply: " + " / ".join(r["reply"].splitlines()[:6]))
         if args.sweep:
             sweep(runtime, questions, gold_keys, (0, 120, 180, 240, 320, 480))
         if dev is not None:

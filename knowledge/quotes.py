@@ -67,6 +67,12 @@ _ANSWER_TYPES = (
      re.compile(r"[0-9０-９]{4}年|[0-9０-９]{1,2}月[0-9０-９]{1,2}日")),
     (re.compile(r"几个人|多少人|几人|几户|几次"), re.compile(_NUM + r"(?:人|名|户|次|个|处)")),
     (re.compile(r"比例|百分之|几成"), re.compile(r"[0-9０-９.]+\s*[%％]|百分之")),
+    # Not figures, but answered by a recognisable kind of phrase all the same: a telephone
+    # number, and where to go (an address, a window or office, "向…申报", "到…办理").
+    (re.compile(r"电话|热线|号码|联系方式"), re.compile(r"[0-9０-９]{3,4}[-－—][0-9０-９]{3,8}|[0-9０-９]{5,}")),
+    (re.compile(r"哪里|哪儿|去哪|在哪|什么地方|啥地方|地址|地点|哪个窗口"),
+     re.compile(r"地址|地点|窗口|大厅|服务中心|受理点|[路街弄]\s*[0-9０-９]+\s*号"
+                r"|向[^，。；]{1,15}(?:申请|申报|提出|提交|报送|备案|咨询)|到[^，。；]{1,15}(?:办理|申请|提交)")),
 )
 _DIGIT = re.compile(
     r"[0-9０-９]|[一二三四五六七八九十两百千万]+(?:个|元|年|月|日|天|小时|分钟|人|次|台|层|米|平方米|%|倍|户)"
