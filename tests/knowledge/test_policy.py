@@ -161,3 +161,41 @@ def test_a_wording_staff_wrote_is_answered_even_when_the_search_is_unsure() -> N
     decision = decide(kb, "吃低保去哪里办")
     assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.VERBATIM
     assert decide(kb, "吃低保去哪办").kind is not DecisionKind.ANSWER  # only the wording staff wrote
+
+
+ITEM = Document(kind="item", id=7, title="关于印发《某区支持菜篮子工程建设的实施办法》的通知",
+                body="对每个平价蔬菜摊位给予补贴，每月不超过5000元。")
+STALL_TERMS = {"菜场平价菜摊补贴多少": ["菜场", "平价", "菜摊", "补贴", "多少"]}
+
+
+def test_an_unsure_question_offers_a_top_item_sharing_a_topic_word_as_related() -> None:
+    """One of four content words is short of the related share, but an item ranked first that
+    shares a topic word is shown (and quoted) as only related, never as the answer."""
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)),), answered=False, terms=STALL_TERMS)
+    decision = decide(kb, "菜场平价菜摊补贴多少")
+    assert decision.kind is DecisionKind.RELATED and [h.doc for h in decision.hits] == [ITEM]
+    assert not decision.offered
+
+
+def test_a_top_faq_entry_still_needs_the_related_share() -> None:
+    faq = Document(kind="faq", id=8, title="菜摊怎么办证", body="到市场监管所办理。")
+    kb = FakeKnowledge((Hit(faq, 10.0, ("菜摊",)),), answered=False, terms=STALL_TERMS)
+    assert decide(kb, "菜场平价菜摊补贴多少").kind is DecisionKind.NOT_FOUND
+
+
+def test_a_top_item_sharing_no_topic_word_is_not_offered() -> None:
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("多少",)),), answered=False, terms=STALL_TERMS)
+    assert decide(kb, "菜场平价菜摊补贴多少").kind is DecisionKind.NOT_FOUND
+
+
+def test_the_top_item_goes_first_among_the_related_entries_and_the_limit_holds() -> None:
+    others = tuple(Hit(Document(kind="faq", id=20 + n, title=f"菜场平价菜摊{n}", body=f"答复{n}"), 9.0,
+                       ("菜场", "平价", "菜摊")) for n in range(3))
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)), *others), answered=False, terms=STALL_TERMS)
+    decision = decide(kb, "菜场平价菜摊补贴多少")
+    assert [h.doc for h in decision.hits] == [ITEM, others[0].doc, others[1].doc]
+
+
+def test_the_top_item_rule_can_be_switched_off() -> None:
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)),), answered=False, terms=STALL_TERMS)
+    assert decide(kb, "菜场平价菜摊补贴多少", related_top_item=False).kind is DecisionKind.NOT_FOUND

@@ -72,7 +72,34 @@ def test_answer_types_follow_the_question_word_and_a_subject_word_asks_for_no_am
     assert answer_types("能补多少钱")  # money
     assert answer_types("一天开几个钟头")  # duration
     assert answer_types("啥时候开始执行")  # date
-    assert not answer_types("以旧换新补贴的事 打哪个电话问")
+    assert answer_types("以旧换新补贴的事 打哪个电话问")  # a telephone number
+    assert answer_types("要去哪申请")  # where to go
+    assert not answer_types("这种算集中出租吗")
+
+
+PHONE_BODY = (
+    "个人消费者如需咨询本细则有关内容，可以致电热线电话咨询。\n"
+    "新车是指个人消费者购买的纯电动汽车。\n"
+    "热线电话号码：400-820-3152，服务时间：工作日9:00-17:00。"
+)
+
+
+def test_a_telephone_question_quotes_the_sentence_with_the_number(analyze) -> None:
+    doc = Document(kind="item", id=3, title="关于印发《汽车以旧换新补贴实施细则》的通知", body=PHONE_BODY)
+    question = "纯电车以旧换新补贴 打哪个电话问"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert "400-820-3152" in text
+
+
+def test_a_where_question_quotes_where_to_go_over_sentences_sharing_more_words(analyze) -> None:
+    doc = Document(kind="item", id=4, title="关于印发《某区设摊经营管理办法》的通知", body=(
+        "外摆区域应为建筑红线范围内的自有区域，外摆设施应保持整洁。\n"
+        "外摆位因地制宜利用店铺前空间设置。\n"
+        "经营主体开展设摊经营活动，应制定具体方案，向属地街道申报。"
+    ))
+    question = "想摆个外摆位 要去哪申请"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert text == "经营主体开展设摊经营活动，应制定具体方案，向属地街道申报。"
 
 
 def test_an_amount_question_quotes_the_amount_over_conditions_that_share_more_words(analyze) -> None:
