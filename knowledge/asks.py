@@ -42,6 +42,12 @@ def lexicon_words(lexicon_dir: Path = DEFAULT_LEXICON_DIR) -> list[str]:
     return words
 
 
+def asks_a_question(text: str) -> bool:
+    """Whether `text` asks something (a question mark or a question word), rather than only
+    requesting, complaining or stating ("请求整顿…", "投诉…", "希望…")."""
+    return "？" in text or "?" in text or any(w in text for w in QUESTION_WORDS)
+
+
 class AskReducer:
     def __init__(self, analyze: Callable[[str], list[str]], service_words: Iterable[str] | None = None) -> None:
         self.analyze = analyze

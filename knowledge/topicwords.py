@@ -92,3 +92,11 @@ def topic_words(terms: Iterable[str], generic: Collection[str]) -> list[str]:
 def shares_topic(terms: Iterable[str], matched: Iterable[str], generic: Collection[str]) -> bool:
     """Whether an entry matching `matched` of the question's `terms` shares a topic word."""
     return not set(topic_words(terms, generic)).isdisjoint(matched)
+
+
+def shares_word(terms: Iterable[str], matched: Iterable[str], generic: Collection[str]) -> bool:
+    """Whether an entry matching `matched` of the question's `terms` shares a word of two
+    characters or more that is neither generic nor a place name — verbs and adjectives count
+    (集中出租, 响应): weaker than `shares_topic`, for an entry shown with its own quoted sentence,
+    which lets the citizen judge at once whether it is about their question."""
+    return any(len(t) >= 2 and t not in generic and not is_place_name(t) for t in set(terms).intersection(matched))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.asks import AskReducer
+from knowledge.asks import AskReducer, asks_a_question
 from knowledge.text import TextProcessor
 
 
@@ -30,3 +30,13 @@ def test_a_message_without_any_ask_is_searched_as_it_is(reducer: AskReducer) -> 
 def test_service_nouns_keep_a_clause_without_a_question_word(reducer: AskReducer) -> None:
     plea = "房子是八十年代盖的土坯房，去年冬天墙裂了，想申请危房改造，不知道去哪里问"
     assert reducer.reduce(plea) == "想申请危房改造，不知道去哪里问"
+
+
+@pytest.mark.parametrize("text", ["一个月补多少", "这种算集中出租吗", "打哪个电话问", "公积金能自己交？"])
+def test_a_question_word_or_mark_asks_a_question(text: str) -> None:
+    assert asks_a_question(text)
+
+
+@pytest.mark.parametrize("text", ["请求整顿广场不文明经营行为", "投诉小区物业停车收费不合理", "希望加强医院建设"])
+def test_requests_and_complaints_ask_no_question(text: str) -> None:
+    assert not asks_a_question(text)

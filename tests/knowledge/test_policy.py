@@ -199,3 +199,17 @@ def test_the_top_item_goes_first_among_the_related_entries_and_the_limit_holds()
 def test_the_top_item_rule_can_be_switched_off() -> None:
     kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)),), answered=False, terms=STALL_TERMS)
     assert decide(kb, "菜场平价菜摊补贴多少", related_top_item=False).kind is DecisionKind.NOT_FOUND
+
+
+def test_a_top_item_sharing_a_verb_of_the_question_is_offered() -> None:
+    """集中出租 is tagged a verb, so it is no topic word; the item is shown with its quote, which
+    tells the citizen at once whether it is about their question."""
+    terms = {"这种算集中出租吗": ["这种", "算", "集中", "出租", "吗"]}
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("集中", "出租")),), answered=False, terms=terms)
+    assert decide(kb, "这种算集中出租吗").kind is DecisionKind.RELATED
+
+
+def test_a_request_that_asks_nothing_is_not_offered_the_top_item() -> None:
+    terms = {"请求整顿菜场平价菜摊": ["请求", "整顿", "菜场", "平价", "菜摊"]}
+    kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)),), answered=False, terms=terms)
+    assert decide(kb, "请求整顿菜场平价菜摊").kind is DecisionKind.NOT_FOUND

@@ -32,3 +32,12 @@ def test_sharing_only_verbs_is_not_related():
     # 护照丢了怎么补办 against 国际象棋棋士证书丢失补办: only the verbs are shared
     assert topic_words(["护照", "丢失", "补办"], GENERIC) == ["护照"]
     assert not shares_topic(["护照", "丢失", "补办"], ["丢失", "补办"], GENERIC)
+
+
+def test_shares_word_counts_verbs_but_not_single_characters_generic_words_or_places() -> None:
+    from knowledge.topicwords import shares_word
+
+    generic = {"多少"}
+    assert shares_word(["集中", "出租"], ["出租"], generic)
+    assert not shares_word(["摆", "多少"], ["摆", "多少"], generic)
+    assert not shares_word(["浦东新区", "补贴"], ["浦东新区"], generic)
