@@ -122,3 +122,30 @@ def test_a_place_named_in_the_question_chooses_that_places_document(kb_runtime) 
     result = kb_runtime.kb.search("青浦公租房准入和复核 人均住房面积多少以下")
     assert [h.doc.publisher for h in result.hits[:2]] == ["上海市青浦区住房保障和房屋管理局",
                                                           "上海市松江区住房保障和房屋管理局"]
+
+
+def test_a_refused_question_quotes_its_top_items_sentence_as_only_related(kb_runtime) -> None:  # noqa: F811
+    """The search is not sure enough to answer (most of the citizen's words are not in the item),
+    but the item it ranks first shares 菜摊: its answering sentence is quoted under the
+    "only related" heading, never as the answer."""
+    import dataclasses
+
+    from bot import wording
+    from bot.conversation import Conversation
+    from bot.state import MemoryStore, ResilientStore
+    from bot.wechat.messages import Message
+    from knowledge.models import DisclosureItem
+
+    with kb_runtime.db.session() as session:
+        session.add(DisclosureItem(title="关于印发《菜篮子工程建设实施办法》的通知",
+                                   body="第一条 为保障蔬菜供应，制定本办法。第二条 标准化菜场由区商务委认定。"
+                                        "第三条 对每个平价菜摊给予补贴，补贴金额每月不超过5000元。"))
+        kb_runtime.db.bump_kb_version(session)
+    kb_runtime.kb.maybe_reload(wait=True)
+    settings = dataclasses.replace(kb_runtime.settings, rate_limit_per_minute=0)
+    conv = Conversation(kb_runtime.kb, ResilientStore(MemoryStore()), settings)
+    turn = conv.respond(Message(to_user="gh_1", from_user="openid-r", create_time=1700000000, msg_type="text",
+                                msg_id="r-1", content="隔壁阿姨摆的菜摊 街道每个月贴多少钞票"))
+    assert turn.kind == "not_found" and isinstance(turn.reply, TextReply), turn.kind
+    assert wording.MAYBE_RELATED in turn.reply.content
+    assert "补贴金额每月不超过5000元。" in turn.reply.content
