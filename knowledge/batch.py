@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import pending
+from knowledge.keyindex import KeyIndex
 from knowledge.models import DisclosureItem, FaqEntry, Revision, max_chars, utcnow
 from knowledge.revisions import dumps, kind_of, loads, record_history, snapshot, title_of
 from knowledge.validation import (
@@ -113,7 +114,7 @@ class EditBatch:
         self.editor = clean_text(editor, single_line=True)[:max_chars(FaqEntry.editor)] or None
         self.source = source
         self.changes = 0
-        self._faqs: dict[str, FaqEntry] | None = None
+        self._faqs: KeyIndex[str, FaqEntry] | None = None
         self._items: dict[tuple[str, str], DisclosureItem] | None = None
         self._written: list[_Written] = []
         # Under review: every successful call, as JSON, to replay when a reviewer publishes.
@@ -132,10 +133,17 @@ class EditBatch:
                                action=w.action, title=title_of(w.row), before=loads(w.before), after=loads(w.after))
                 for w in self._written]
 
-    def _faq_index(self) -> dict[str, FaqEntry]:
+    def _faq_index(self) -> KeyIndex[str, FaqEntry]:
         if self._faqs is None:
-            with self.session.no_autoflush:
-                self._faqs = {f.question_key: f for f in self.session.scalars(select(FaqEntry))}
+            def one(key: str) -> FaqEntry | None:
+                with self.session.no_autoflush:
+                    return self.session.scalars(select(FaqEntry).where(FaqEntry.question_key == key)).first()
+
+            def every() -> list[tuple[str, FaqEntry]]:
+                with self.session.no_autoflush:
+                    return [(f.question_key, f) for f in self.session.scalars(select(FaqEntry))]
+
+            self._faqs = KeyIndex(one, every)
         return self._faqs
 
     def _item_index(self) -> dict[tuple[str, str], DisclosureItem]:
@@ -217,7 +225,7 @@ class EditBatch:
         if data.similar is not None:
             values["similar_json"] = json.dumps(list(data.similar), ensure_ascii=False)
         if row is not None:
-            index.pop(row.question_key, None)
+            index.pop(row.question_key)
         result = self._saved(row or FaqEntry(similar_json="[]", enabled=True), values, action)
         index[key] = result.row  # type: ignore[assignment]
         self._op("save_faq", data=data, faq_id=faq_id, action=action, only_new=only_new)
