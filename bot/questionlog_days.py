@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.questionlog_table import QuestionDay
 from bot.questionlog_table import QuestionLogRow as LogRow
+from bot.reports.grouping import rule_version, terms_key
 from bot.turn import Feedback
 from knowledge.models import Meta
 from knowledge.store import AFTER_MIGRATE, PENDING_AFTER_MIGRATE, Store
@@ -75,7 +76,8 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     for row_id, asked_at, terms, answered, kind, entry_id, category, latency in inserted:
         day = local_day(asked_at)
         found = sums.setdefault((day, day_key(terms, answered, kind, entry_id, category)), {
-            "terms": terms or "", "answered": bool(answered), "top_kind": kind, "top_id": entry_id,
+            "terms": terms or "", "group_key": terms_key(terms or ""), "answered": bool(answered),
+            "top_kind": kind, "top_id": entry_id,
             "top_category": category, "questions": 0, "satisfied": 0, "unsatisfied": 0, "latency_sum": 0.0,
             "last_id": 0, "last_unsatisfied_id": 0})
         found["questions"] += 1
@@ -168,7 +170,8 @@ def rebuild(session: Session, since: datetime.date | None = None, until: datetim
         if isinstance(day, str):
             day = datetime.date.fromisoformat(day)
         values.append({"day": day, "key_hash": day_key(terms, answered, kind, entry_id, category),
-                       "terms": terms or "", "answered": bool(answered), "top_kind": kind, "top_id": entry_id,
+                       "terms": terms or "", "group_key": terms_key(terms or ""), "answered": bool(answered),
+            "top_kind": kind, "top_id": entry_id,
                        "top_category": category, "questions": int(n), "satisfied": int(sat),
                        "unsatisfied": int(unsat), "latency_sum": float(latency), "last_id": int(last),
                        "last_unsatisfied_id": int(last_unsat)})
@@ -202,29 +205,33 @@ def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None =
 
 
 def ensure_built(store: Store) -> None:
-    """Build the summary once for a log written before it existed (run by `Store.migrate`).
+    """Build the summary for a log written before it existed, or summed with another grouping rule.
 
-    Under a lock that also holds back new questions for the few seconds it takes, so that no
-    row is summed twice or missed; later calls see the mark in kb_meta and return at once.
+    Run by `Store.migrate`. The mark in kb_meta is the grouping rule's version
+    (`grouping.rule_version`: the report stopwords decide each row's `group_key`), so a release
+    that changes the rule re-sums the summary once. Under a lock that also holds back new
+    questions for the seconds it takes (a million questions: ~20 s), so that no row is summed
+    twice or missed; later calls see the mark and return at once.
     """
     with store.session() as session:
-        if session.get(Meta, BUILT_KEY) is not None:
+        if not _not_built(session):
             return
     with store.session() as session:
         if store.engine.dialect.name == "postgresql":
             session.execute(text("LOCK TABLE question_log, question_day IN SHARE ROW EXCLUSIVE MODE"))
         else:  # take SQLite's write lock before reading, so the check and the build are one step
-            session.execute(update(Meta).where(Meta.key == BUILT_KEY).values(value="1"))
-        if session.get(Meta, BUILT_KEY) is not None:
+            session.execute(update(Meta).where(Meta.key == BUILT_KEY).values(value=Meta.value))
+        if not _not_built(session):
             return
         count = rebuild(session)
-        session.add(Meta(key=BUILT_KEY, value="1"))
+        session.merge(Meta(key=BUILT_KEY, value=rule_version()))
     if count:
         log.info("question log: per-day summary built (%d rows)", count)
 
 
 def _not_built(session: Session) -> bool:
-    return session.get(Meta, BUILT_KEY) is None
+    mark = session.get(Meta, BUILT_KEY)
+    return mark is None or mark.value != rule_version()
 
 
 AFTER_MIGRATE.append(ensure_built)

@@ -77,6 +77,9 @@ class QuestionDay(Base):
     day: Mapped[datetime.date] = mapped_column(Date)  # local (Beijing) calendar day
     key_hash: Mapped[str] = mapped_column(String(40))
     terms: Mapped[str] = mapped_column(Text, default="")
+    # The report's group of `terms` (bot.reports.grouping.terms_key; "" for a wording without a
+    # content word, grouped by its text instead), so that SQL groups and ranks whole groups.
+    group_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     top_kind: Mapped[str | None] = mapped_column(String(10))
     top_id: Mapped[int | None] = mapped_column(Integer)
@@ -95,6 +98,8 @@ class QuestionDay(Base):
         Index("ix_question_day_period", "day", "terms", "answered", "top_kind", "top_id", "top_category",
               "questions", "satisfied", "unsatisfied", "latency_sum", "last_id", "last_unsatisfied_id"
               ).ddl_if(dialect="sqlite"),
+        Index("ix_question_day_group", "day", "group_key", "answered", "questions", "unsatisfied", "last_id",
+              "last_unsatisfied_id").ddl_if(dialect="sqlite"),
     )
 
 

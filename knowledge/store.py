@@ -26,7 +26,7 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 KB_VERSION_KEY = "kb_version"
 
 
@@ -71,10 +71,17 @@ def _v4_to_v5(session: Session) -> None:
         _add_columns(session, "question_log", {"reply_text": "TEXT"})
 
 
+def _v5_to_v6(session: Session) -> None:
+    # The question log's per-day summary names each row's report group (bot.questionlog_days
+    # fills it in at the end of `migrate`, when its grouping mark is not the current one).
+    if inspect(session.connection()).has_table("question_day"):
+        _add_columns(session, "question_day", {"group_key": "TEXT NOT NULL DEFAULT ''"})
+
+
 # Upgrades from version N to N+1, run in order by `migrate`. `create_all` already builds the
 # newest schema for a new database; these only alter databases made by older releases.
 MIGRATIONS: dict[int, Callable[[Session], None]] = {
-    1: _drop_question_log_channel, 2: _add_item_validity, 3: _v3_to_v4, 4: _v4_to_v5,
+    1: _drop_question_log_channel, 2: _add_item_validity, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
 }
 
 

@@ -2,7 +2,7 @@
 
 Each table is a function of (store, period) returning plain values (`aggregates.py`), so the
 CLI and, later, the staff admin share them. `build_report` gathers every table for one period
-with as few queries as possible (one grouped scan of the term strings per period), and
+from the per-day summary's group sums (`grouped.py`: the shown groups read in detail), and
 `render.py` turns a report into a table, CSV, XLSX, JSON or one self-contained HTML page.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.questionlog_table import QuestionDay
+from bot.reports import grouped
 from bot.reports.aggregates import (
     CategoryCount,
     Day,
@@ -25,14 +26,16 @@ from bot.reports.aggregates import (
     by_category,
     by_entry,
     daily,
+    rising_from,
     rising_topics,
     summary,
+    term_table,
     top_groups,
     top_terms,
     unanswered_groups,
 )
-from bot.reports.grouping import MEMO_SIZE, QuestionGroup, RisingTopic, count_by_key, group_key, term_counts
-from bot.reports.queries import Period, count_users, day_rows, entries_from, local_now, summary_rows
+from bot.reports.grouping import MEMO_SIZE, QuestionGroup, RisingTopic, group_key
+from bot.reports.queries import Period, count_users, day_rows, local_now
 from bot.reports.queue import annotate_handled
 from knowledge.store import Store
 
@@ -92,35 +95,40 @@ def warm_up(store: Store, days: int = 400) -> int:
 def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
     """Every table for `period`; group counts of the previous period filled in for comparison.
 
-    Counts come from the question log's per-day summary (`summary_rows`, `day_rows`), the
-    wordings of the shown groups from the log itself; each query runs once, and the
-    independent ones run side by side on their own connections.
+    Counts come from the question log's per-day summary, summed per group by the database
+    (`grouped.py`), so Python ranks plain numbers and reads the entries and wordings of the
+    shown groups only (wordings from the log). The independent queries run side by side on
+    their own connections (SQLite and PostgreSQL work while Python ranks).
     """
     previous = period.previous()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
-        # Largest first: the summed wordings of the period, then the smaller scans.
-        rows_job = pool.submit(summary_rows, store, period)
-        days_job = pool.submit(day_rows, store, period)
         users_job = pool.submit(count_users, store, period)
-        previous_rows_job = pool.submit(summary_rows, store, previous, entries=False)
-        previous_days_job = pool.submit(day_rows, store, previous)
         previous_users_job = pool.submit(count_users, store, previous)
-        rows = rows_job.result()
+        terms_job = pool.submit(grouped.term_totals, store, period)
+        previous_terms_job = pool.submit(grouped.term_totals, store, previous)
+        days_job = pool.submit(day_rows, store, period)
+        previous_days_job = pool.submit(day_rows, store, previous)
+        entries_job = pool.submit(grouped.entry_totals, store, period)
+        counts = grouped.group_counts(store, period)
+        top_keys = set(grouped.ranked(counts.total, limit))
+        unanswered_keys = set(grouped.ranked(counts.unanswered, limit))
+        shown = {*top_keys, *unanswered_keys}
+        before, before_unanswered = grouped.previous_counts(store, previous, shown)
+        rows = grouped.rows_of(store, period, shown, counts.wordless)
         wordings = Wordings(store, period)  # the two tables' groups share many term strings
-        groups = top_groups(store, period, limit, rows=rows, wordings=wordings)
-        unanswered = unanswered_groups(store, period, limit, rows=rows, wordings=wordings)
-        counts = term_counts(rows)
+        top_rows = [r for r in rows if group_key(r.terms, r.question) in top_keys]
+        groups = top_groups(store, period, limit, rows=top_rows, wordings=wordings)
+        unanswered_rows = [r for r in rows if group_key(r.terms, r.question) in unanswered_keys]
+        unanswered = unanswered_groups(store, period, limit, rows=unanswered_rows, wordings=wordings)
+        (term_counts, total), (previous_term_counts, previous_total) = terms_job.result(), previous_terms_job.result()
         days, users = days_job.result(), users_job.result()
-        previous_rows = previous_rows_job.result()
         previous_days, previous_users = previous_days_job.result(), previous_users_job.result()
-    before = count_by_key(previous_rows)
-    before_unanswered = count_by_key(r for r in previous_rows if not r.answered)
+        entries = entries_job.result()
     for group in groups:
         group.previous = before.get(group.key, 0)
     for group in unanswered:
         group.previous = before_unanswered.get(group.key, 0)
     totals = summary(store, period, days=days, users=users)
-    entries = entries_from(rows)
     annotate_handled(store, unanswered)
     return Report(
         period=period,
@@ -130,8 +138,8 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
         daily=daily(store, period, days=days),
         top_groups=groups,
         unanswered=unanswered,
-        top_terms=top_terms(store, period, limit + 10, rows=rows, counts=counts),
-        rising=rising_topics(store, period, limit, rows=rows, previous_rows=previous_rows, counts=counts),
+        top_terms=term_table(term_counts, total, limit + 10),
+        rising=rising_from(term_counts, previous_term_counts, total, previous_total, limit),
         categories=by_category(store, period, entries=entries, unanswered=totals.unanswered),
         entries=by_entry(store, period, limit, entries=entries),
     )

@@ -191,8 +191,11 @@ def top_terms(store: Store, period: Period, limit: int = 30, *, rows: list[Quest
               counts: Counter[str] | None = None) -> list[TermCount]:
     """The topic terms in most questions (each question counts a term once)."""
     rows = question_rows(store, period) if rows is None else rows
-    total = sum(r.count for r in rows)
-    counts = grouping.term_counts(rows) if counts is None else counts
+    return term_table(grouping.term_counts(rows) if counts is None else counts, sum(r.count for r in rows), limit)
+
+
+def term_table(counts: Counter[str], total: int, limit: int) -> list[TermCount]:
+    """`top_terms` from questions per term and all questions of the period."""
     return [TermCount(term, n, n / total if total else 0.0)
             for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
@@ -204,10 +207,14 @@ def rising_topics(store: Store, period: Period, limit: int = 20, *, min_count: i
     rows = question_rows(store, period) if rows is None else rows
     if previous_rows is None:
         previous_rows = question_rows(store, period.previous())
-    total = sum(r.count for r in rows)
-    previous_total = sum(r.count for r in previous_rows)
+    counts = grouping.term_counts(rows) if counts is None else counts
+    return rising_from(counts, grouping.term_counts(previous_rows), sum(r.count for r in rows),
+                       sum(r.count for r in previous_rows), limit, min_count=min_count)
+
+
+def rising_from(counts: Counter[str], previous: Counter[str], total: int, previous_total: int, limit: int, *,
+                min_count: int | None = None) -> list[RisingTopic]:
+    """`rising_topics` from the questions per term and all questions of the two periods."""
     if min_count is None:  # at least 3 questions, and 0.1 % of the period's volume
         min_count = max(3, total // 1000)
-    counts = grouping.term_counts(rows) if counts is None else counts
-    return grouping.rising(counts, grouping.term_counts(previous_rows), total, previous_total,
-                           limit=limit, min_count=min_count)
+    return grouping.rising(counts, previous, total, previous_total, limit=limit, min_count=min_count)

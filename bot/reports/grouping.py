@@ -19,6 +19,7 @@ aggregated, never on individual rows, so it costs the same for a thousand or a m
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import re
 import unicodedata
@@ -73,13 +74,20 @@ def content_terms(terms: str) -> tuple[str, ...]:
 
 def group_key(terms: str, question: str = "") -> str:
     """Rule steps 3-4: the key two wordings share exactly when they are the same question."""
-    key = _terms_key(terms)
+    key = terms_key(terms)
     return key if key else TEXT_KEY_PREFIX + normalise_text(question)
 
 
 @lru_cache(maxsize=MEMO_SIZE)
-def _terms_key(terms: str) -> str:
+def terms_key(terms: str) -> str:
+    """Rule step 3 alone: the group key of a term string, "" when it has no content term (step 4)."""
     return " ".join(content_terms(terms))
+
+
+def rule_version() -> str:
+    """Changes whenever `terms_key` may: the question log's summary stores it and is re-summed then."""
+    words = "\n".join(sorted(report_stopwords()))
+    return "grouping-1:" + hashlib.sha1(words.encode("utf-8")).hexdigest()[:16]
 
 
 @lru_cache(maxsize=50_000)
@@ -209,6 +217,11 @@ def term_counts(rows: Iterable[QuestionRow]) -> Counter[str]:
     per_terms: dict[str, int] = {}
     for row in rows:
         per_terms[row.terms] = per_terms.get(row.terms, 0) + row.count
+    return terms_counts(per_terms)
+
+
+def terms_counts(per_terms: dict[str, int]) -> Counter[str]:
+    """`term_counts` from the questions per term string."""
     counts: Counter[str] = Counter()
     for terms, n in per_terms.items():
         for term in content_terms(terms):

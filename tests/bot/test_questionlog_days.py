@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.privacy import pseudonymise
 from bot.questionlog import QuestionLog
@@ -18,7 +18,7 @@ from bot.questionlog_days import BUILT_KEY, LOCAL_OFFSET, purge
 from bot.questionlog_table import QuestionDay
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports import Period, build_report, grouping
-from bot.reports.aggregates import top_groups, unanswered_groups
+from bot.reports.aggregates import by_category, by_entry, rising_topics, top_groups, top_terms, unanswered_groups
 from bot.reports.grouping import group_key
 from bot.reports.queries import question_rows
 from bot.reports.queue import build_queue
@@ -179,3 +179,52 @@ def test_a_rating_given_after_a_view_of_the_queue_shows_at_the_next_view(store: 
     assert build_queue(store, PERIOD).total_questions == before + 1
     log.record_feedback(key, "satisfied")
     assert build_queue(store, PERIOD).total_questions == before
+
+
+def test_every_summary_row_names_the_report_group_of_its_wording_also_after_a_purge(store: Store,
+                                                                                    tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    purge(store, 27, now=START + datetime.timedelta(days=30, hours=3))
+    with store.session() as session:
+        rows = list(session.scalars(select(QuestionDay)))
+    assert rows and {d.group_key for d in rows} >= {"", grouping.terms_key(rows[0].terms)}
+    assert all(d.group_key == grouping.terms_key(d.terms) for d in rows)
+
+
+def test_a_summary_made_with_another_grouping_rule_is_summed_again_at_migration(store: Store,
+                                                                                tmp_path: Path) -> None:
+    fill(store, tmp_path)
+    expected = summary(store)
+    with store.session() as session:
+        session.execute(update(QuestionDay).values(group_key="stale"))
+        session.merge(Meta(key=BUILT_KEY, value="grouping-0:an older stopword list"))
+    assert store.needs_upgrade()
+    store.migrate()
+    with store.session() as session:
+        assert all(d.group_key == grouping.terms_key(d.terms) for d in session.scalars(select(QuestionDay)))
+    assert summary(store) == expected
+    assert not store.needs_upgrade()
+
+
+def test_a_mid_month_report_equals_every_table_computed_from_every_row(store: Store, tmp_path: Path) -> None:
+    """Previous-period counts, terms, rising topics and entries too (the previous period has questions)."""
+    fill(store, tmp_path, n=400)
+    period = Period(datetime.date(2026, 1, 10), datetime.date(2026, 1, 15))
+    report = build_report(store, period, limit=4)
+    rows, previous_rows = question_rows(store, period), question_rows(store, period.previous())
+    assert previous_rows
+    before = grouping.count_by_key(previous_rows)
+    before_unanswered = grouping.count_by_key(r for r in previous_rows if not r.answered)
+    expected_top = top_groups(store, period, 4, rows=rows)
+    expected_unanswered = unanswered_groups(store, period, 4, rows=rows)
+    for group in expected_top:
+        group.previous = before.get(group.key, 0)
+    for group in expected_unanswered:
+        group.previous = before_unanswered.get(group.key, 0)
+    assert any(g.previous for g in expected_top)
+    assert _groups(report.top_groups) == _groups(expected_top)
+    assert _groups(report.unanswered) == _groups(expected_unanswered)
+    assert report.top_terms == top_terms(store, period, 14, rows=rows)
+    assert report.rising == rising_topics(store, period, 4, rows=rows, previous_rows=previous_rows)
+    assert report.entries == by_entry(store, period, 4)
+    assert report.categories == by_category(store, period)
