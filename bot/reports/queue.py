@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import heapq
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -104,59 +105,71 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
     ]
 
 
-def _summed_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
-    """(group key → [questions, unanswered, newest id], group key → its term strings), from the per-day summary.
+_UNANSWERED = QuestionDay.answered.is_(False)
+_OPEN = or_(_UNANSWERED, QuestionDay.unsatisfied > 0)  # summary rows with a question for the queue
 
-    Unanswered questions count with their newest id; answered ones only as far as they were
-    rated 不满意, with the newest such id. Term strings without a content word (greetings) are
-    grouped by their text, so they alone are read from the log per wording.
+
+def _summed_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
+    """(group key → (questions, unanswered, newest id), text group key → its term strings), from the summary.
+
+    Summed per group by the database (`question_day.group_key`). Unanswered questions count
+    with their newest id; answered ones only as far as they were rated 不满意, with the newest
+    such id. Term strings without a content word (greetings) are grouped by their text, so
+    they alone are read from the log per wording; the term strings of the other groups are
+    read when a group is shown (`_terms_for`).
     """
-    unanswered = QuestionDay.answered.is_(False)
-    stmt = (select(QuestionDay.terms,
-                   func.sum(case((unanswered, QuestionDay.questions), else_=QuestionDay.unsatisfied)),
-                   func.sum(case((unanswered, QuestionDay.questions), else_=0)),
-                   func.max(case((unanswered, QuestionDay.last_id), else_=QuestionDay.last_unsatisfied_id)))
-            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until,
-                   or_(unanswered, QuestionDay.unsatisfied > 0))
-            .group_by(QuestionDay.terms))
-    found: dict[str, list[int]] = {}
+    stmt = (select(QuestionDay.group_key,
+                   func.sum(case((_UNANSWERED, QuestionDay.questions), else_=QuestionDay.unsatisfied)),
+                   func.sum(case((_UNANSWERED, QuestionDay.questions), else_=0)),
+                   func.max(case((_UNANSWERED, QuestionDay.last_id), else_=QuestionDay.last_unsatisfied_id)))
+            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN)
+            .group_by(QuestionDay.group_key))
+    found: dict[str, tuple[int, int, int]] = {}
     terms_by_key: dict[str, list[str]] = {}
-    wordless: list[str] = []
     with store.engine.connect() as conn:  # read-only: Core, no ORM row machinery
-        for terms, n, not_answered, last in conn.execute(stmt).all():
-            key = group_key(terms)
-            if key.startswith(TEXT_KEY_PREFIX):
-                wordless.append(terms)
-                continue
-            total = found.get(key)
-            if total is None:
-                found[key] = [int(n), int(not_answered), int(last)]
-                terms_by_key[key] = [terms]
-            else:
-                total[0] += int(n)
-                total[1] += int(not_answered)
-                total[2] = max(total[2], int(last))
-                terms_by_key[key].append(terms)
+        for key, n, not_answered, last in conn.execute(stmt):
+            if key:
+                found[key] = (int(n), int(not_answered), int(last))
+        wordless = conn.scalars(select(QuestionDay.terms).distinct().where(
+            QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN,
+            QuestionDay.group_key == "")).all()
         if wordless:
+            texts: dict[str, list[int]] = {}
             for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
                                     terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
                 for terms, question, was_answered, n, last in conn.execute(stmt).all():
                     key = group_key(terms, question)
-                    _add(found, key, int(n), 0 if was_answered else int(n), int(last))
+                    _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
                     terms_by_key.setdefault(key, []).append(terms)
+            found.update({key: (n, unans, last) for key, (n, unans, last) in texts.items()})
     return found, terms_by_key
 
 
-_counts_cache: dict[tuple[str, Period], tuple[tuple[Any, ...], dict[str, list[int]], dict[str, list[str]]]] = {}
+def _terms_for(store: Store, period: Period, keys: Iterable[str]) -> dict[str, list[str]]:
+    """The term strings of the groups `keys` (term-keyed ones) with a question for the queue in `period`."""
+    wanted = sorted(k for k in set(keys) if not k.startswith(TEXT_KEY_PREFIX))
+    found: dict[str, list[str]] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            stmt = (select(QuestionDay.group_key, QuestionDay.terms).distinct()
+                    .where(QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN,
+                           QuestionDay.group_key.in_(wanted[start:start + 500])))
+            for key, terms in conn.execute(stmt):
+                found.setdefault(key, []).append(terms)
+    return found
 
 
-def _current_counts(store: Store, period: Period) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+_counts_cache: dict[tuple[str, Period], tuple[tuple[Any, ...], dict[str, tuple[int, int, int]],
+                                              dict[str, list[str]]]] = {}
+
+
+def _current_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
     """`_summed_counts`, reused while the period's summary totals stay the same.
 
     The totals (questions, ratings, newest ids: one pass over the period's summary index)
     change with every question logged and every rating given or changed; only a 不满意
     withdrawn and another given between two views, with no question in between, could leave
-    them equal. Copies are returned: callers filter them.
+    them equal. The dictionaries returned are shared: callers must not change them.
     """
     stmt = select(func.count(), func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
                   func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id),
@@ -175,7 +188,7 @@ def _current_counts(store: Store, period: Period) -> tuple[dict[str, list[int]],
             _counts_cache[key] = (version, found, terms_by_key)
     else:
         found, terms_by_key = cached[1], cached[2]
-    return {k: list(v) for k, v in found.items()}, {k: list(v) for k, v in terms_by_key.items()}
+    return found, terms_by_key
 
 
 # The wordings of groups already shown, per (database, period, group), with the group's
@@ -245,14 +258,22 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
         counts = {k: v for k, v in counts.items() if key_hash(k) == only}
     marks = {mark.group_key: mark for mark in latest_marks(store).values()}  # staff-made: a few hundred
     reopened: dict[str, int] = {}
-    for key in [k for k in counts if k in marks]:
+    handled: set[str] = set()
+    for key in [k for k in marks if k in counts]:
         mark = marks[key]
         if counts[key][2] <= mark.last_log_id:
-            del counts[key]
+            handled.add(key)
         else:
             reopened[key] = mark.last_log_id
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1][0], -kv[1][2], kv[0]))
-    page = ranked[offset: None if limit is None else offset + limit]
+    order = lambda kv: (-kv[1][0], -kv[1][2], kv[0])  # noqa: E731 - most asked, then newest
+    if limit is None:
+        ranked = sorted(((k, v) for k, v in counts.items() if k not in handled), key=order)
+        page = ranked[offset:]
+    else:  # the page only: a quarter has ~25,000 groups
+        first = heapq.nsmallest(offset + limit + len(handled), counts.items(), key=order)
+        page = [kv for kv in first if kv[0] not in handled][offset:offset + limit]
+    total_groups = len(counts) - len(handled)
+    total_questions = sum(v[0] for v in counts.values()) - sum(counts[k][0] for k in handled)
     wanted = {key for key, _ in page}
     groups = []
     if wanted:
@@ -262,7 +283,8 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
                       if (found := _details_cache.get((store.url, period, k))) and found[0] == tuple(counts[k])}
         missing = plain - set(cached)
         fresh: dict[str, list[_Row]] = {k: [] for k in missing}
-        for row in _details(store, period, sorted({t for k in missing for t in terms_by_key.get(k, [])})):
+        member_terms = {**_terms_for(store, period, missing), **terms_by_key}
+        for row in _details(store, period, sorted({t for k in missing for t in member_terms.get(k, [])})):
             key = group_key(row.terms, row.question)
             if key in missing:
                 fresh[key].append(row)
@@ -283,7 +305,7 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
                 members.setdefault(key, []).append(row)
         groups = [_group(key, members[key], reopened=key in reopened) for key, _ in page if key in members]
         groups.sort(key=lambda g: (-g.count, -g.last_id, g.key))
-    return Queue(groups, len(ranked), sum(v[0] for v in counts.values()))
+    return Queue(groups, total_groups, total_questions)
 
 
 def _group(key: str, members: list[_Row], *, reopened: bool) -> QueueGroup:

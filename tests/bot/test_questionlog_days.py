@@ -228,3 +228,24 @@ def test_a_mid_month_report_equals_every_table_computed_from_every_row(store: St
     assert report.rising == rising_topics(store, period, 4, rows=rows, previous_rows=previous_rows)
     assert report.entries == by_entry(store, period, 4)
     assert report.categories == by_category(store, period)
+
+
+def test_a_version_5_database_gains_the_group_key_and_its_summary_is_summed_again(store: Store,
+                                                                                  tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+
+    fill(store, tmp_path)
+    expected = summary(store)
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.execute(text("DROP INDEX ix_question_day_group"))
+        conn.execute(text("ALTER TABLE question_day DROP COLUMN group_key"))
+    with store.session() as session:
+        session.merge(Meta(key="schema_version", value="5"))
+        session.merge(Meta(key=BUILT_KEY, value="1"))  # as the release before marked it
+    assert store.needs_upgrade()
+    store.migrate()
+    assert "group_key" in {c["name"] for c in inspect(store.engine).get_columns("question_day")}
+    with store.session() as session:
+        assert all(d.group_key == grouping.terms_key(d.terms) for d in session.scalars(select(QuestionDay)))
+    assert summary(store) == expected

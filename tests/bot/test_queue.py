@@ -149,4 +149,4 @@ def test_a_version_4_database_gains_the_reply_column_and_the_queue_table_and_ind
     assert "queue_mark" in found.get_table_names()
     assert "ix_question_log_feedback" in {i["name"] for i in found.get_indexes("question_log")}
     with store.session() as session:
-        assert session.scalar(select(Meta.value).where(Meta.key == "schema_version")) == str(SCHEMA_VERSION) == "5"
+        assert session.scalar(select(Meta.value).where(Meta.key == "schema_version")) == str(SCHEMA_VERSION) == "6"
