@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import Text, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,21 +83,26 @@ class QueueGroup:
 
 
 def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
-                terms: list[str] | None = None, sqlite: bool = False) -> list:
+                terms: list[str] | None = None, sqlite: bool = False, by_time: bool = False) -> list:
     """Unanswered and 不满意 questions of `period` grouped by `columns`, each with count and newest id.
 
-    Given `terms` on SQLite, the time and answered conditions are written index-free
-    (`+column`, SQLite's documented idiom), so that the group index is sought by term instead
-    of the whole period being walked.
+    Given `terms` on SQLite, one condition is written index-free (`+column`, SQLite's
+    documented idiom) to choose the index: the time and answered ones, so that the group index
+    is sought by term instead of the whole period being walked; or, `by_time`, the terms, so
+    that the period's rows are walked (cheaper when the terms are asked all year and the
+    period is short).
     """
     figures = (func.count(), func.max(LogRow.id))
     extra = [LogRow.id > since_id] if since_id else []
     unanswered: ColumnElement[bool] = LogRow.answered.is_(False)
     when = _in(period)
     if terms is not None:
-        extra.append(LogRow.terms.in_(terms))
-        if sqlite:
-            unanswered, when = literal_column("+question_log.answered") == 0, _in(period, index_free=True)
+        if sqlite and by_time:
+            extra.append(literal_column("+question_log.terms", Text).in_(terms))
+        else:
+            extra.append(LogRow.terms.in_(terms))
+            if sqlite:
+                unanswered, when = literal_column("+question_log.answered") == 0, _in(period, index_free=True)
     return [
         select(*columns, *figures).where(unanswered, when, *extra).group_by(*columns),
         select(*columns, *figures).where(LogRow.feedback == "unsatisfied", LogRow.answered.is_(True), _in(period),
@@ -217,14 +222,38 @@ def _terms_of(store: Store, period: Period, keys: set[str], since_id: int) -> di
     return by_key
 
 
-def _details(store: Store, period: Period, terms: list[str], since_id: int = 0) -> list[_Row]:
+def _details(store: Store, period: Period, terms: list[str], since_id: int = 0, *,
+             by_time: bool | None = None) -> list[_Row]:
+    """The wordings of `terms` asked in `period` (after `since_id`), read from the log.
+
+    `by_time` (SQLite): walk the period rather than seek each term string through the year;
+    None lets SQLite's planner choose (it seeks the terms).
+    """
     keys = (LogRow.terms, LogRow.question, LogRow.answered, LogRow.top_kind, LogRow.top_id)
     rows: list[_Row] = []
+    sqlite = by_time is not None and store.engine.dialect.name == "sqlite"
     with store.engine.connect() as conn:
         for start in range(0, len(terms), 500):
-            for stmt in _queue_rows(period, *keys, since_id=since_id, terms=terms[start:start + 500]):
+            for stmt in _queue_rows(period, *keys, since_id=since_id, terms=terms[start:start + 500],
+                                    sqlite=sqlite, by_time=bool(by_time)):
                 rows += [_Row(t, q, bool(a), k, i, int(n), int(last)) for t, q, a, k, i, n, last in conn.execute(stmt)]
     return rows
+
+
+def _walk_period(store: Store, period: Period, shown: int, total: int) -> bool:
+    """Whether reading the period's open questions is cheaper than seeking the shown groups' terms.
+
+    Seeking reads every question of those term strings in the log (about `shown` × the log's
+    days ÷ the period's days); walking reads the period's `total`.
+    """
+    with store.engine.connect() as conn:
+        first = conn.scalar(select(func.min(QuestionDay.day)))
+    if first is None:
+        return False
+    if isinstance(first, str):
+        first = datetime.date.fromisoformat(first)
+    span = max(period.days, (period.until - first).days)
+    return shown * span > total * period.days
 
 
 def latest_marks(store: Store, hashes: Iterable[str] | None = None) -> dict[str, QueueMark]:
@@ -284,7 +313,9 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
         missing = plain - set(cached)
         fresh: dict[str, list[_Row]] = {k: [] for k in missing}
         member_terms = {**_terms_for(store, period, missing), **terms_by_key}
-        for row in _details(store, period, sorted({t for k in missing for t in member_terms.get(k, [])})):
+        by_time = _walk_period(store, period, sum(counts[k][0] for k in missing), total_questions)
+        for row in _details(store, period, sorted({t for k in missing for t in member_terms.get(k, [])}),
+                            by_time=by_time):
             key = group_key(row.terms, row.question)
             if key in missing:
                 fresh[key].append(row)
