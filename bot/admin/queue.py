@@ -10,7 +10,6 @@ the editor (revision + audit) and marks the group handled in the same transactio
 from __future__ import annotations
 
 import datetime
-import functools
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -22,8 +21,9 @@ from bot.reports.queries import Period
 from bot.reports.queue import QueueGroup, add_as_similar, build_queue, create_faq, dismiss
 from bot.runtime import get_runtime
 from knowledge.editor import EditError, FaqData
-from knowledge.models import FaqEntry
+from knowledge.models import FaqEntry, SegmentCache
 from knowledge.policy import FOLLOW_UP_WORDS
+from knowledge.segcache import segmentation_key
 from knowledge.text import TextProcessor
 from knowledge.topicwords import shares_topic
 
@@ -78,22 +78,45 @@ def _nearest(groups: list[QueueGroup]) -> dict[str, tuple[str, int, str]]:
     kb = get_runtime().kb
     with get_runtime().db.session() as session:
         entries = {f.id: f for f in session.scalars(select(FaqEntry).where(FaqEntry.id.in_(set(wanted.values()))))}
+    texts = {i: (e.question, *e.similar, e.answer) for i, e in entries.items()}
+    analysed = _analysed(kb.processor, [t for each in texts.values() for t in each])
     shown = {}
     for group in groups:
         entry = entries.get(wanted.get(group.hash, -1))
         if entry is None:
             continue
         terms = kb.analyze(group.wording)
-        entry_terms = _analysed(kb.processor, (entry.question, *entry.similar, entry.answer))
+        entry_terms = frozenset(t for text in texts[entry.id] for t in analysed[text])
         if shares_topic(terms, entry_terms.intersection(terms), FOLLOW_UP_WORDS):
             shown[group.hash] = ("faq", entry.id, entry.question)
     return shown
 
 
-@functools.lru_cache(maxsize=2048)
-def _analysed(processor: TextProcessor, texts: tuple[str, ...]) -> frozenset[str]:
-    """The analysed terms of an entry's texts: an answer takes milliseconds, and the page shows 30."""
-    return frozenset(t for text in texts for t in processor.analyze(text))
+_ANALYSED_KEPT = 4096
+_analysed_memo: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _analysed(processor: TextProcessor, texts: list[str]) -> dict[str, tuple[str, ...]]:
+    """The analysed terms of entries' texts: an answer takes milliseconds to segment, and the page shows 30.
+
+    Kept per process; after a start, read from the segmentation cache that index builds keep
+    in the database (`knowledge.segcache`: the same terms, keyed by lexicon and text), and
+    analysed here only when it has not got them.
+    """
+    version = processor.lexicon_version
+    found = {t: _analysed_memo[(version, t)] for t in texts if (version, t) in _analysed_memo}
+    missing = {segmentation_key(version, t): t for t in set(texts) - set(found)}
+    if missing:
+        with get_runtime().db.session() as session:
+            for text_hash, tokens in session.execute(select(SegmentCache.text_hash, SegmentCache.tokens).where(
+                    SegmentCache.text_hash.in_(sorted(missing)))):
+                found[missing.pop(text_hash)] = tuple(tokens.split("\t")) if tokens else ()
+        rest = list(missing.values())
+        found.update(zip(rest, (tuple(terms) for terms in processor.analyze_many(rest)), strict=True))
+        if len(_analysed_memo) > _ANALYSED_KEPT:
+            _analysed_memo.clear()
+        _analysed_memo.update({(version, t): terms for t, terms in found.items()})
+    return found
 
 
 def _candidates(group: QueueGroup, query: str) -> list[FaqEntry]:
