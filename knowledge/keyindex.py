@@ -23,7 +23,7 @@ class KeyIndex(Generic[_K, _R]):
     """
 
     def __init__(self, one: Callable[[_K], _R | None], every: Callable[[], Iterable[tuple[_K, _R]]], *,
-                 bulk_after: int = 64) -> None:
+                 bulk_after: int = 8) -> None:
         self._one, self._every, self._bulk_after = one, every, bulk_after
         self._known: dict[_K, _R | None] = {}  # None: no row has this key (read, or popped by the batch)
         self._complete = False

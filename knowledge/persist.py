@@ -166,6 +166,16 @@ class Overlay(Mapping[str, Document]):
         self._base, self._changed, self._removed = base, changed, removed
         self._added = [k for k in changed if k not in base]
 
+    @property
+    def changed(self) -> Mapping[str, Document]:
+        """The delta's documents (new versions and additions)."""
+        return self._changed
+
+    @property
+    def removed(self) -> set[str]:
+        """Keys of the build no longer served."""
+        return self._removed
+
     def __getitem__(self, key: str) -> Document:
         if key in self._changed:
             return self._changed[key]

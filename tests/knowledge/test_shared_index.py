@@ -267,3 +267,22 @@ def test_two_databases_sharing_a_folder_never_map_each_others_build(processor, t
     assert {d.title for d in kbs[1].snapshot.documents.values()} == {f.question for f in FAQS[4:]}
     for store in stores:
         store.engine.dispose()
+
+
+def test_a_variant_for_review_is_a_delta_on_the_served_build_ranking_as_the_published_change_will(
+        store, processor, tmp_path) -> None:
+    ids = fill(store)
+    served = shared_kb(store, processor, tmp_path / "index")
+    served.load()
+    KbEditor(store, editor="test").save_faq(FaqData(question="养狗怎么登记", answer="到派出所办理养犬登记证。",
+                                                     similar=["狗证在哪里办"]), faq_id=ids[2])
+    KbEditor(store, editor="test").delete_faq(ids[4])
+    published = shared_kb(store, processor, tmp_path / "index")  # another process, after publishing
+    published.load()
+    assert published.snapshot.pending is not None  # served as a delta on the same build
+    changed = {f"faq:{ids[2]}": published.document(f"faq:{ids[2]}"), f"faq:{ids[4]}": None}
+    variant = served.variant(changed)
+    assert variant.snapshot.shared is served.snapshot.shared  # no build of its own
+    for query in [*QUESTIONS, "养狗怎么登记", "狗证在哪里办"]:
+        assert ranking(variant, query) == ranking(published, query)
+    assert ranking(served, "狗证在哪里办") != ranking(variant, "狗证在哪里办")  # what is served is untouched
