@@ -1,4 +1,5 @@
-"""The question log's per-day summary (`question_day`), kept exact in the write transaction.
+"""The question log's per-day summary (`question_day`, and per topic term `question_day_term`),
+kept exact in the write transaction.
 
 A year of a million questions is too much to group on every view of a report or of the 待处理
 queue (seconds); a month of it summed per day and analysed wording is a few thousand rows.
@@ -10,6 +11,10 @@ transaction, so the two never disagree:
 * `set_feedback` — 满意/不满意 on a logged question (changing a rating moves it between counts);
 * `purge` — retention: whole days leave the summary, the cut-off day is summed again.
 
+Each summary row also names its report group (`group_key`), and each question adds to the
+day's count of each of its topic terms: both follow the report's grouping rule, whose
+version is the summary's mark, so a release that changes the rule re-sums it once.
+
 A database written by a release without the summary gets it built once, at `Store.migrate`
 (`ensure_built`, under a lock so that two starting workers do not both build it).
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Date, and_, case, delete, func, select, text, update
@@ -26,9 +32,9 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.questionlog_table import QuestionDay
+from bot.questionlog_table import QuestionDay, QuestionDayTerm
 from bot.questionlog_table import QuestionLogRow as LogRow
-from bot.reports.grouping import rule_version, terms_key
+from bot.reports.grouping import rule_version, terms_key, topic_terms
 from bot.turn import Feedback
 from knowledge.models import Meta
 from knowledge.store import AFTER_MIGRATE, PENDING_AFTER_MIGRATE, Store
@@ -85,7 +91,41 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
         found["last_id"] = max(found["last_id"], int(row_id))
     if sums:
         _add(session, [{"day": day, "key_hash": key, **values} for (day, key), values in sorted(sums.items())])
+        _add_terms(session, ((day, values["terms"], values["questions"]) for (day, _k), values in sums.items()))
     return len(inserted)
+
+
+def _add_terms(session: Session, per_terms: Iterable[tuple[datetime.date, str, int]]) -> None:
+    """Add questions per (day, terms string) to the per-day topic-term counts (sorted: no deadlock)."""
+    sums: dict[tuple[datetime.date, str], int] = {}
+    for day, terms, n in per_terms:
+        for term in topic_terms(terms):
+            sums[(day, term)] = sums.get((day, term), 0) + n
+    if not sums:
+        return
+    table = QuestionDayTerm.__table__
+    stmt = _insert(session)(QuestionDayTerm)
+    stmt = stmt.on_conflict_do_update(index_elements=["day", "term_hash"],
+                                      set_={"questions": table.c.questions + stmt.excluded.questions})
+    values = [{"day": day, "term_hash": hashlib.sha1(term.encode("utf-8")).hexdigest(), "term": term,
+               "questions": n} for (day, term), n in sums.items()]
+    values.sort(key=lambda v: (v["day"], v["term_hash"]))
+    for start in range(0, len(values), _BATCH):
+        session.execute(stmt, values[start:start + _BATCH])
+
+
+def _rebuild_terms(session: Session, since: datetime.date | None, until: datetime.date | None) -> None:
+    """Sum the topic-term counts of local days [since, until) afresh from `question_day`."""
+    wipe = delete(QuestionDayTerm)
+    source = select(QuestionDay.day, QuestionDay.terms, func.sum(QuestionDay.questions))
+    if since is not None:
+        wipe, source = wipe.where(QuestionDayTerm.day >= since), source.where(QuestionDay.day >= since)
+    if until is not None:
+        wipe, source = wipe.where(QuestionDayTerm.day < until), source.where(QuestionDay.day < until)
+    session.execute(wipe)
+    rows = session.execute(source.group_by(QuestionDay.day, QuestionDay.terms)).all()
+    _add_terms(session, ((datetime.date.fromisoformat(day) if isinstance(day, str) else day, terms, int(n))
+                         for day, terms, n in rows))
 
 
 def _add(session: Session, values: list[dict[str, Any]]) -> None:
@@ -171,13 +211,14 @@ def rebuild(session: Session, since: datetime.date | None = None, until: datetim
             day = datetime.date.fromisoformat(day)
         values.append({"day": day, "key_hash": day_key(terms, answered, kind, entry_id, category),
                        "terms": terms or "", "group_key": terms_key(terms or ""), "answered": bool(answered),
-            "top_kind": kind, "top_id": entry_id,
-                       "top_category": category, "questions": int(n), "satisfied": int(sat),
-                       "unsatisfied": int(unsat), "latency_sum": float(latency), "last_id": int(last),
-                       "last_unsatisfied_id": int(last_unsat)})
+                       "top_kind": kind, "top_id": entry_id, "top_category": category, "questions": int(n),
+                       "satisfied": int(sat), "unsatisfied": int(unsat), "latency_sum": float(latency),
+                       "last_id": int(last), "last_unsatisfied_id": int(last_unsat)})
         if len(values) >= _BATCH:
             count += _flush(session, values)
-    return count + _flush(session, values)
+    count += _flush(session, values)
+    _rebuild_terms(session, since, until)
+    return count
 
 
 def _flush(session: Session, values: list[dict[str, Any]]) -> int:
@@ -200,6 +241,7 @@ def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None =
         deleted = session.execute(delete(LogRow).where(LogRow.asked_at < cutoff))
         first_kept = local_day(cutoff)
         session.execute(delete(QuestionDay).where(QuestionDay.day < first_kept))
+        session.execute(delete(QuestionDayTerm).where(QuestionDayTerm.day < first_kept))
         rebuild(session, first_kept, first_kept + datetime.timedelta(days=1))  # the day cut in two
         return cast(CursorResult[Any], deleted).rowcount or 0
 
@@ -218,7 +260,8 @@ def ensure_built(store: Store) -> None:
             return
     with store.session() as session:
         if store.engine.dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE question_log, question_day IN SHARE ROW EXCLUSIVE MODE"))
+            session.execute(text("LOCK TABLE question_log, question_day, question_day_term "
+                                 "IN SHARE ROW EXCLUSIVE MODE"))
         else:  # take SQLite's write lock before reading, so the check and the build are one step
             session.execute(update(Meta).where(Meta.key == BUILT_KEY).values(value=Meta.value))
         if not _not_built(session):

@@ -103,6 +103,28 @@ class QuestionDay(Base):
     )
 
 
+class QuestionDayTerm(Base):
+    """Questions per local day and topic term (热词, 上升话题): `question_day` summed per term.
+
+    Kept with `question_day` in the same transactions (bot.questionlog_days); a term counts
+    once per question (`grouping.topic_terms` of its terms string). `term_hash` (SHA-1 of the
+    term) makes (day, term) unique without indexing text of any length.
+    """
+
+    __tablename__ = "question_day_term"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[datetime.date] = mapped_column(Date)
+    term_hash: Mapped[str] = mapped_column(String(40))
+    term: Mapped[str] = mapped_column(Text)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ux_question_day_term_key", "day", "term_hash", unique=True),
+        Index("ix_question_day_term_period", "day", "term", "questions").ddl_if(dialect="sqlite"),
+    )
+
+
 class QueueMark(Base):
     """A group of citizens' wordings staff dealt with: added as 相似问法, made a new FAQ, or set aside.
 

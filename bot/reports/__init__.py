@@ -120,10 +120,11 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
         groups = top_groups(store, period, limit, rows=top_rows, wordings=wordings)
         unanswered_rows = [r for r in rows if group_key(r.terms, r.question) in unanswered_keys]
         unanswered = unanswered_groups(store, period, limit, rows=unanswered_rows, wordings=wordings)
-        (term_counts, total), (previous_term_counts, previous_total) = terms_job.result(), previous_terms_job.result()
+        term_counts, previous_term_counts = terms_job.result(), previous_terms_job.result()
         days, users = days_job.result(), users_job.result()
         previous_days, previous_users = previous_days_job.result(), previous_users_job.result()
         entries = entries_job.result()
+    total, previous_total = sum(d.total for d in days), sum(d.total for d in previous_days)
     for group in groups:
         group.previous = before.get(group.key, 0)
     for group in unanswered:

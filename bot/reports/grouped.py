@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
-from bot.questionlog_table import QuestionDay
-from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, count_by_key, group_key, terms_counts
+from bot.questionlog_table import QuestionDay, QuestionDayTerm
+from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, count_by_key, group_key
 from bot.reports.queries import EntryRow, Period, entries_from, wording_rows
 from knowledge.store import Store
 
@@ -114,13 +114,13 @@ def previous_counts(store: Store, period: Period, keys: Iterable[str]) -> tuple[
     return total, not_answered
 
 
-def term_totals(store: Store, period: Period) -> tuple[Counter[str], int]:
-    """(questions per topic term, all questions) of the period, summed per term string by SQL."""
-    stmt = (select(QuestionDay.terms, func.sum(QuestionDay.questions)).where(*_in_period(period))
-            .group_by(QuestionDay.terms))
+def term_totals(store: Store, period: Period) -> Counter[str]:
+    """Questions per topic term of the period (`question_day_term`, kept at write time)."""
+    stmt = (select(QuestionDayTerm.term, func.sum(QuestionDayTerm.questions))
+            .where(QuestionDayTerm.day >= period.since, QuestionDayTerm.day < period.until)
+            .group_by(QuestionDayTerm.term))
     with store.engine.connect() as conn:
-        per_terms = {terms: int(n) for terms, n in conn.execute(stmt)}
-    return terms_counts(per_terms), sum(per_terms.values())
+        return Counter({term: int(n) for term, n in conn.execute(stmt)})
 
 
 def entry_totals(store: Store, period: Period) -> list[EntryRow]:

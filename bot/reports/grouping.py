@@ -84,10 +84,17 @@ def terms_key(terms: str) -> str:
     return " ".join(content_terms(terms))
 
 
+@lru_cache(maxsize=MEMO_SIZE)
+def topic_terms(terms: str) -> tuple[str, ...]:
+    """The topic terms of a term string, each once: what it adds to 热词 per question."""
+    return tuple(t for t in content_terms(terms) if is_topic_term(t))
+
+
 def rule_version() -> str:
-    """Changes whenever `terms_key` may: the question log's summary stores it and is re-summed then."""
-    words = "\n".join(sorted(report_stopwords()))
-    return "grouping-1:" + hashlib.sha1(words.encode("utf-8")).hexdigest()[:16]
+    """Changes whenever `terms_key` or `topic_terms` may: the question log's summary stores
+    both and is re-summed then."""
+    words = "\n".join(sorted(report_stopwords())) + "\x00" + "\n".join(sorted(topic_stopwords()))
+    return "grouping-2:" + hashlib.sha1(words.encode("utf-8")).hexdigest()[:16]
 
 
 @lru_cache(maxsize=50_000)
@@ -224,9 +231,8 @@ def terms_counts(per_terms: dict[str, int]) -> Counter[str]:
     """`term_counts` from the questions per term string."""
     counts: Counter[str] = Counter()
     for terms, n in per_terms.items():
-        for term in content_terms(terms):
-            if is_topic_term(term):
-                counts[term] += n
+        for term in topic_terms(terms):
+            counts[term] += n
     return counts
 
 

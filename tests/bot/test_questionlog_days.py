@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from bot.privacy import pseudonymise
 from bot.questionlog import QuestionLog
 from bot.questionlog_days import BUILT_KEY, LOCAL_OFFSET, purge
-from bot.questionlog_table import QuestionDay
+from bot.questionlog_table import QuestionDay, QuestionDayTerm
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports import Period, build_report, grouping
 from bot.reports.aggregates import by_category, by_entry, rising_topics, top_groups, top_terms, unanswered_groups
@@ -87,12 +87,29 @@ def summed_from_the_log(store: Store) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     return {k: (n, s, u, round(lat, 6), last, last_u) for k, (n, s, u, lat, last, last_u) in sums.items()}
 
 
+def term_summary(store: Store) -> dict[tuple[datetime.date, str], int]:
+    with store.session() as session:
+        return {(d.day, d.term): d.questions for d in session.scalars(select(QuestionDayTerm)) if d.questions}
+
+
+def terms_from_the_log(store: Store) -> dict[tuple[datetime.date, str], int]:
+    """Questions per local day and topic term, one logged row at a time (a term once per question)."""
+    counts: Counter[tuple[datetime.date, str]] = Counter()
+    with store.session() as session:
+        for row in session.scalars(select(LogRow)):
+            for term in set(grouping.content_terms(row.terms)):
+                if grouping.is_topic_term(term):
+                    counts[((row.asked_at + LOCAL_OFFSET).date(), term)] += 1
+    return dict(counts)
+
+
 def test_the_summary_equals_the_log_summed_after_writes_retries_and_changed_ratings(store: Store,
                                                                                      tmp_path: Path) -> None:
     fill(store, tmp_path)
     expected = summed_from_the_log(store)
     assert len({key[0] for key in expected}) > 5  # several local days
     assert summary(store) == expected
+    assert term_summary(store) == terms_from_the_log(store) != {}
 
 
 def test_purging_old_questions_keeps_the_summary_exact(store: Store, tmp_path: Path) -> None:
@@ -100,6 +117,7 @@ def test_purging_old_questions_keeps_the_summary_exact(store: Store, tmp_path: P
     now = START + datetime.timedelta(days=30, hours=3, minutes=20)  # a cut in the middle of a day
     assert purge(store, 27, now=now) > 0
     assert summary(store) == summed_from_the_log(store)
+    assert term_summary(store) == terms_from_the_log(store) != {}
 
 
 def test_a_log_written_before_the_summary_gets_it_built_at_migration(store: Store, tmp_path: Path) -> None:
@@ -107,10 +125,12 @@ def test_a_log_written_before_the_summary_gets_it_built_at_migration(store: Stor
     expected = summed_from_the_log(store)
     with store.session() as session:
         session.execute(delete(QuestionDay))
+        session.execute(delete(QuestionDayTerm))
         session.execute(delete(Meta).where(Meta.key == BUILT_KEY))
     assert store.needs_upgrade()  # commands ask for `flask db upgrade` rather than report nothing
     store.migrate()
     assert summary(store) == expected
+    assert term_summary(store) == terms_from_the_log(store) != {}
     assert not store.needs_upgrade()
     store.migrate()  # once only: a second start finds it built
     assert summary(store) == expected
@@ -197,12 +217,14 @@ def test_a_summary_made_with_another_grouping_rule_is_summed_again_at_migration(
     expected = summary(store)
     with store.session() as session:
         session.execute(update(QuestionDay).values(group_key="stale"))
+        session.execute(update(QuestionDayTerm).values(questions=QuestionDayTerm.questions + 5))
         session.merge(Meta(key=BUILT_KEY, value="grouping-0:an older stopword list"))
     assert store.needs_upgrade()
     store.migrate()
     with store.session() as session:
         assert all(d.group_key == grouping.terms_key(d.terms) for d in session.scalars(select(QuestionDay)))
     assert summary(store) == expected
+    assert term_summary(store) == terms_from_the_log(store)
     assert not store.needs_upgrade()
 
 
