@@ -115,7 +115,8 @@ def build_report(store: Store, period: Period, *, limit: int = 20) -> Report:
         shown = {*top_keys, *unanswered_keys}
         before, before_unanswered = grouped.previous_counts(store, previous, shown)
         rows = grouped.rows_of(store, period, shown, counts.wordless)
-        wordings = Wordings(store, period)  # the two tables' groups share many term strings
+        wordings = Wordings(store, period)  # the two tables' groups share many term strings:
+        wordings(sorted({r.terms for r in rows if not r.question}))  # read once, in one pass on PostgreSQL
         top_rows = [r for r in rows if group_key(r.terms, r.question) in top_keys]
         groups = top_groups(store, period, limit, rows=top_rows, wordings=wordings)
         unanswered_rows = [r for r in rows if group_key(r.terms, r.question) in unanswered_keys]

@@ -253,6 +253,8 @@ def wording_rows(store: Store, period: Period, terms: list[str]) -> list[Questio
     rows: list[QuestionRow] = []
     sqlite = store.engine.dialect.name == "sqlite"
     with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
+        if not sqlite and terms:  # thousands of wordings: hash them in memory rather than sort text
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
         for start in range(0, len(terms), 500):
             stmt = (select(*keys, func.count(), _sum(LogRow.feedback == Feedback.SATISFIED),
                            _sum(LogRow.feedback == Feedback.UNSATISFIED), func.max(LogRow.id))
