@@ -169,7 +169,7 @@ def _forget(db) -> None:
     staff_queue._details_cache.clear()
     staff_queue._counts_cache.clear()
     queue_page._analysed_memo.clear()
-    for memo in (grouping.content_terms, grouping.terms_key, grouping.is_topic_term):
+    for memo in (grouping.content_terms, grouping.terms_key, grouping.is_topic_term, grouping.topic_terms):
         memo.cache_clear()
     warm_up(db)
 
