@@ -106,8 +106,8 @@ def previous_counts(store: Store, period: Period, keys: Iterable[str]) -> tuple[
                     .group_by(QuestionDay.group_key))
             for key, n, unans in conn.execute(stmt):
                 total[key], not_answered[key] = int(n), int(unans)
-    if len(plain) < len(wanted):  # greetings shown: their previous counts are read per wording
-        wordless = wordless_rows(store, period)
+    wordless = wordless_rows(store, period)  # greetings (and rows summed without a group key)
+    if wordless:
         total.update({k: n for k, n in count_by_key(wordless).items() if k in wanted})
         not_answered.update({k: n for k, n in count_by_key(r for r in wordless if not r.answered).items()
                              if k in wanted})

@@ -146,7 +146,9 @@ def _summed_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, i
                     key = group_key(terms, question)
                     _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
                     terms_by_key.setdefault(key, []).append(terms)
-            found.update({key: (n, unans, last) for key, (n, unans, last) in texts.items()})
+            for key, (n, unans, last) in texts.items():  # text keys; a terms key only from rows an
+                before = found.get(key, (0, 0, 0))  # older release summed without their group key
+                found[key] = (before[0] + n, before[1] + unans, max(before[2], last))
     return found, terms_by_key
 
 
@@ -312,7 +314,9 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
                       if (found := _details_cache.get((store.url, period, k))) and found[0] == tuple(counts[k])}
         missing = plain - set(cached)
         fresh: dict[str, list[_Row]] = {k: [] for k in missing}
-        member_terms = {**_terms_for(store, period, missing), **terms_by_key}
+        member_terms = _terms_for(store, period, missing)
+        for key, terms in terms_by_key.items():
+            member_terms[key] = [*member_terms.get(key, []), *terms]
         by_time = _walk_period(store, period, sum(counts[k][0] for k in missing), total_questions)
         for row in _details(store, period, sorted({t for k in missing for t in member_terms.get(k, [])}),
                             by_time=by_time):

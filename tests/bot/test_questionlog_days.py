@@ -271,3 +271,23 @@ def test_a_version_5_database_gains_the_group_key_and_its_summary_is_summed_agai
     with store.session() as session:
         assert all(d.group_key == grouping.terms_key(d.terms) for d in session.scalars(select(QuestionDay)))
     assert summary(store) == expected
+
+
+def test_summary_rows_without_their_group_key_still_count_in_the_queue_and_the_report(store: Store,
+                                                                                       tmp_path: Path) -> None:
+    """Rows an older release summed during a rolling upgrade have no group key: read from the log."""
+    fill(store, tmp_path)
+    expected_queue = {(g.key, g.count, g.unanswered, g.last_id, tuple(g.wordings))
+                      for g in build_queue(store, PERIOD).groups}
+    expected_report = build_report(store, PERIOD, limit=5)
+    with store.session() as session:
+        session.execute(update(QuestionDay).where(QuestionDay.id % 2 == 0).values(group_key=""))
+    from bot.reports import queue as staff_queue
+
+    staff_queue._counts_cache.clear()
+    staff_queue._details_cache.clear()
+    assert {(g.key, g.count, g.unanswered, g.last_id, tuple(g.wordings))
+            for g in build_queue(store, PERIOD).groups} == expected_queue
+    report = build_report(store, PERIOD, limit=5)
+    assert _groups(report.top_groups) == _groups(expected_report.top_groups)
+    assert _groups(report.unanswered) == _groups(expected_report.unanswered)
