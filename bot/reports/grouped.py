@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from bot.questionlog_table import QuestionDay, QuestionDayTerm
-from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, count_by_key, group_key
+from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, count_by_key, group_key, terms_key
 from bot.reports.queries import EntryRow, Period, entries_from, wording_rows
 from knowledge.store import Store
 
@@ -33,11 +33,28 @@ def _in_period(period: Period) -> list:
 
 
 def wordless_rows(store: Store, period: Period) -> list[QuestionRow]:
-    """The period's questions whose terms have no content word, per wording (read from the log)."""
-    stmt = select(QuestionDay.terms).where(*_in_period(period), QuestionDay.group_key == "").distinct()
+    """The period's summary rows without a group key, as question rows.
+
+    Term strings with no content word (greetings) are grouped by their text, so their
+    questions are read from the log per wording. A row with content words but no key was
+    summed by an older release during a rolling upgrade: it is returned as summed (wording
+    left empty) and grouped by its terms here.
+    """
+    columns = (QuestionDay.terms, QuestionDay.answered, QuestionDay.top_kind, QuestionDay.top_id,
+               QuestionDay.top_category)
+    stmt = (select(*columns, func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
+                   func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id))
+            .where(*_in_period(period), QuestionDay.group_key == "").group_by(*columns))
+    rows: list[QuestionRow] = []
+    texts: set[str] = set()
     with store.engine.connect() as conn:
-        terms = sorted(conn.scalars(stmt).all())
-    return wording_rows(store, period, terms) if terms else []
+        for terms, answered, kind, entry_id, category, n, sat, unsat, last in conn.execute(stmt):
+            if terms_key(terms):
+                rows.append(QuestionRow(terms, "", bool(answered), kind, entry_id, category, int(n), int(sat),
+                                        int(unsat), int(last)))
+            else:
+                texts.add(terms)
+    return rows + (wording_rows(store, period, sorted(texts)) if texts else [])
 
 
 @dataclass

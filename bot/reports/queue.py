@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.questionlog_table import QuestionDay, QueueMark
 from bot.questionlog_table import QuestionLogRow as LogRow
-from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionGroup, group_key, normalise_text
+from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionGroup, group_key, normalise_text, terms_key
 from bot.reports.queries import Period, _in
 from knowledge.editor import EditBatch, EditError, EditResult, FaqData, KbEditor
 from knowledge.models import FaqEntry
@@ -131,24 +131,30 @@ def _summed_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, i
             .group_by(QuestionDay.group_key))
     found: dict[str, tuple[int, int, int]] = {}
     terms_by_key: dict[str, list[str]] = {}
+    texts: dict[str, list[int]] = {}
     with store.engine.connect() as conn:  # read-only: Core, no ORM row machinery
         for key, n, not_answered, last in conn.execute(stmt):
             if key:
-                found[key] = (int(n), int(not_answered), int(last))
-        wordless = conn.scalars(select(QuestionDay.terms).distinct().where(
-            QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN,
-            QuestionDay.group_key == "")).all()
+                _add(texts, key, int(n), int(not_answered), int(last))
+        # Rows without a group key: greetings, grouped by their text (read from the log), and
+        # rows an older release summed during a rolling upgrade, grouped here by their terms.
+        wordless: list[str] = []
+        for terms, n, not_answered, last in conn.execute(stmt.where(QuestionDay.group_key == "").group_by(
+                QuestionDay.terms).with_only_columns(QuestionDay.terms, *stmt.selected_columns[1:])):
+            key = terms_key(terms)
+            if key:
+                _add(texts, key, int(n), int(not_answered), int(last))
+                terms_by_key.setdefault(key, []).append(terms)
+            else:
+                wordless.append(terms)
         if wordless:
-            texts: dict[str, list[int]] = {}
             for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
                                     terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
                 for terms, question, was_answered, n, last in conn.execute(stmt).all():
                     key = group_key(terms, question)
                     _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
                     terms_by_key.setdefault(key, []).append(terms)
-            for key, (n, unans, last) in texts.items():  # text keys; a terms key only from rows an
-                before = found.get(key, (0, 0, 0))  # older release summed without their group key
-                found[key] = (before[0] + n, before[1] + unans, max(before[2], last))
+    found = {key: (n, unans, last) for key, (n, unans, last) in texts.items()}
     return found, terms_by_key
 
 
