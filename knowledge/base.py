@@ -308,9 +308,9 @@ class KnowledgeBase:
         other = KnowledgeBase(self.store, self.processor, reload_interval=self.reload_interval)
         other._policy = self._policy
         other.watched = True
-        other._snapshot = Snapshot(version=self.version, searcher=Searcher(index, self.processor, self._policy),
-                                   documents=Overlay(shared.records, docs, removed), speller=shared.speller,
-                                   shared=shared)
+        searcher = Searcher(index, self.processor, self._policy, shared.expansion)  # as `served.load`'s delta
+        other._snapshot = Snapshot(version=self.version, searcher=searcher, speller=shared.speller,
+                                   documents=Overlay(shared.records, docs, removed), shared=shared)
         other._loaded_on = datetime.date.today()
         return other
 

@@ -283,6 +283,9 @@ def test_a_variant_for_review_is_a_delta_on_the_served_build_ranking_as_the_publ
     changed = {f"faq:{ids[2]}": published.document(f"faq:{ids[2]}"), f"faq:{ids[4]}": None}
     variant = served.variant(changed)
     assert variant.snapshot.shared is served.snapshot.shared  # no build of its own
+    built, searcher = served.snapshot.shared, variant.snapshot.searcher
+    assert built is not None and searcher is not None
+    assert searcher.expansion is built.expansion  # the build's term associations, as a published delta
     for query in [*QUESTIONS, "养狗怎么登记", "狗证在哪里办"]:
         assert ranking(variant, query) == ranking(published, query)
     assert ranking(served, "狗证在哪里办") != ranking(variant, "狗证在哪里办")  # what is served is untouched
