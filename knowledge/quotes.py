@@ -86,6 +86,23 @@ _ANSWER_TYPES = (
      re.compile(r"地址|地点|窗口|大厅|服务中心|受理点|[路街弄]\s*[0-9０-９]+\s*号"
                 r"|向[^，。；]{1,15}(?:申请|申报|提出|提交|报送|备案|咨询)|到[^，。；]{1,15}(?:办理|申请|提交)")),
 )
+# Comparison words of a threshold, each read as one of two directions (at least / at most), so
+# that a question's 5万以上 meets a rule's 大于5万元 and 不超过 is never read as 超过. Negated
+# forms come first: the alternation takes the first that matches at a position.
+COMPARISONS = True
+_COMPARISON = re.compile(r"(不超过|不高于|不多于|不大于|不满)|(不低于|不少于|不小于)|(以上|大于|超过|高于|多于)"
+                         r"|(以下|小于|低于|少于|不足|以内|之内)")
+_AT_MOST, _AT_LEAST = "\x00≤", "\x00≥"  # never a word of the analyser
+
+
+def comparisons(text: str) -> set[str]:
+    """The threshold directions `text` states (at least / at most), as two synthetic words."""
+    found = set()
+    for match in _COMPARISON.finditer(text):
+        found.add(_AT_MOST if match.group(1) or match.group(4) else _AT_LEAST)
+    return found
+
+
 _DIGIT = re.compile(
     r"[0-9０-９]|[一二三四五六七八九十两百千万]+(?:个|元|年|月|日|天|小时|分钟|人|次|台|层|米|平方米|%|倍|户)"
 )
@@ -118,7 +135,7 @@ def _analysed_sentences(body: str, analyze: Callable[[str], list[str]]) -> _Sent
     afresh.
     """
     parts = tuple(split_sentences(body))
-    words = tuple(frozenset(analyze(p)) for p in parts)
+    words = tuple(frozenset(analyze(p)).union(comparisons(p) if COMPARISONS else ()) for p in parts)
     chars = tuple(frozenset(_chars(p)) for p in parts)
     average = sum(len(p) for p in parts) / len(parts) if parts else 0.0
     return _Sentences(parts, words, chars, collections.Counter(w for ws in words for w in ws),
@@ -148,6 +165,8 @@ def rank_sentences(
     if not parts:
         return [], []
     wanted = [t for t in dict.fromkeys(terms) if t]
+    if COMPARISONS:
+        wanted += sorted(comparisons(question or "".join(wanted)))
     named = set(analyze(doc.title))
     for keyword in doc.keywords:
         named.update(analyze(keyword))
