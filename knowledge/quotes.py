@@ -71,6 +71,10 @@ _QUANTITY = re.compile(r"多少|几|多久|多长|多高|多大|多远|多重|�
 # （二）) and dates are digits too and answer 多少钱 no better than words do.
 _NUM = r"[0-9０-９一二三四五六七八九十两百千万][0-9０-９.,，一二三四五六七八九十两百千万]*\s*"
 _ANSWER_TYPES = (
+    # Whether something costs anything (收不收钱, 要钱吗, 免费吗): answered by 免费/无偿/收费 as
+    # much as by an amount.
+    (re.compile(r"收不收|要不要钱|要钱[吗么]|收钱[吗么]|收费[吗么]|免费[吗么]|花钱[吗么]|是否收费|是否免费"),
+     re.compile(r"免费|无偿|免收|不收取|不得收取|收费|收取")),
     (re.compile(r"多少钱|钱|费用|收费|[补奖贴给]多少"), re.compile(_NUM + r"(?:元|万元|千元|块)")),
     (re.compile(r"多高|多长|多宽|多深|多远|面积|多大"), re.compile(_NUM + r"(?:米|厘米|公里|千米|平方米|层)")),
     (re.compile(r"多久|几天|几年|几个月|几个?小时|几个?钟头|多长时间|几周|期限"),
@@ -95,11 +99,29 @@ _COMPARISON = re.compile(r"(不超过|不高于|不多于|不大于|不满)|(不
 _AT_MOST, _AT_LEAST = "\x00≤", "\x00≥"  # never a word of the analyser
 
 
+_AMOUNT = r"([0-9０-９]+(?:\.[0-9]+)?)\s*([万千亿]?)"
+_BOUND_BEFORE = re.compile(r"(不超过|不高于|不多于|不大于|不满|不低于|不少于|不小于|大于|超过|高于|多于|小于|低于|少于|不足)"
+                           + _AMOUNT)
+_BOUND_AFTER = re.compile(_AMOUNT + r"[^0-9０-９，。；、（）()]{0,3}?(?:[（(]含[)）])?(以上|以下|以内)")
+BOUNDS = True
+
+
+def _direction(word: str) -> str:
+    match = _COMPARISON.fullmatch(word)
+    return _AT_MOST if match is None or match.group(1) or match.group(4) else _AT_LEAST
+
+
 def comparisons(text: str) -> set[str]:
-    """The threshold directions `text` states (at least / at most), as two synthetic words."""
+    """The threshold directions `text` states (at least / at most), as two synthetic words, and
+    each bound with its amount (≥5万 for both 5万以上 and 大于5万元)."""
     found = set()
     for match in _COMPARISON.finditer(text):
         found.add(_AT_MOST if match.group(1) or match.group(4) else _AT_LEAST)
+    if BOUNDS:
+        for match in _BOUND_BEFORE.finditer(text):
+            found.add(_direction(match.group(1)) + match.group(2) + match.group(3))
+        for match in _BOUND_AFTER.finditer(text):
+            found.add(_direction(match.group(3)) + match.group(1) + match.group(2))
     return found
 
 

@@ -122,3 +122,43 @@ def test_analysed_sentences_are_reused_but_an_edited_body_is_analysed_afresh(ana
     edited = Document(kind="item", id=1, title=TITLE, body=BODY.replace("2万元", "3万元"))
     assert first == quote(item(), analyze(question), analyze, max_chars=300, question=question)
     assert "3万元" in quote(edited, analyze(question), analyze, max_chars=300, question=question)
+
+
+@pytest.mark.parametrize(("text", "bound"), [
+    ("5万以上的怎么办", "≥5万"), ("总投资额大于5万元（含）", "≥5万"), ("不超过30万元", "≤30万"),
+    ("身高1.3米（含）以下", "≤1.3"), ("不低于3人", "≥3"),
+])
+def test_a_threshold_reads_the_same_whichever_words_state_it(text: str, bound: str) -> None:
+    from knowledge.quotes import comparisons
+
+    assert "\x00" + bound in comparisons(text)
+
+
+def test_a_negated_comparison_is_not_read_as_its_opposite() -> None:
+    from knowledge.quotes import comparisons
+
+    assert comparisons("不超过") == {"\x00≤"}
+    assert comparisons("超过") == {"\x00≥"}
+
+
+def test_a_threshold_question_quotes_the_rule_on_that_side_of_that_amount(analyze) -> None:
+    """5万以上 asks for the rule of 大于5万元, not the one of 小于5万元 sharing the same words."""
+    doc = Document(kind="item", id=5, title="关于印发《某镇小型建设工程项目管理办法》的通知", body=(
+        "总投资额小于5万元的工程，由镇政府办公会议确定施工单位。\n"
+        "总投资额大于5万元（含）的工程，由邀请招标确定施工单位。"
+    ))
+    question = "镇里的小工程 5万以上的怎么选施工单位"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert text == "总投资额大于5万元（含）的工程，由邀请招标确定施工单位。"
+
+
+def test_a_question_whether_it_costs_anything_quotes_the_sentence_saying_free(analyze) -> None:
+    """收不收钱 is answered by 无偿/免费 as much as by an amount of 元."""
+    doc = Document(kind="item", id=6, title="关于印发《某区应急避难场所管理办法》的通知", body=(
+        "应急避难场所平时由管理单位负责日常维护，保持进出通道畅通。\n"
+        "启用开放的应急避难场所，其管理单位应无偿对避难人员开放。\n"
+        "应急避难场所的标识应设置在进出口醒目位置。"
+    ))
+    question = "应急避难场所 平时进去收不收钱"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert text == "启用开放的应急避难场所，其管理单位应无偿对避难人员开放。"
