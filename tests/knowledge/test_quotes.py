@@ -162,3 +162,10 @@ def test_a_question_whether_it_costs_anything_quotes_the_sentence_saying_free(an
     question = "应急避难场所 平时进去收不收钱"
     text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
     assert text == "启用开放的应急避难场所，其管理单位应无偿对避难人员开放。"
+
+
+def test_dissatisfaction_is_no_threshold() -> None:
+    from knowledge.quotes import comparisons
+
+    assert comparisons("对处理结果不满") == set()
+    assert comparisons("不满18周岁的") == {"\x00≤18"}
