@@ -169,3 +169,15 @@ def test_dissatisfaction_is_no_threshold() -> None:
 
     assert comparisons("对处理结果不满") == set()
     assert comparisons("不满18周岁的") == {"\x00≤18"}
+
+
+def test_a_question_by_what_standard_quotes_the_rate_not_a_sentence_naming_standards(analyze) -> None:
+    """按啥标准算 asks for an amount per unit; sentences that only say 标准 do not answer it."""
+    doc = Document(kind="item", id=7, title="关于印发《某街道老旧小区物业服务补贴实施办法》的通知", body=(
+        "2.如上级部门调整相关补贴标准，按上级文件执行。\n"
+        "补贴资金的标准为：0.25元/平方米·月，考核优秀的为0.30元/平方米·月，按季度拨付给物业服务企业。\n"
+        "3.考核标准按附件1执行。"
+    ))
+    question = "老小区物业补贴 按啥标准算的"
+    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    assert "0.25元/平方米·月" in text
