@@ -430,7 +430,7 @@ class AnswerPolicy:
         related = [
             h for h in good
             if len(content.intersection((*h.matched, *h.associated))) >= need
-            and shares_topic(terms, h.matched, FOLLOW_UP_WORDS)
+            and shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
         ]
         top = result.hits[0]
         if (self.thresholds.related_top_item and top.doc.kind == "item" and top not in related

@@ -25,14 +25,19 @@ question's idf weight) cost 3.3 points of "right entry answered or one tap away"
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from knowledge.text import DEFAULT_LEXICON_DIR
 
+_HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}$")
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "镇", "乡", "街道")
+# One-character place suffixes (and 村): two characters of which one is these are a place name cut up.
+_PLACE_CHARACTERS = frozenset("省市区县镇乡村")
 # jieba tags of words that do not name a topic: verbs, adjectives, adverbs, pronouns,
 # prepositions, conjunctions, particles, numerals, measure words, time and direction words.
 _NOT_A_THING = frozenset(
@@ -89,9 +94,28 @@ def topic_words(terms: Iterable[str], generic: Collection[str]) -> list[str]:
     ]
 
 
-def shares_topic(terms: Iterable[str], matched: Iterable[str], generic: Collection[str]) -> bool:
-    """Whether an entry matching `matched` of the question's `terms` shares a topic word."""
-    return not set(topic_words(terms, generic)).isdisjoint(matched)
+def split_compounds(terms: Sequence[str], generic: Collection[str]) -> list[str]:
+    """Compounds the segmenter cut into single characters: two adjacent one-character terms of
+    the question (雾霾 → 雾 / 霾), neither generic nor a place suffix (毛田村 → 田 / 村 is a
+    place, not a topic)."""
+    return [
+        a + b for a, b in itertools.pairwise(terms)
+        if _HAN_PAIR.match(a + b) and not {a, b} & _PLACE_CHARACTERS and a not in generic and b not in generic
+    ]
+
+
+def shares_topic(terms: Iterable[str], matched: Iterable[str], generic: Collection[str], text: str = "") -> bool:
+    """Whether an entry matching `matched` of the question's `terms` shares a topic word.
+
+    With the entry's `text`, a compound the segmenter cut (`split_compounds`) counts too when
+    the entry writes it as one word: 雾霾天出门 shares 雾霾 with 雾霾天气如何选择口罩, though
+    jieba's dictionary has no 雾霾 and cuts it on both sides. Requiring the compound in the
+    entry's own text keeps characters shared by chance (桥 / 村 of two village names) out.
+    """
+    terms, found = list(terms), set(matched)
+    if not set(topic_words(terms, generic)).isdisjoint(found):
+        return True
+    return bool(text) and any(pair in text for pair in split_compounds(terms, generic))
 
 
 def shares_word(terms: Iterable[str], matched: Iterable[str], generic: Collection[str]) -> bool:
