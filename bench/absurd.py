@@ -57,6 +57,7 @@ def strict_shared(terms: Sequence[str], matched: Sequence[str], df: dict[str, in
 
 
 def measure(shared: Path, sample: int) -> dict[str, dict[str, int]]:
+    """The counts of the docstring, per question set, printed with `sample` examples."""
     dev = DevSet.load(shared)
     processor = TextProcessor()
     index = FieldedIndex(dev.documents, processor, cache=MemorySegmentationCache())
@@ -94,8 +95,8 @@ def measure(shared: Path, sample: int) -> dict[str, dict[str, int]]:
             counts["absurd (strict)"] += bad_strict
             counts["replies with an absurd one (strict)"] += bad_strict > 0
         figures[name] = dict(counts)
-    for name, counts in figures.items():
-        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for name, figure in figures.items():
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figure.items()))
     random.Random(0).shuffle(examples)
     examples.sort(key=lambda line: "no topic word" not in line)  # what a loosened rule let through first
     for line in examples[:sample]:

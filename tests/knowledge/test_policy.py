@@ -213,3 +213,13 @@ def test_a_request_that_asks_nothing_is_not_offered_the_top_item() -> None:
     terms = {"请求整顿菜场平价菜摊": ["请求", "整顿", "菜场", "平价", "菜摊"]}
     kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)),), answered=False, terms=terms)
     assert decide(kb, "请求整顿菜场平价菜摊").kind is DecisionKind.NOT_FOUND
+
+
+def test_an_unsure_search_offers_as_related_an_entry_writing_the_cut_compound_whole() -> None:
+    smog = Document(kind="faq", id=4, title="雾霾天气如何选择口罩", body="选择防护口罩。")
+    apart = Document(kind="faq", id=5, title="大雾和霾有什么区别", body="雾是水汽，霾是颗粒物。")
+    hits = (Hit(smog, 10.0, ("雾", "霾")), Hit(apart, 9.0, ("雾", "霾")))
+    kb = FakeKnowledge(hits, answered=False, terms={"雾霾天出门": ["雾", "霾", "天", "出门"]})
+    decision = decide(kb, "雾霾天出门")
+    assert decision.kind is DecisionKind.RELATED and [h.doc for h in decision.hits] == [smog]
+

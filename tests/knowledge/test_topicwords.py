@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.topicwords import is_place_name, shares_topic, topic_words
+from knowledge.topicwords import is_place_name, shares_topic, split_compounds, topic_words
 
 GENERIC = frozenset({"怎么", "办理", "材料", "申请"})
 
@@ -41,3 +41,22 @@ def test_shares_word_counts_verbs_but_not_single_characters_generic_words_or_pla
     assert shares_word(["集中", "出租"], ["出租"], generic)
     assert not shares_word(["摆", "多少"], ["摆", "多少"], generic)
     assert not shares_word(["浦东新区", "补贴"], ["浦东新区"], generic)
+
+
+def test_a_compound_cut_into_characters_is_shared_when_the_entry_writes_it_whole():
+    # jieba has no 雾霾: 雾霾天出门 is cut 雾 / 霾 / 天 / 出门, and no topic word is left
+    terms = ["雾", "霾", "天", "出门"]
+    assert topic_words(terms, GENERIC) == []  # 出门 is tagged a verb
+    assert shares_topic(terms, ["雾", "霾"], GENERIC, "雾霾天气如何选择口罩")
+    assert not shares_topic(terms, ["雾", "霾"], GENERIC)  # without the entry's text: as before
+    assert not shares_topic(terms, ["雾", "霾"], GENERIC, "大雾天气和霾的区别")  # written apart
+
+
+def test_characters_of_two_place_names_are_no_shared_compound():
+    # 毛田村 / 桥坪村: the characters 田 村 meet by chance in a village name
+    assert split_compounds(["毛", "田", "村", "修建"], GENERIC) == ["毛田"]
+    assert not shares_topic(["毛", "田", "村"], ["田", "村"], GENERIC, "田村的排水")
+
+
+def test_generic_characters_make_no_compound():
+    assert split_compounds(["办", "证"], frozenset({"办"})) == []
