@@ -15,6 +15,10 @@ Method (no word list written for any question):
   or a district copy of the same FAQ must not make two entries "related".
 * a suggestion is related when it contains at least one of the question's topic words: so
   "护照丢了怎么补办" is no longer offered 国际象棋棋士证书丢失补办 (shared: 丢失, 补办).
+* a compound jieba's dictionary lacks is cut into single characters (雾霾 → 雾 / 霾), which are
+  never topic words: two adjacent one-character terms of the question count as a shared topic
+  when the suggested entry writes them together (`split_compounds`; `python -m bench.absurd`
+  counts what this lets through: README, "Absurd suggestions").
 
 Measured on the 170 development questions: five replies change, one of which loses the right
 entry from its suggestions (路边停车…收费: 停车 is tagged a verb); the cross-validated figures
