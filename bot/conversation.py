@@ -1,8 +1,8 @@
 """One inbound message → one Turn: what the citizen meant, what to search, what to say back.
 
 The conversation reads the message kind, then for text (and recognised voice) tries, in order:
-commands (帮助, 人工, 满意 …), a numbered choice or 更多 from the session's list, and finally a
-question. What a question gets — one answer, a numbered list, "not found" with entries listed
+commands (帮助, 人工, 满意 …: `bot.commands`), a numbered choice or 更多 from the session's
+list, and finally a question. What a question gets — one answer, a numbered list, "not found" with entries listed
 only as related, or a bare "not found" that says how to ask through 依申请公开 — is decided by
 the knowledge base's answer policy (`knowledge.policy`); the conversation keeps the session
 (the list, the topic, the answer to rate) and composes the reply.
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import Protocol
 
-from bot import compose, item_followups, item_reply, picks, wording
+from bot import commands, compose, item_followups, item_reply, picks, wording
+from bot.commands import Said
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
 from bot.followup import quote_for
@@ -46,16 +45,6 @@ log = logging.getLogger(__name__)
 # question is longer; a 60 KB paste costs neither a long search nor a big session.
 MAX_QUESTION_CHARS = 1000
 
-_HELP = {"帮助", "菜单", "?", "help", "你好", "您好", "hi", "hello", "在吗", "使用说明"}
-_STAFF = {"人工", "转人工", "人工服务", "人工客服", "客服"}
-_THANKS = {"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的", "收到", "ok", "知道了", "明白了"}
-_SATISFIED = {"满意", "很满意", "非常满意", "满意了"}
-_UNSATISFIED = {"不满意", "很不满意", "非常不满意", "不太满意", "不大满意"}
-_MORE = {"更多", "下一页", "下页", "更多结果", "还有吗", "还有呢", "还有", "继续", "more", "next"}
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CHOICE = re.compile(r"^(?:第|选|看)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:个|条|项|号)?$")
-_EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
-_SPACE = re.compile(r"\s+")
 
 
 class KnowledgeSource(Searchable, Protocol):
@@ -69,33 +58,6 @@ class KnowledgeSource(Searchable, Protocol):
     def document(self, key: str) -> Document | None: ...
 
     def spelling(self, text: str) -> list[Correction]: ...
-
-
-def command_form(text: str) -> str:
-    """Fold a message for command matching: full-width → ASCII, lower case, no spaces or edge punctuation."""
-    folded = _SPACE.sub("", unicodedata.normalize("NFKC", text)).lower()
-    stripped = _EDGE_NOISE.sub("", folded)
-    return stripped or ("?" if folded and set(folded) <= {"?"} else "")
-
-
-def parse_choice(command: str) -> int | None:
-    """The number in "2", "２", "第2个", "二", "第十二条"; None when the message is not a choice."""
-    match = _CHOICE.match(command)
-    if not match:
-        return None
-    value = match.group(1)
-    if value.isdigit():
-        return int(value)
-    if value == "十":
-        return 10
-    if len(value) == 1:
-        return _CN_DIGITS.get(value)
-    tens, _, ones = value.partition("十")
-    if "十" not in value or len(value) > 3 or ("十" in ones) or (tens and tens not in _CN_DIGITS):
-        return None
-    if ones and ones not in _CN_DIGITS:
-        return None
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 class Conversation:
@@ -150,9 +112,7 @@ class Conversation:
         if message.is_event or message.msg_type not in {"text", "voice"}:
             return None
         text = (message.content if message.msg_type == "text" else message.recognition) or ""
-        command = command_form(text)
-        if (not command or command in _HELP | _STAFF | _THANKS | _SATISFIED | _UNSATISFIED | _MORE
-                or parse_choice(command) is not None):
+        if not commands.is_question(commands.command_form(text)):
             return None
         return text.strip()[:MAX_QUESTION_CHARS]
 
@@ -194,14 +154,15 @@ class Conversation:
         return Turn(None, kind=ReplyKind.IGNORED)
 
     def _text(self, message: Message, text: str) -> Turn:
-        command = command_form(text)
+        command = commands.command_form(text)
+        said = commands.said(command)
         if not command:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
-        if command in _HELP:
+        if said is Said.HELP:
             return Turn(compose.help_reply(self.township, self._hot()), kind=ReplyKind.HELP)
-        if command in _STAFF:
+        if said is Said.STAFF:
             return Turn(compose.staff_reply(self.township), kind=ReplyKind.STAFF)
-        if command in _THANKS:
+        if said is Said.THANKS:
             return Turn(compose.text_reply(wording.THANKS_REPLY), kind=ReplyKind.THANKS)
         return self._with_session(message, lambda s: self._stateful(message, s, text, command))
 
@@ -217,16 +178,17 @@ class Conversation:
         """`_dispatch`, marked with what the message says about a pick just before (`bot.picks`)."""
         pick_time = picks.pending(session, self.clock(), self.settings.learn_window)
         turn = self._dispatch(message, session, text, command)
-        return picks.judged(turn, pick_time, command in _UNSATISFIED or command in _MORE)
+        return picks.judged(turn, pick_time, commands.said(command) in {Said.UNSATISFIED, Said.MORE})
 
     def _dispatch(self, message: Message, session: Session, text: str, command: str) -> Turn:
-        if command in _SATISFIED:
+        said = commands.said(command)
+        if said is Said.SATISFIED:
             return self._feedback(session, Feedback.SATISFIED)
-        if command in _UNSATISFIED:
+        if said is Said.UNSATISFIED:
             return self._feedback(session, Feedback.UNSATISFIED)
-        if command in _MORE:
+        if said is Said.MORE:
             return self._more(session)
-        number = parse_choice(command)
+        number = commands.parse_choice(command)
         if number is not None:
             return self._choose(session, number)
         if (about_item := item_followups.reply(self.kb, session, command)) is not None:

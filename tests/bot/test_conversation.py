@@ -15,8 +15,9 @@ import pytest
 from flask import Flask
 
 from bot import wording
+from bot.commands import command_form, parse_choice
 from bot.config import Township
-from bot.conversation import Conversation, command_form, parse_choice
+from bot.conversation import Conversation
 from bot.privacy import pseudonymise
 from bot.redis_state import RedisStore
 from bot.runtime import Runtime, get_runtime

@@ -1,0 +1,24 @@
+"""Which messages are commands rather than questions (`bot.commands`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import Said, command_form, is_question, said
+
+
+@pytest.mark.parametrize(("text", "meaning"), [("满意！", Said.SATISFIED), (" 不满意 ", Said.UNSATISFIED),
+                                                ("ＨＥＬＰ", Said.HELP), ("转人工", Said.STAFF),
+                                                ("还有吗？", Said.MORE), ("谢谢", Said.THANKS)])
+def test_a_command_is_recognised_in_its_folded_form(text: str, meaning: Said) -> None:
+    assert said(command_form(text)) is meaning
+
+
+@pytest.mark.parametrize("text", ["", "   ", "！！", "2", "第三个", "更多", "满意"])
+def test_empty_messages_choices_and_commands_are_not_questions(text: str) -> None:
+    assert not is_question(command_form(text))
+
+
+@pytest.mark.parametrize("text", ["低保咋申请", "满意度调查在哪填", "第三个孩子有补贴吗"])
+def test_a_question_that_contains_a_command_word_is_still_a_question(text: str) -> None:
+    assert is_question(command_form(text)) and said(command_form(text)) is None
