@@ -124,6 +124,9 @@ class FixedKnowledgeBase:
     def search(self, query: str, limit: int = 10) -> SearchResult:
         return self.searcher.search(query, limit=limit)
 
+    def search_distinct(self, query: str, limit: int, within: int) -> SearchResult:
+        return self.searcher.search_distinct(query, limit, within)
+
     def document(self, key: str) -> Document | None:
         return self._documents.get(key)
 

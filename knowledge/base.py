@@ -377,7 +377,8 @@ class KnowledgeBase:
         finally:
             self._rebuilding.release()
 
-    def search(self, query: str, limit: int = 10) -> SearchResult:
+    def _searcher(self) -> Searcher:
+        """The served searcher, loaded or brought up to date first when nobody watches for edits."""
         searcher = self._snapshot.searcher
         if searcher is None:
             self.load()
@@ -385,7 +386,17 @@ class KnowledgeBase:
         elif not self.watched:
             self.maybe_reload()
         assert searcher is not None
-        return placeframe.apply(timeframe.apply(searcher.search(query, limit=limit)))
+        return searcher
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        return placeframe.apply(timeframe.apply(self._searcher().search(query, limit=limit)))
+
+    def search_distinct(self, query: str, limit: int, within: int) -> SearchResult:
+        """`search(query, within)` keeping one FAQ entry per answer, the best `limit` read
+        (`Searcher.search_distinct`; `AnswerPolicy` makes the same of it as of the deep search)."""
+        searcher = self._searcher()
+        whole = bool(timeframe.parse(query, datetime.date.today()))  # a year or "latest" may reorder every item
+        return placeframe.apply(timeframe.apply(searcher.search_distinct(query, limit, within, whole=whole)))
 
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""

@@ -25,7 +25,7 @@ from itertools import chain
 import numpy as np
 
 from knowledge.bm25 import BM25
-from knowledge.document import Document
+from knowledge.document import Document, answer_groups
 from knowledge.fielded import FieldedIndex
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
@@ -43,6 +43,7 @@ class Delta:
         cache: SegmentationCache | None = None,
     ) -> None:
         self.docs = tuple(docs)
+        self.groups = answer_groups(self.docs)  # as the build's (`FieldedIndex.answer_groups`)
         self.n_base = len(base.documents)
         self.hidden = np.zeros(self.n_base, dtype=bool)
         self.hidden[list(hidden)] = True

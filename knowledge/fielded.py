@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 import numpy as np
 
 from knowledge.bm25 import BM25, Scratch
-from knowledge.document import Document
+from knowledge.document import Document, answer_groups
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
 
@@ -125,6 +125,7 @@ class FieldedIndex:
         self._scratch = Scratch(n)
         self._n = n  # documents of the build itself; a delta (knowledge.delta) adds positions after them
         self._delta: Delta | None = None
+        self.groups = answer_groups(self.documents)  # per position: entries sharing an answer share it
 
     @classmethod
     def restore(cls, documents: Sequence[Document], state: Mapping[str, Any]) -> FieldedIndex:
@@ -147,6 +148,7 @@ class FieldedIndex:
         self._inv_doc = state["inv_doc"]
         self._inv_bounds = state["inv_bounds"].tolist()
         self._key_max = state["key_max"].tolist()
+        self.groups = state["groups"]
         n = len(documents)
         self._scratch = Scratch(n)
         self._n = n
@@ -205,12 +207,18 @@ class FieldedIndex:
     def search(
         self, words: Sequence[str], k: int, *, first: int = 0, fanout: int = 1, kind: str | None = None
     ) -> list[Ranked]:
-        """The `k` best documents for the analysed query `words`, best first.
+        """The `k` best documents for the analysed query `words`, best first (`rank`, then `materialize`)."""
+        return self.materialize(words, self.rank(words, k, first=first, fanout=fanout, kind=kind))
+
+    def rank(
+        self, words: Sequence[str], k: int, *, first: int = 0, fanout: int = 1, kind: str | None = None
+    ) -> list[tuple[int, float]]:
+        """(position, score) of the `k` best documents for the analysed query `words`, best first,
+        ties by lower position: numbers only, no document is read.
 
         `first`, `fanout` and `kind` serve `knowledge.kinds`: only positions from `first` on
         count (and, among a delta's documents, only those of `kind`), one per document key
-        (passages of one item share it), found among the `k * fanout` best; the filtering
-        happens before any result object is built.
+        (passages of one item share it), found among the `k * fanout` best.
         """
         bounds, n_keys, delta = self._inv_bounds, self.n_keys, self._delta
         keys = self._query_keys(words)
@@ -231,14 +239,33 @@ class FieldedIndex:
             ranked = [(i, s) for i, s in ranked if i >= self._n or not delta.hidden[i]][: k * fanout]
         if first or fanout > 1:
             ranked = _distinct(self.documents, ranked, first, k, self._n if kind else len(self.documents), kind)
+        return ranked
+
+    def materialize(self, words: Sequence[str], ranked: Sequence[tuple[int, float]]) -> list[Ranked]:
+        """`Ranked` results for (position, score) pairs of `rank`: the documents are read here,
+        and which query words each contains is looked up in the postings."""
+        if not ranked:
+            return []
         hit_ids = np.array([i for i, _ in ranked], dtype=np.int32)
         present = {w: self._contains("text", w, hit_ids) for w in dict.fromkeys(words)}
-        if delta is not None:
-            delta.mark_present(present, hit_ids)
+        if self._delta is not None:
+            self._delta.mark_present(present, hit_ids)
         return [
             Ranked(i, self.documents[i], score, tuple(w for w, mask in present.items() if mask[j]))
             for j, (i, score) in enumerate(ranked)
         ]
+
+    def answer_groups(self, positions: np.ndarray) -> np.ndarray:
+        """The answer group (`knowledge.document.answer_group`) of each position, a delta's included."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self._delta is None or not len(positions) or int(positions.max()) < self._n:
+            found: np.ndarray = self.groups[positions]
+            return found
+        built = positions < self._n
+        found = np.empty(len(positions), dtype=np.int64)
+        found[built] = self.groups[positions[built]]
+        found[~built] = self._delta.groups[positions[~built] - self._n]
+        return found
 
     def _contains(self, field: str, term: str, doc_ids: np.ndarray) -> np.ndarray:
         """Which of `doc_ids` have `term` in `field` (binary search in the postings)."""

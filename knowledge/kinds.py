@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+import numpy as np
+
 from knowledge import passages
 from knowledge.delta import Delta
-from knowledge.document import Document
+from knowledge.document import NO_GROUP, Document
 from knowledge.fielded import FieldedIndex, Ranked, _Joined
 from knowledge.segcache import SegmentationCache
 from knowledge.text import TextProcessor
@@ -137,14 +139,45 @@ class KindIndex:
 
     def search(self, words: Sequence[str], k: int) -> list[Ranked]:
         """The `k` best across kinds, best first; ties go to the lower position (FAQ first)."""
-        merged: list[Ranked] = []
+        return self.materialize(words, self.rank(words, k))
+
+    def rank(self, words: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """(position, score) of the `k` best across kinds (`search` without reading a document)."""
+        merged: list[tuple[int, float]] = []
         if self._faq_part is not None:  # FAQ entries: one document each
-            merged.extend(r._replace(position=self._global(r.position)) for r in self._faq_part.search(words, k))
+            merged.extend((self._global(p), s) for p, s in self._faq_part.rank(words, k))
         if self._item_part is not None:  # item passages among FAQ entries: the best passage of each item
-            merged.extend(self._item_part.search(words, k, first=self.n_faq, fanout=ITEM_DEPTH * passages.FANOUT,
-                                                 kind="item"))
-        merged.sort(key=lambda r: (-r.score, r.position))
+            merged.extend(self._item_part.rank(words, k, first=self.n_faq, fanout=ITEM_DEPTH * passages.FANOUT,
+                                               kind="item"))
+        merged.sort(key=lambda r: (-r[1], r[0]))
         return merged[:k]
+
+    def materialize(self, words: Sequence[str], ranked: Sequence[tuple[int, float]]) -> list[Ranked]:
+        """`Ranked` results for pairs of `rank`, each read from the part that ranked it."""
+        by_part: dict[int, list[tuple[int, tuple[int, float]]]] = {}
+        for at, (position, score) in enumerate(ranked):
+            part, local = self.scope(position)
+            by_part.setdefault(id(part), []).append((at, (local, score)))
+        results: list[Ranked | None] = [None] * len(ranked)
+        for part in self.parts:
+            entries = by_part.get(id(part), [])
+            if not entries:
+                continue
+            found = part.materialize(words, [pair for _at, pair in entries])
+            for (at, _pair), r in zip(entries, found, strict=True):
+                results[at] = r._replace(position=ranked[at][0])
+        return [r for r in results if r is not None]
+
+    def answer_groups(self, positions: np.ndarray) -> np.ndarray:
+        """The answer group of each position (`knowledge.document.answer_group`; items have none)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        groups = np.full(len(positions), NO_GROUP, dtype=np.int64)
+        if self._faq_part is not None:
+            built = positions < self.n_faq
+            groups[built] = self._faq_part.answer_groups(positions[built])
+            added = (positions >= self._n_all) & (positions < self._n_all + self._delta_faq)
+            groups[added] = self._faq_part.answer_groups(positions[added] - self._n_all + self.n_faq)
+        return groups
 
     def max_score(self, words: Sequence[str]) -> float:
         """The largest attainable score in any part (see `FieldedIndex.max_score`)."""

@@ -33,7 +33,7 @@ from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
 from knowledge.store import NOT_READ
 
-FORMAT = 2  # bump when what is saved or how it is scored changes: old builds are then not reused (2: associations)
+FORMAT = 3  # bump when what is saved or how it is scored changes: old builds are then not reused (2: associations, 3: answer groups)
 KINDS = ("faq", "item")
 FIELD_NAMES = ("text", "title_chars", "body_chars")
 # Decoded documents the index's `DocumentTable` keeps (`knowledge.served` passes it; the table of
@@ -211,7 +211,7 @@ def save_index(folder: Path, index: KindIndex) -> dict[str, Any]:
         for item, array in (("title_terms", part._title_terms), ("title_bounds", np.asarray(part._title_bounds)),
                             ("inv_score", part._inv_score), ("inv_doc", part._inv_doc),
                             ("inv_bounds", np.asarray(part._inv_bounds, dtype=np.int64)),
-                            ("key_max", np.asarray(part._key_max, dtype=np.float64))):
+                            ("key_max", np.asarray(part._key_max, dtype=np.float64)), ("groups", part.groups)):
             _save(folder, f"{prefix}_{item}", np.asarray(array))
         (folder / f"{prefix}_vocab.json").write_text(
             json.dumps({"words": words, "chars": chars, "fields": fields}, ensure_ascii=False), encoding="utf-8")
@@ -238,7 +238,8 @@ def load_index(folder: Path, manifest: Mapping[str, Any], table: DocumentTable) 
             "lexicon_version": manifest["lexicon_version"], "weights": meta["weights"], "fields": fields,
             "word_key": word_key, "char_key": char_key,
             **{name: _load(folder, f"{prefix}_{name}")
-               for name in ("title_terms", "title_bounds", "inv_score", "inv_doc", "inv_bounds", "key_max")},
+               for name in ("title_terms", "title_bounds", "inv_score", "inv_doc", "inv_bounds", "key_max",
+                            "groups")},
         }
         documents = table if meta["documents"] == len(table) else table.head(meta["documents"])
         parts.append(FieldedIndex.restore(documents, state))

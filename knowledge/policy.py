@@ -59,10 +59,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from knowledge.asks import asks_a_question
-from knowledge.document import Assessment, Document, Hit, SearchResult
+from knowledge.document import Assessment, Document, Hit, SearchResult, shared_answer
 from knowledge.topicwords import shares_topic, shares_word
 
 # Words that ask *about* a topic without naming one: a question made only of these (after the
@@ -210,6 +210,14 @@ class Searchable(Protocol):
     def search(self, query: str, limit: int = 10) -> SearchResult: ...
 
 
+@runtime_checkable
+class DistinctSearchable(Searchable, Protocol):
+    """A knowledge base whose index keeps one entry per answer itself (`Searcher.search_distinct`):
+    what `search(query, within)` gives with repeated answers dropped, only `limit` of them read."""
+
+    def search_distinct(self, query: str, limit: int, within: int) -> SearchResult: ...
+
+
 @dataclass(frozen=True)
 class Decision:
     """The policy's verdict on one question, and what it was based on."""
@@ -261,22 +269,17 @@ class Decision:
         return f"{text}。{gate}" if gate else text
 
 
-# An answer shorter than this (可以。/ 不可以。) means something only with its own question, so
-# entries sharing it stay apart; the shortest answer shared by two questions on one topic in the
-# 2,081-entry bank has 28 characters.
-MIN_SHARED_ANSWER = 20
-
-
 def _one_per_answer(hits: Sequence[Hit]) -> list[Hit]:
-    """`hits` in order, skipping every hit whose answer text (whitespace aside, at least
-    `MIN_SHARED_ANSWER` characters) came earlier."""
+    """`hits` in order, skipping every hit whose answer text (`shared_answer`: whitespace aside,
+    at least `MIN_SHARED_ANSWER` characters) came earlier."""
     seen: set[str] = set()
     kept = []
     for hit in hits:
-        answer = "".join(hit.doc.body.split())
-        if len(answer) >= MIN_SHARED_ANSWER and answer in seen:
-            continue
-        seen.add(answer)
+        answer = shared_answer(hit.doc.body)
+        if answer is not None:
+            if answer in seen:
+                continue
+            seen.add(answer)
         kept.append(hit)
     return kept
 
@@ -342,14 +345,20 @@ class AnswerPolicy:
         right answer gets a list of its copies instead of the answer. When duplicates were
         dropped from a full page of hits, the search is repeated ``duplicate_depth`` times
         deeper so a broad question ("公积金") still gets up to ``max_choices`` distinct
-        subtopics. A knowledge base without repeated answers is searched once, as before.
+        subtopics. A knowledge base without repeated answers is searched once, as before. The
+        served knowledge base drops the repeated answers of the deeper search inside its index
+        (`DistinctSearchable`), before reading any document; the hits are the same.
         """
         distinct = _one_per_answer(result.hits)
         limit = self.thresholds.max_choices
         if len(distinct) < len(result.hits) and len(result.hits) >= limit:
-            deeper = kb.search(query, limit=limit * self.thresholds.duplicate_depth)
+            within = limit * self.thresholds.duplicate_depth
+            if isinstance(kb, DistinctSearchable):
+                deeper = kb.search_distinct(query, limit, within)
+            else:
+                deeper = kb.search(query, limit=within)
             result, distinct = deeper, _one_per_answer(deeper.hits)
-        if len(distinct) == len(result.hits):
+        if len(distinct) == len(result.hits) <= limit:
             return result
         return dataclasses.replace(result, hits=tuple(distinct[:limit]))
 
