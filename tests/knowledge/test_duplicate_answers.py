@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import overload
 
+import numpy as np
 import pytest
 
-from knowledge.document import Assessment, Document, Hit, SearchResult
+from knowledge import placeframe, timeframe
+from knowledge.base import KnowledgeBase
+from knowledge.document import NO_GROUP, Assessment, Document, Hit, SearchResult, answer_group
+from knowledge.editor import KbEditor
 from knowledge.fielded import FieldedIndex
-from knowledge.policy import AnswerPolicy, DecisionKind
+from knowledge.kinds import KindIndex
+from knowledge.policy import AnswerPolicy, Decision, DecisionKind, DistinctSearchable
 from knowledge.search import Searcher
+from knowledge.served import SharedIndex
+from knowledge.store import Store
 from knowledge.text import TextProcessor
+from knowledge.validation import FaqData, ItemData
 
 DISTRICTS = ("", "东城区", "西城区", "南湖区", "北山区", "江北区", "河西区", "新城区", "高新区", "滨海区")
 TOPICS = [
@@ -115,3 +127,151 @@ def test_a_page_of_copies_is_searched_deeper_for_distinct_answers() -> None:
     assert kb.asked == [15, 150]
     assert [h.doc.id for h in decision.result.hits] == [0, 100, 101, 102] if decision.result else False
 
+
+
+# -- inside the index: repeated answers dropped from the score arrays -------------------------
+
+QUESTIONS = ["公积金", "住房公积金怎么提取", "东城区住房公积金缴存比例是多少", "公积金贷款利率", "怎么申请低保",
+             "结婚登记", "滨海区公积金开户", "住房公积金查询", "公积金转移", "离职"]
+
+
+@dataclass
+class _Plain:
+    """A knowledge base without `search_distinct`: the policy searches ten times deeper itself
+    (the reference the index's own deduplication must match)."""
+
+    kb: DistinctSearchable
+
+    def analyze(self, text: str) -> list[str]:
+        return self.kb.analyze(text)
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        return self.kb.search(query, limit=limit)
+
+
+@dataclass
+class _Framed(_Knowledge):
+    """`_Knowledge` with the filters the served knowledge base applies after a search."""
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        return placeframe.apply(timeframe.apply(self.searcher.search(query, limit=limit)))
+
+    def search_distinct(self, query: str, limit: int, within: int) -> SearchResult:
+        whole = bool(timeframe.parse(query, datetime.date.today()))
+        return placeframe.apply(timeframe.apply(self.searcher.search_distinct(query, limit, within, whole=whole)))
+
+
+def _same_decisions(kb: DistinctSearchable, questions: Sequence[str]) -> None:
+    assert isinstance(kb, DistinctSearchable) and not isinstance(_Plain(kb), DistinctSearchable)
+    for question in questions:
+        ours, reference = AnswerPolicy().decide(question, None, kb), AnswerPolicy().decide(question, None, _Plain(kb))
+        assert _summary(ours) == _summary(reference), question
+
+
+def _summary(decision: Decision) -> tuple[object, ...]:
+    result = decision.result
+    assert result is not None
+    hits = [(h.doc.key, h.score, h.matched, h.associated) for h in result.hits]
+    return decision.kind, decision.reason, [h.doc.key for h in decision.hits], hits, result.answered, result.assessment
+
+
+def test_entries_with_one_answer_share_a_group_and_items_and_short_answers_have_none() -> None:
+    a = Document(kind="faq", id=1, title="东城区公积金怎么提取", body=TOPICS[0][1])
+    spaced = Document(kind="faq", id=2, title="西城区公积金怎么提取", body=f" {TOPICS[0][1][:9]}\n{TOPICS[0][1][9:]} ")
+    other = Document(kind="faq", id=3, title="公积金贷款利率", body=TOPICS[1][1])
+    short = Document(kind="faq", id=4, title="能网上办吗", body="可以。")
+    item = Document(kind="item", id=5, title="公积金提取办法", body=TOPICS[0][1])
+    assert answer_group(a) == answer_group(spaced) != answer_group(other)
+    assert answer_group(a) >= 0 and answer_group(short) == answer_group(item) == NO_GROUP
+
+
+def test_the_deep_search_inside_the_index_decides_as_the_policys_own(district_copies: _Knowledge) -> None:
+    kb = _Framed(district_copies.searcher)
+    _same_decisions(kb, QUESTIONS)
+    deep = kb.search_distinct("公积金", 3, 150)
+    assert len(deep.hits) == 3 and len({h.doc.body for h in deep.hits}) == 3
+
+
+class _Counting(Sequence[Document]):
+    """Documents that count how many are read (a mapped build decodes each one)."""
+
+    def __init__(self, docs: Sequence[Document]) -> None:
+        self.docs, self.reads = docs, 0
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Document]: ...
+    def __getitem__(self, i: int | slice) -> Document | Sequence[Document]:
+        self.reads += 1
+        return self.docs[i]
+
+
+def test_the_deep_search_reads_the_shown_page_not_every_copy(processor: TextProcessor) -> None:
+    docs = [Document(kind="faq", id=n * 100 + t, title=f"{d}住房公积金问题{t}", body=f"{TOPICS[0][1]}（{t}）")
+            for n, d in enumerate(DISTRICTS) for t in range(30)]
+    index = KindIndex(docs, processor)  # as served: a mapped build decodes every document read
+    counting = _Counting(index.documents)
+    index.documents = index.parts[0].documents = counting
+    searcher = Searcher(index, processor)
+    deep = searcher.search_distinct("住房公积金", 15, 150)
+    assert len(deep.hits) == 15 and len({h.doc.body for h in deep.hits}) == 15
+    # the page, and the copies of the best hit passed over to find the runner-up for `margin`
+    assert counting.reads <= 15 + len(DISTRICTS)
+    counting.reads = 0
+    assert len(searcher.search("住房公积金", 150).hits) == 150 and counting.reads >= 150
+
+
+def test_items_are_never_dropped_for_an_faq_entrys_answer_and_a_year_still_picks_its_item(
+        processor: TextProcessor) -> None:
+    notice = "本区最低生活保障标准自当年一月一日起调整为每人每月一千三百九十五元，请符合条件的居民申请。"
+    faq = [Document(kind="faq", id=len(DISTRICTS) * t + n + 1, title=f"{d}最低生活保障标准是多少{t}", body=notice)
+           for t in range(2) for n, d in enumerate(DISTRICTS)]
+    items = [Document(kind="item", id=year, title=f"{year}年最低生活保障标准调整公示", body=notice,
+                      published=datetime.date(year, 6, 1), publisher="北山区民政局") for year in range(2015, 2022)]
+    kb = _Framed(Searcher(KindIndex([*faq, *items], processor), processor))
+    _same_decisions(kb, ["最低生活保障标准", "2018年最低生活保障标准", "最新的最低生活保障标准公示",
+                         "北山区最低生活保障标准"])
+    decision = AnswerPolicy().decide("2018年最低生活保障标准公示", None, kb)
+    assert decision.result is not None and [h.doc.id for h in decision.result.hits if h.doc.kind == "item"] == [2018]
+
+
+def test_latest_brings_forward_items_ranked_below_the_shown_page(processor: TextProcessor) -> None:
+    notice = "最低生活保障标准调整为每人每月一千三百九十五元，请符合条件的居民到街道申请。"
+    faq = [Document(kind="faq", id=100 * copy + t + 1, title=f"最低生活保障标准{t}", body=f"{notice}（{t}）")
+           for t in range(20) for copy in range(2)]  # 20 answers twice: the page holds copies
+    faq += [Document(kind="faq", id=1000 + i, title=f"{OTHERS[1][0]}{i}", body=f"{OTHERS[1][1]}{i}") for i in range(80)]
+    items = [Document(kind="item", id=year, title=f"{year}年最低生活保障标准公示", published=datetime.date(year, 6, 1),
+                      body=f"最低生活保障标准调整公示，标准为每人每月{year}元。") for year in range(2015, 2018)]
+    kb = _Framed(Searcher(KindIndex([*faq, *items], processor), processor))
+    assert [h.doc.kind for h in kb.search("最低生活保障标准", 15).hits] == ["faq"] * 15  # the items rank 41st-43rd
+    _same_decisions(kb, ["最新的最低生活保障标准", "最低生活保障标准"])
+    latest = AnswerPolicy().decide("最新的最低生活保障标准", None, kb)
+    assert [h.doc.key for h in latest.hits[:3]] == ["item:2017", "item:2016", "item:2015"]
+
+
+def test_a_shared_build_and_its_delta_keep_one_entry_per_answer(
+        store: Store, processor: TextProcessor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = KbEditor(store, editor="test")
+    ids = [editor.save_faq(FaqData(question=doc.title, answer=doc.body)).row.id for doc in _bank()]
+    editor.save_item(ItemData(title="住房公积金缴存办法", body=TOPICS[4][1], keywords="公积金 缴存"))
+    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index")
+    kb.load()
+    shared = kb.snapshot.shared
+    assert shared is not None
+    groups = shared.index.answer_groups(np.arange(len(ids)))
+    assert len(set(groups.tolist())) == len(TOPICS) + len(OTHERS)
+    _same_decisions(kb, QUESTIONS)
+    monkeypatch.setattr(SharedIndex, "complete", lambda self, pending: False)  # another process is building
+    own = FaqData(question="北山区住房公积金如何提取？", answer="北山区职工可在网上申请提取住房公积金，当日到账。")
+    editor.save_faq(own, faq_id=ids[4 * len(TOPICS)])  # one district's copy gets its own answer
+    editor.save_faq(FaqData(question="海港区住房公积金如何提取？", answer=TOPICS[0][1]))  # a new copy of an answer
+    editor.save_item(ItemData(title="住房公积金提取办法", body=TOPICS[0][1], keywords="公积金 提取"))
+    kb.refresh()
+    assert kb.snapshot.pending is not None
+    _same_decisions(kb, [*QUESTIONS, "北山区住房公积金如何提取", "海港区住房公积金如何提取"])
+    bodies = [h.doc.body for h in kb.decide("住房公积金提取").hits if h.doc.kind == "faq"]
+    assert bodies.count(TOPICS[0][1]) <= 1
