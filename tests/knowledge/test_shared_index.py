@@ -69,7 +69,7 @@ def test_a_build_is_mapped_read_only(store, processor, tmp_path) -> None:
     assert kb.snapshot.shared is not None
     part = kb.snapshot.shared.index.parts[0]
     for array in (part._inv_doc, part._inv_score, part.fields["text"].post_doc, part.fields["title_chars"].idf):
-        assert isinstance(array, np.memmap) and not array.flags.writeable
+        assert isinstance(array.base, np.memmap) and not array.flags.writeable  # a view of the mapped file
     with pytest.raises(ValueError):
         part._inv_score[0] = 1.0
 
