@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from itertools import chain
 
 import numpy as np
@@ -186,19 +186,28 @@ class Scratch:
     write every posting's position into its document's slot, read the slots back, and the
     postings that find their own position there become the one representative of their
     document (whichever write won — numpy does not promise which, and it does not matter).
+
+    A caller passing `memo` (a hashable naming the postings, such as the query's keys) gets the
+    previous sums back when the same thread asks again with the same `memo`: the answer policy
+    searches one question twice, a page deep and ten pages deep (`AnswerPolicy._distinct_answers`),
+    and the sums do not depend on how many hits are wanted.
     """
 
     def __init__(self, n_docs: int) -> None:
         self.n_docs = n_docs
         self._local = threading.local()
 
-    def top_k(self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int) -> list[tuple[int, float]]:
-        docs, scores = self.accumulate(ids, contributions)
+    def top_k(
+        self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int, memo: Hashable | None = None
+    ) -> list[tuple[int, float]]:
+        docs, scores = self.accumulate(ids, contributions, memo)
         if k <= 0 or not len(docs):
             return []
         return _best(docs, scores, k)
 
-    def dense_top_k(self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int) -> list[tuple[int, float]]:
+    def dense_top_k(
+        self, ids: list[np.ndarray], contributions: list[np.ndarray], k: int, memo: Hashable | None = None
+    ) -> list[tuple[int, float]]:
         """`top_k` through a dense score array: cheaper once most documents are touched.
 
         The k-th best score of a strided sample of the documents (`DENSE_SAMPLE_PER_K` per
@@ -208,25 +217,38 @@ class Scratch:
         """
         if k <= 0:
             return []
-        scores = getattr(self._local, "dense", None)
+        local = self._local
+        scores = getattr(local, "dense", None)
         if scores is None:
-            scores = self._local.dense = np.zeros(self.n_docs)
-        try:
+            scores = local.dense = np.zeros(self.n_docs)
+        if memo is None or getattr(local, "dense_memo", None) != memo:
+            local.dense_memo = None  # the array holds no complete sums until the loop ends
+            scores.fill(0.0)
             for doc_ids, values in zip(ids, contributions, strict=True):
                 np.add.at(scores, doc_ids, values)
-            sample = scores[:: max(1, self.n_docs // (DENSE_SAMPLE_PER_K * k))]
-            bound = np.partition(sample, len(sample) - k)[len(sample) - k] if len(sample) > k else 0.0
-            docs = np.flatnonzero(scores >= bound) if bound > 0 else np.flatnonzero(scores)
-            return _best(docs, scores[docs], k)
-        finally:
-            scores.fill(0.0)
+            local.dense_memo = memo
+        sample = scores[:: max(1, self.n_docs // (DENSE_SAMPLE_PER_K * k))]
+        bound = np.partition(sample, len(sample) - k)[len(sample) - k] if len(sample) > k else 0.0
+        docs = np.flatnonzero(scores >= bound) if bound > 0 else np.flatnonzero(scores)
+        return _best(docs, scores[docs], k)
 
     def accumulate(
         self,
         ids: list[np.ndarray],
         contributions: list[np.ndarray],
+        memo: Hashable | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(distinct doc ids, summed contributions) over all the postings given."""
+        if memo is not None:
+            last = getattr(self._local, "sums", None)
+            if last is not None and last[0] == memo:
+                return last[1], last[2]
+            docs, sums = self._accumulate(ids, contributions)
+            self._local.sums = (memo, docs, sums)
+            return docs, sums
+        return self._accumulate(ids, contributions)
+
+    def _accumulate(self, ids: list[np.ndarray], contributions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if len(ids) <= 1:  # one postings list has distinct docs already
             return (ids[0], contributions[0]) if ids else (np.zeros(0, np.int32), np.zeros(0))
         all_ids = np.concatenate(ids)

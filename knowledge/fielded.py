@@ -231,10 +231,11 @@ class FieldedIndex:
             wanted += delta.n_hidden  # hidden positions may take places in the top
         if not ids or k <= 0:
             return []
+        memo = tuple(keys)  # the sums of these keys' postings, kept for the policy's deeper search
         if sum(len(i) for i in ids) <= DENSE_FROM_SHARE * len(self.documents):
-            ranked = self._scratch.top_k(ids, contributions, wanted)
+            ranked = self._scratch.top_k(ids, contributions, wanted, memo)
         else:
-            ranked = self._scratch.dense_top_k(ids, contributions, wanted)
+            ranked = self._scratch.dense_top_k(ids, contributions, wanted, memo)
         if delta is not None and delta.n_hidden:
             ranked = [(i, s) for i, s in ranked if i >= self._n or not delta.hidden[i]][: k * fanout]
         if first or fanout > 1:
