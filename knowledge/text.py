@@ -29,6 +29,8 @@ DEFAULT_LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
 # Bump whenever the analysis algorithm changes in a way that changes terms for the same
 # lexicon: it is part of `lexicon_version`, so segmentation caches are invalidated too.
 ANALYZER_VERSION = "3"
+# `TextProcessor.analyze` keeps the terms of this many recent texts (questions: a few hundred bytes each).
+ANALYZED_MEMO = 4096
 
 _LEXICON_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
 _WHITESPACE = re.compile(r"\s+")
@@ -158,6 +160,7 @@ class TextProcessor:
 
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
+        self._analyzed: dict[str, tuple[str, ...]] = {}  # `analyze`'s recent texts
         self.stopwords = frozenset(
             self.normalize(word) for fields in word_file_lines(self.lexicon_dir / "stopwords.txt") for word in fields
         )
@@ -277,7 +280,19 @@ class TextProcessor:
 
         Repeats are kept because BM25 counts term frequency in documents (and rank-bm25
         counts a repeated query term once per occurrence; `FieldedIndex` dedupes queries).
+        A message's question is analysed four times on its way (the conversation, the policy,
+        its two searches), so the terms of the last `ANALYZED_MEMO` texts are kept.
         """
+        memo = self._analyzed
+        found = memo.get(text)
+        if found is None:
+            found = tuple(self._analyze(text))
+            if len(memo) >= ANALYZED_MEMO:
+                memo.clear()  # threads may race here: at worst a text is analysed again
+            memo[text] = found
+        return list(found)
+
+    def _analyze(self, text: str) -> list[str]:
         terms: list[str] = []
         for block in _HAN_BLOCK.split(self.normalize(text)):
             if block:
