@@ -12,7 +12,8 @@ Files of a build (``p0_``/``p1_`` are the `KindIndex` parts: FAQ only, whole kno
 index's documents: FAQ entries and item passages), ``records.*`` (whole items, by key),
 ``stamps_*`` (`updated_at` of every entry in the build, to find what changed since), ``assoc_*``
 (the term associations learned from the build's FAQ entries, `knowledge.associations`), and per
-part its fields' arrays and vocabularies.
+part its fields' arrays, vocabularies and answer groups (``groups``: entries with one answer text
+share a number, `knowledge.document.answer_group`).
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ FORMAT = 3  # bump when what is saved or how it is scored changes: old builds ar
 KINDS = ("faq", "item")
 FIELD_NAMES = ("text", "title_chars", "body_chars")
 # Decoded documents the index's `DocumentTable` keeps (`knowledge.served` passes it; the table of
-# whole items, read only for a chosen number, keeps the default 1,024). A message's search reads a
-# few hundred documents (the 150 hits of `AnswerPolicy._distinct_answers`' deeper search, the
-# expansion passes), so 1,024 thrashed at 20,810 entries: 6.8 → 4.7 ms per message
-# (`bench.message_cost --size 20810`). A decoded bank entry costs ~1.1 KB (tracemalloc), so the
-# whole 20,810-entry bank cached is ~22 MB per worker process; this bound caps it near 35 MB.
+# whole items, read only for a chosen number, keeps the default 1,024). When a message's deeper
+# search (`AnswerPolicy._distinct_answers`) still read its 150 hits, 1,024 thrashed at 20,810
+# entries: 6.8 → 4.7 ms per message (`bench.message_cost --size 20810`). Since repeated answers are
+# dropped in the index (`Searcher.search_distinct`) a message reads the page it shows and the best
+# hit's copies; the popular pages stay decoded. A decoded bank entry costs ~1.1 KB (tracemalloc),
+# so the whole 20,810-entry bank cached is ~22 MB per worker process; this bound caps it near 35 MB.
 DOCUMENT_CACHE = 32_768
 
 

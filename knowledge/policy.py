@@ -171,6 +171,7 @@ class Thresholds:
     #: When hits repeat an answer (`AnswerPolicy._distinct_answers`), the search is repeated
     #: this many times deeper to fill the list with distinct answers: the bank imported once
     #: per district for 10 districts holds every answer 10 times (`bench.live`'s 20,810 entries).
+    #: The served index drops the copies from its score arrays and reads only the page shown.
     duplicate_depth: int = 10
 
 

@@ -219,6 +219,24 @@ def test_top_k_paths_equal_a_full_sort_with_ties(seed):
             assert [s for _, s in top] == full[expected].tolist()
 
 
+@pytest.mark.parametrize("dense", [False, True])
+def test_a_memo_reuses_the_sums_of_the_same_postings_only(dense):
+    rng = np.random.default_rng(7)
+    n = 500
+
+    def postings() -> tuple[list[np.ndarray], list[np.ndarray]]:
+        ids = [np.sort(rng.choice(n, 300, replace=False)).astype(np.int32) for _ in range(3)]
+        return ids, [rng.random(len(docs)) for docs in ids]
+
+    first, second = postings(), postings()
+    scratch = Scratch(n)
+    top = scratch.dense_top_k if dense else scratch.top_k
+    for memo, (ids, contributions) in [("a", first), ("b", second), ("b", second), (None, second), ("a", first)]:
+        for k in (5, 50):
+            assert top(ids, contributions, k, memo) == Scratch(n).top_k(ids, contributions, k)
+    assert top([], [], 5, "a") == Scratch(n).top_k(*first, 5)  # the memo stands for the postings
+
+
 @pytest.mark.parametrize("query", ["危房改造补助", "低保怎么申请", "驾照"])
 def test_max_score_adds_each_fields_best_contributions(processor, query):
     index = FieldedIndex(BANK, processor)
