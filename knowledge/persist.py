@@ -34,7 +34,8 @@ from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
 from knowledge.store import NOT_READ
 
-FORMAT = 3  # bump when what is saved or how it is scored changes: old builds are then not reused (2: associations, 3: answer groups)
+# Bump when what is saved or how it is scored changes: old builds are then not reused.
+FORMAT = 3  # 2: term associations, 3: answer groups
 KINDS = ("faq", "item")
 FIELD_NAMES = ("text", "title_chars", "body_chars")
 # Decoded documents the index's `DocumentTable` keeps (`knowledge.served` passes it; the table of

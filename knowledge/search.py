@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from knowledge import passages
 from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, NO_GROUP, Assessment, Document, Hit, SearchResult
