@@ -75,7 +75,7 @@ def test_the_builds_associations_are_mapped_read_only_arrays(filled, store, proc
     assert isinstance(mapped, MappedAssociations)
     for name in MappedAssociations.ARRAYS:
         array = getattr(mapped, name)
-        assert isinstance(array, np.memmap) and not array.flags.writeable
+        assert isinstance(array.base, np.memmap) and not array.flags.writeable  # a view of the mapped file
 
 
 def test_mapped_associations_answer_as_the_learned_model() -> None:
