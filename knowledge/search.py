@@ -156,19 +156,31 @@ class Searcher:
             return {}
         credit: dict[int, set[str]] = {}
         for word in content_words(words):
+            lacking = [r.position for r in ranked if word not in r.matched]
+            if not lacking:
+                continue
             for partner, _strength in expansion.associations.partners_of(word):
                 if partner in FOLLOW_UP_WORDS:
                     continue
-                for r in ranked:
-                    if word not in r.matched and self._holds(r.position, partner):
-                        credit.setdefault(r.position, set()).add(word)
+                for position, held in zip(lacking, self._holding(partner, lacking), strict=True):
+                    if held:
+                        credit.setdefault(position, set()).add(word)
         return {position: tuple(sorted(found)) for position, found in credit.items()}
 
-    def _holds(self, position: int, word: str) -> bool:
-        """Whether the document at `position` contains `word` as a word (its postings, or the
-        words of a delta's document)."""
-        index, local = self.index.scope(position)
-        return index.holds(word, local)
+    def _holding(self, word: str, positions: Sequence[int]) -> list[bool]:
+        """Whether each document at `positions` contains `word` as a word (one search in the
+        postings per index part for all of them, or the words of a delta's document)."""
+        parts: dict[int, tuple[FieldedIndex, list[int], list[int]]] = {}
+        for at, position in enumerate(positions):
+            index, local = self.index.scope(position)
+            entry = parts.setdefault(id(index), (index, [], []))
+            entry[1].append(at)
+            entry[2].append(local)
+        held = [False] * len(positions)
+        for index, ats, locals_ in parts.values():
+            for at, found in zip(ats, index.holds_all(word, locals_), strict=True):
+                held[at] = found
+        return held
 
     def _assess(self, words: list[str], ranked: list[Ranked], own: Mapping[int, float] | None = None) -> Assessment:
         best = ranked[0]
