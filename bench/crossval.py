@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.document import Assessment, Document, SearchResult
-from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.spelling import Correction, speller_for
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 MIN_FOLD = 10
 POOLED = "其他部门（合并）"

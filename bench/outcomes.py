@@ -15,7 +15,7 @@ context). Each reply is put in one class:
 A wrong direct answer is the costly class: the bot stated something that does not answer.
 The replies are also counted by the answer policy's decision and reason (`knowledge.policy`),
 so every branch of the policy shows up; ``--sweep`` reruns the set with each reply-stage
-threshold of the policy nudged, the measurements quoted in `knowledge.policy.Thresholds`.
+threshold of the policy nudged, the measurements quoted in `knowledge.thresholds.Thresholds`.
 
 Then the same, cross-validated by department (`bench.crossval`): for each held-out department
 the answer threshold is calibrated on the other departments, its questions are asked through
@@ -51,7 +51,8 @@ from bot.startup import prepare
 from bot.turn import ReplyKind, Turn
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge.importers import import_paths
-from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
+from knowledge.policy import AnswerPolicy
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 BANK = "datasets/msgabench_govqa_2081.jsonl"
 QUERIES = "eval/dev_queries.jsonl"
@@ -80,7 +81,7 @@ def classify(reply: TextReply | NewsReply | None, kind: str, gold_titles: set[st
 
 
 REACHABLE = ("direct answer, correct", "list, gold shown", "not found + related, gold shown")
-# Reply-stage thresholds tried by --sweep, around the defaults (see knowledge.policy.Thresholds).
+# Reply-stage thresholds tried by --sweep, around the defaults (see knowledge.thresholds.Thresholds).
 SWEEP: dict[str, tuple[float, ...]] = {
     "good_ratio": (0.6, 0.7, 0.8),
     "min_covering": (1, 2, 3),

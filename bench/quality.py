@@ -10,7 +10,7 @@ found" when the answer was removed from the bank (abstention, higher is better),
 says so although the answer is there (false abstention), and how often it answers wrongly.
 
 ``--calibrate`` also asks every question once more with its own answer removed, fits the
-logistic weights and threshold of `knowledge.policy.Thresholds`, and measures what its query
+logistic weights and threshold of `knowledge.thresholds.Thresholds`, and measures what its query
 coverage gate costs.
 """
 
@@ -35,11 +35,12 @@ from bench import crossval
 from knowledge.document import Assessment, Document
 from knowledge.fielded import DEFAULT_WEIGHTS, FieldedIndex
 from knowledge.importers import import_paths
-from knowledge.policy import DEFAULT_THRESHOLDS, AnswerPolicy
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 from knowledge.store import Store
 from knowledge.text import TextProcessor
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 BANK = "datasets/msgabench_govqa_2081.jsonl"
 DEV = "eval/dev_queries.jsonl"

@@ -6,7 +6,7 @@ import pytest
 
 from bench import crossval
 from knowledge.document import Assessment
-from knowledge.policy import DEFAULT_THRESHOLDS
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 MIN_QUERY_COVERAGE = DEFAULT_THRESHOLDS.min_query_coverage
 

@@ -9,13 +9,8 @@ from typing import Any
 import pytest
 
 from knowledge.document import Assessment, Document, Hit, SearchResult
-from knowledge.policy import (
-    DEFAULT_THRESHOLDS,
-    AnswerPolicy,
-    Decision,
-    DecisionKind,
-    Reason,
-)
+from knowledge.policy import AnswerPolicy, Decision, DecisionKind, Reason
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 A = Document(kind="faq", id=1, title="低保怎么申请", body="向村委会提出申请。")
 B = Document(kind="faq", id=2, title="低保申请条件", body="家庭收入低于当地标准。")
