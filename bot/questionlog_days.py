@@ -15,6 +15,8 @@ Each summary row also names its report group (`group_key`), and each question ad
 day's count of each of its topic terms: both follow the report's grouping rule, whose
 version is the summary's mark, so a release that changes the rule re-sums it once.
 
+The distinct askers of each day are kept alongside, as bitmaps (`bot.questionlog_askers`).
+
 A database written by a release without the summary gets it built once, at `Store.migrate`
 (`ensure_built`, under a lock so that two starting workers do not both build it).
 """
@@ -32,6 +34,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import questionlog_askers as askers
 from bot.questionlog_table import QuestionDay, QuestionDayTerm
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import rule_version, terms_key, topic_terms
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 
 LOCAL_OFFSET = datetime.timedelta(hours=8)  # as bot.reports.queries: China Standard Time, no DST
 BUILT_KEY = "question_day_built"
+ASKERS_BUILT_KEY = "question_day_askers_built"  # the askers' bitmaps (bot.questionlog_askers)
 _BATCH = 5000
 _KEY_COLUMNS = (LogRow.terms, LogRow.answered, LogRow.top_kind, LogRow.top_id, LogRow.top_category)
 
@@ -76,10 +80,10 @@ def _greatest(session: Session, a: Any, b: Any) -> Any:
 def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert question rows not yet logged (by message key) and add them to the summary; returns how many."""
     stmt = (_insert(session)(LogRow).on_conflict_do_nothing(index_elements=["message_key"])
-            .returning(LogRow.id, LogRow.asked_at, *_KEY_COLUMNS, LogRow.latency_ms))
+            .returning(LogRow.id, LogRow.asked_at, *_KEY_COLUMNS, LogRow.latency_ms, LogRow.user_hash))
     inserted = session.execute(stmt, rows).all() if rows else []
     sums: dict[tuple[datetime.date, str], dict[str, Any]] = {}
-    for row_id, asked_at, terms, answered, kind, entry_id, category, latency in inserted:
+    for row_id, asked_at, terms, answered, kind, entry_id, category, latency, _user in inserted:
         day = local_day(asked_at)
         found = sums.setdefault((day, day_key(terms, answered, kind, entry_id, category)), {
             "terms": terms or "", "group_key": terms_key(terms or ""), "answered": bool(answered),
@@ -92,6 +96,7 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     if sums:
         _add(session, [{"day": day, "key_hash": key, **values} for (day, key), values in sorted(sums.items())])
         _add_terms(session, ((day, values["terms"], values["questions"]) for (day, _k), values in sums.items()))
+        askers.add(session, ((local_day(row.asked_at), row.user_hash) for row in inserted))
     return len(inserted)
 
 
@@ -221,6 +226,23 @@ def rebuild(session: Session, since: datetime.date | None = None, until: datetim
     return count
 
 
+def rebuild_askers(session: Session, since: datetime.date | None = None, until: datetime.date | None = None) -> None:
+    """Mark the askers of local days [since, until) (all days when None) afresh from question_log."""
+    source = select(_day_of(session), LogRow.user_hash)
+    if since is not None:
+        source = source.where(LogRow.asked_at >= datetime.datetime.combine(since, datetime.time()) - LOCAL_OFFSET)
+    if until is not None:
+        source = source.where(LogRow.asked_at < datetime.datetime.combine(until, datetime.time()) - LOCAL_OFFSET)
+    askers.wipe(session, since, until)
+    pairs: list[tuple[datetime.date, str]] = []
+    for day, user in session.execute(source.group_by(*source.selected_columns)):
+        pairs.append((datetime.date.fromisoformat(day) if isinstance(day, str) else day, user))
+        if len(pairs) >= 20 * _BATCH:  # bounded memory for a year's log
+            askers.add(session, pairs)
+            pairs.clear()
+    askers.add(session, pairs)
+
+
 def _flush(session: Session, values: list[dict[str, Any]]) -> int:
     n = len(values)
     if values:
@@ -243,6 +265,9 @@ def purge(store: Store, older_than_days: int, *, now: datetime.datetime | None =
         session.execute(delete(QuestionDay).where(QuestionDay.day < first_kept))
         session.execute(delete(QuestionDayTerm).where(QuestionDayTerm.day < first_kept))
         rebuild(session, first_kept, first_kept + datetime.timedelta(days=1))  # the day cut in two
+        askers.wipe(session, None, first_kept)
+        rebuild_askers(session, first_kept, first_kept + datetime.timedelta(days=1))
+        askers.prune(session)
         return cast(CursorResult[Any], deleted).rowcount or 0
 
 
@@ -260,19 +285,30 @@ def ensure_built(store: Store) -> None:
             return
     with store.session() as session:
         if store.engine.dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE question_log, question_day, question_day_term "
-                                 "IN SHARE ROW EXCLUSIVE MODE"))
+            session.execute(text("LOCK TABLE question_log, question_day, question_day_term, asker, "
+                                 "question_day_askers IN SHARE ROW EXCLUSIVE MODE"))
         else:  # take SQLite's write lock before reading, so the check and the build are one step
             session.execute(update(Meta).where(Meta.key == BUILT_KEY).values(value=Meta.value))
         if not _not_built(session):
             return
-        count = rebuild(session)
-        session.merge(Meta(key=BUILT_KEY, value=rule_version()))
+        count = 0
+        if _summary_stale(session):
+            count = rebuild(session)
+            session.merge(Meta(key=BUILT_KEY, value=rule_version()))
+        if session.get(Meta, ASKERS_BUILT_KEY) is None:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL statement_timeout = 0"))
+            rebuild_askers(session)
+            session.merge(Meta(key=ASKERS_BUILT_KEY, value="1"))
     if count:
         log.info("question log: per-day summary built (%d rows)", count)
 
 
 def _not_built(session: Session) -> bool:
+    return _summary_stale(session) or session.get(Meta, ASKERS_BUILT_KEY) is None
+
+
+def _summary_stale(session: Session) -> bool:
     mark = session.get(Meta, BUILT_KEY)
     return mark is None or mark.value != rule_version()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from knowledge.models import Base, utcnow
@@ -123,6 +123,36 @@ class QuestionDayTerm(Base):
         Index("ux_question_day_term_key", "day", "term_hash", unique=True),
         Index("ix_question_day_term_period", "day", "term", "questions").ddl_if(dialect="sqlite"),
     )
+
+
+class Asker(Base):
+    """A number for each pseudonymous asker in the log, so that a day's askers fit in a bitmap.
+
+    Numbers are never reused (SQLite AUTOINCREMENT; a PostgreSQL sequence): a bit always means
+    the same asker. Rows whose asker has no question left are deleted by the retention purge.
+    """
+
+    __tablename__ = "asker"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class QuestionDayAskers(Base):
+    """The askers of each local day as bitmaps of `Asker.id` (bot/questionlog_askers.py).
+
+    Distinct askers of a period are the bits set in the OR of its days' bitmaps: a month's ~80
+    thousand (day, asker) pairs are read as a few hundred kilobytes instead of counted from the
+    log. `chunk` splits the asker numbers into blocks of `CHUNK_BITS`, so a row stays small
+    and writers of one day but different blocks do not wait for each other.
+    """
+
+    __tablename__ = "question_day_askers"
+
+    day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bits: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # little-endian: bit i = asker chunk*N+i
 
 
 class QueueMark(Base):

@@ -13,9 +13,10 @@ table rows (question text, hits JSON):
 * ix_question_log_group  (terms, question, answered, top_kind, top_id, top_category, asked_at,
   feedback) — the distinct wordings, with entries and feedback: a full scan in group order,
   so SQLite aggregates without sorting;
-* ix_question_log_user_asked_at (user_hash, asked_at) — distinct askers, likewise.
+* ix_question_log_user_asked_at (user_hash, asked_at) — an asker's questions (distinct askers
+  of a period come from bot.questionlog_askers' per-day bitmaps, not from the log).
 
-For the last two, SQLite must not pick the asked_at range instead (it would then sort a
+For the group index, SQLite must not pick the asked_at range instead (it would then sort a
 million rows): the time condition is written `+asked_at`, SQLite's documented way to keep a
 term from choosing an index — when the period holds a good share of the log; a small period
 is cheaper through its time range (`_in_for_grouping`). PostgreSQL plans these by itself.
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import questionlog_askers as askers
 from bot.questionlog_table import QuestionDay
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import TEXT_KEY_PREFIX, QuestionRow, group_key
@@ -163,13 +165,9 @@ def _sum_of(condition: ColumnElement[bool], value: Any) -> ColumnElement:
 
 
 def count_users(store: Store, period: Period) -> int:
-    """Distinct pseudonymous askers."""
+    """Distinct pseudonymous askers, from the per-day bitmaps of askers (bot.questionlog_askers)."""
     with store.engine.connect() as session:  # read-only: Core, no ORM row machinery
-        condition = _in_for_grouping(session, period)
-        if condition is None:
-            return 0
-        inner = select(LogRow.user_hash).where(condition).group_by(LogRow.user_hash)
-        return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
+        return askers.count(session, period.since, period.until)
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,66 @@ def test_summary_rows_without_their_group_key_still_count_in_the_queue_and_the_r
     report = build_report(store, PERIOD, limit=5)
     assert _groups(report.top_groups) == _groups(expected_report.top_groups)
     assert _groups(report.unanswered) == _groups(expected_report.unanswered)
+
+
+def askers_per_period(store: Store, periods: list[Period]) -> list[int]:
+    from bot.reports.queries import count_users
+
+    return [count_users(store, period) for period in periods]
+
+
+def askers_from_the_log(store: Store, periods: list[Period]) -> list[int]:
+    """Distinct pseudonyms of each period, one logged row at a time."""
+    with store.session() as session:
+        rows = [((row.asked_at + LOCAL_OFFSET).date(), row.user_hash) for row in session.scalars(select(LogRow))]
+    return [len({user for day, user in rows if period.since <= day < period.until}) for period in periods]
+
+
+ASKER_PERIODS = [PERIOD, Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 6)),
+                 Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 12)),
+                 Period(datetime.date(2026, 1, 8), datetime.date(2026, 3, 1)), PERIOD.previous()]
+
+
+def test_distinct_askers_from_the_bitmaps_equal_counting_the_log_after_writes_and_retries(store: Store,
+                                                                                       tmp_path: Path) -> None:
+    fill(store, tmp_path, n=300)
+    expected = askers_from_the_log(store, ASKER_PERIODS)
+    assert expected[0] == 17 and all(expected[:4])  # the fill's 17 askers
+    assert askers_per_period(store, ASKER_PERIODS) == expected
+
+
+def test_distinct_askers_stay_exact_after_a_purge_and_unknown_askers_are_forgotten(store: Store,
+                                                                                  tmp_path: Path) -> None:
+    from bot.questionlog_table import Asker
+
+    log = fill(store, tmp_path, n=300)
+    now = START + datetime.timedelta(days=4, hours=3, minutes=20)  # a cut in the middle of a day
+    assert purge(store, 0, now=now - datetime.timedelta(days=2)) > 0
+    assert askers_per_period(store, ASKER_PERIODS) == askers_from_the_log(store, ASKER_PERIODS)
+    # A purge of everything leaves no pseudonym behind; a returning asker is counted once.
+    assert purge(store, 0, now=START + datetime.timedelta(days=400)) > 0
+    with store.session() as session:
+        assert session.scalars(select(Asker)).all() == []
+    result = SearchResult("你好", ("你好",), (), False)
+    for i, openid in enumerate(["u1", "u2", "u1"]):
+        log.record(openid=openid, message_key=f"again{i}", question="你好", result=result, answered=False,
+                   reply_kind="not_found", latency_ms=1.0, asked_at=START + datetime.timedelta(hours=i))
+    assert askers_per_period(store, ASKER_PERIODS) == askers_from_the_log(store, ASKER_PERIODS)
+    assert askers_per_period(store, [PERIOD]) == [2]
+
+
+def test_a_log_written_before_the_askers_bitmaps_gets_them_built_at_migration(store: Store,
+                                                                              tmp_path: Path) -> None:
+    from bot.questionlog_days import ASKERS_BUILT_KEY
+    from bot.questionlog_table import Asker, QuestionDayAskers
+
+    fill(store, tmp_path)
+    expected = askers_from_the_log(store, ASKER_PERIODS)
+    with store.session() as session:
+        session.execute(delete(QuestionDayAskers))
+        session.execute(delete(Asker))
+        session.execute(delete(Meta).where(Meta.key == ASKERS_BUILT_KEY))
+    assert store.needs_upgrade()
+    store.migrate()
+    assert askers_per_period(store, ASKER_PERIODS) == expected
+    assert not store.needs_upgrade()
