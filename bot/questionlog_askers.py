@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, delete, exists, select, text, tuple_
+from sqlalchemy import Connection, Table, bindparam, delete, exists, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.questionlog_table import Asker, QuestionDayAskers
@@ -58,14 +58,14 @@ def add(session: Session, pairs: Iterable[tuple[datetime.date, str]]) -> None:
         masks[key] = masks.get(key, 0) | (1 << (number % CHUNK_BITS))
     keys = sorted(masks)
     new_rows = _insert(session)(QuestionDayAskers).on_conflict_do_nothing(index_elements=["day", "chunk"])
-    table = QuestionDayAskers.__table__
-    change = (table.update().where(table.c.day == bindparam("k_day"), table.c.chunk == bindparam("k_chunk"))
+    table = cast(Table, QuestionDayAskers.__table__)  # Core: an executemany by key, no ORM bulk rules
+    change = (update(table).where(table.c.day == bindparam("k_day"), table.c.chunk == bindparam("k_chunk"))
               .values(bits=bindparam("k_bits")))
     for start in range(0, len(keys), _BATCH):
-        part = keys[start:start + _BATCH]
-        session.execute(new_rows, [{"day": day, "chunk": chunk, "bits": b""} for day, chunk in part])
+        block = keys[start:start + _BATCH]
+        session.execute(new_rows, [{"day": day, "chunk": chunk, "bits": b""} for day, chunk in block])
         found = (select(QuestionDayAskers.day, QuestionDayAskers.chunk, QuestionDayAskers.bits)
-                 .where(tuple_(QuestionDayAskers.day, QuestionDayAskers.chunk).in_(part))
+                 .where(tuple_(QuestionDayAskers.day, QuestionDayAskers.chunk).in_(block))
                  .order_by(QuestionDayAskers.day, QuestionDayAskers.chunk))
         if session.get_bind().dialect.name == "postgresql":
             found = found.with_for_update()

@@ -133,7 +133,7 @@ class Asker(Base):
     """
 
     __tablename__ = "asker"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_hash: Mapped[str] = mapped_column(String(64), unique=True)
