@@ -18,7 +18,8 @@ from sqlalchemy import or_, select
 from bot.admin.accounts import Role
 from bot.admin.security import require, review_required, staff_name
 from bot.reports.queries import Period
-from bot.reports.queue import QueueGroup, add_as_similar, build_queue, create_faq, dismiss
+from bot.reports.queue import QueueGroup, build_queue
+from bot.reports.queue_marks import add_as_similar, create_faq, dismiss
 from bot.runtime import get_runtime
 from knowledge.editor import EditError, FaqData
 from knowledge.models import FaqEntry, SegmentCache

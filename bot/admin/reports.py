@@ -20,7 +20,7 @@ from bot.admin.accounts import Role
 from bot.admin.security import require, staff_name
 from bot.reports import Period, Report, build_report
 from bot.reports.html import render_html
-from bot.reports.queue import annotate_handled
+from bot.reports.queue_marks import annotate_handled
 from bot.reports.render import render_csv, render_xlsx
 from bot.runtime import get_runtime
 

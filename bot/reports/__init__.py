@@ -36,7 +36,7 @@ from bot.reports.aggregates import (
 )
 from bot.reports.grouping import MEMO_SIZE, QuestionGroup, RisingTopic, group_key
 from bot.reports.queries import Period, count_users, day_rows, local_now
-from bot.reports.queue import annotate_handled
+from bot.reports.queue_marks import annotate_handled
 from knowledge.store import Store
 
 __all__ = [

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.questionlog import QuestionLog
 from bot.reports import Period, build_report
-from bot.reports.queue import add_as_similar, build_queue, create_faq, dismiss
+from bot.reports.queue import build_queue
+from bot.reports.queue_marks import add_as_similar, create_faq, dismiss
 from bot.reports.render import render_csv
 from knowledge.base import shared_processor
 from knowledge.document import Document, Hit, SearchResult

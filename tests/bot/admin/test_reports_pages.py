@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.admin.accounts import Role
-from bot.reports.queue import dismiss
+from bot.reports.queue_marks import dismiss
 from bot.runtime import get_runtime
 from knowledge.models import AuditEvent, utcnow
 from tests.admin_support import logged_in
