@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -101,3 +102,26 @@ def answer_group(doc: Document) -> int:
 def answer_groups(docs: Iterable[Document]) -> np.ndarray:
     """`answer_group` of every document, in order (int64)."""
     return np.fromiter(map(answer_group, docs), dtype=np.int64)
+
+
+class DocumentSequence(Sequence[Document]):
+    """A read-only sequence of documents that are produced on access (decoded from a mapped
+    table, or split between a build and its delta): subclasses give `__len__` and `_at` for a
+    valid non-negative index; slicing and negative indexes are handled here once."""
+
+    def _at(self, i: int) -> Document:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Document]: ...
+    def __getitem__(self, i: int | slice) -> Document | Sequence[Document]:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self._at(i)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from knowledge.bm25 import BM25, Scratch
-from knowledge.document import Document, answer_groups
+from knowledge.document import Document, DocumentSequence, answer_groups
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
 
@@ -344,7 +344,7 @@ def _distinct(
     return kept
 
 
-class _Joined(Sequence[Document]):
+class _Joined(DocumentSequence):
     """A build's documents followed by a delta's, without copying either."""
 
     def __init__(self, base: Sequence[Document], extra: Sequence[Document]) -> None:
@@ -353,15 +353,7 @@ class _Joined(Sequence[Document]):
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)
 
-    @overload
-    def __getitem__(self, i: int) -> Document: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Document]: ...
-    def __getitem__(self, i: int | slice) -> Document | Sequence[Document]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
+    def _at(self, i: int) -> Document:
         n = len(self.base)
         return self.base[i] if i < n else self.extra[i - n]
 

@@ -23,13 +23,13 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from knowledge.associations import MappedAssociations, TermAssociations
 from knowledge.bm25 import BM25
-from knowledge.document import Document
+from knowledge.document import Document, DocumentSequence
 from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
 from knowledge.store import NOT_READ
@@ -81,7 +81,7 @@ def save_documents(folder: Path, name: str, docs: Sequence[Document]) -> None:
     _save(folder, f"{name}_id", np.array([d.id for d in docs], dtype=np.int64))
 
 
-class DocumentTable(Sequence[Document]):
+class DocumentTable(DocumentSequence):
     """Documents of a build, decoded on access from the mapped file (up to `DOCUMENT_CACHE` recent ones kept)."""
 
     def __init__(self, folder: Path, name: str, limit: int | None = None, cache: int = 1024) -> None:
@@ -105,17 +105,7 @@ class DocumentTable(Sequence[Document]):
     def __len__(self) -> int:
         return self._n
 
-    @overload
-    def __getitem__(self, i: int) -> Document: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Document]: ...
-    def __getitem__(self, i: int | slice) -> Document | Sequence[Document]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError(i)
+    def _at(self, i: int) -> Document:
         return self._get(i)
 
     def key_at(self, i: int) -> str:
