@@ -117,8 +117,6 @@ _ANSWER_TYPES = (
 # forms come first: the alternation takes the first that matches at a position. 不满 and 不足
 # count only before an amount (不满18周岁), never alone (对处理结果不满, 不足之处). A bound with its
 # amount is one more synthetic word (`comparisons`).
-COMPARISONS = True
-BOUNDS = True
 _COMPARISON = re.compile(r"(不超过|不高于|不多于|不大于)|(不低于|不少于|不小于)|(以上|大于|超过|高于|多于)"
                          r"|(以下|小于|低于|少于|以内|之内)")
 _AT_MOST, _AT_LEAST = "\x00≤", "\x00≥"  # never a word of the analyser
@@ -140,11 +138,10 @@ def comparisons(text: str) -> set[str]:
     found = set()
     for match in _COMPARISON.finditer(text):
         found.add(_AT_MOST if match.group(1) or match.group(4) else _AT_LEAST)
-    if BOUNDS:
-        for match in _BOUND_BEFORE.finditer(text):
-            found.add(_direction(match.group(1)) + match.group(2) + match.group(3))
-        for match in _BOUND_AFTER.finditer(text):
-            found.add(_direction(match.group(3)) + match.group(1) + match.group(2))
+    for match in _BOUND_BEFORE.finditer(text):
+        found.add(_direction(match.group(1)) + match.group(2) + match.group(3))
+    for match in _BOUND_AFTER.finditer(text):
+        found.add(_direction(match.group(3)) + match.group(1) + match.group(2))
     return found
 
 
@@ -180,7 +177,7 @@ def _analysed_sentences(body: str, analyze: Callable[[str], list[str]]) -> _Sent
     afresh.
     """
     parts = tuple(split_sentences(body))
-    words = tuple(frozenset(analyze(p)).union(comparisons(p) if COMPARISONS else ()) for p in parts)
+    words = tuple(frozenset(analyze(p)).union(comparisons(p)) for p in parts)
     chars = tuple(frozenset(_chars(p)) for p in parts)
     average = sum(len(p) for p in parts) / len(parts) if parts else 0.0
     return _Sentences(parts, words, chars, collections.Counter(w for ws in words for w in ws),
@@ -210,8 +207,7 @@ def rank_sentences(
     if not parts:
         return [], []
     wanted = [t for t in dict.fromkeys(terms) if t]
-    if COMPARISONS:
-        wanted += sorted(comparisons(question or "".join(wanted)))
+    wanted += sorted(comparisons(question or "".join(wanted)))
     named = set(analyze(doc.title))
     for keyword in doc.keywords:
         named.update(analyze(keyword))
