@@ -29,8 +29,11 @@ DEFAULT_LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
 # Bump whenever the analysis algorithm changes in a way that changes terms for the same
 # lexicon: it is part of `lexicon_version`, so segmentation caches are invalidated too.
 ANALYZER_VERSION = "3"
-# `TextProcessor.analyze` keeps the terms of this many recent texts (questions: a few hundred bytes each).
+# `TextProcessor.analyze` keeps the terms of this many recent texts of at most
+# `ANALYZED_MEMO_CHARS` characters (questions, sentences: a few hundred bytes each; an answer
+# body analysed once, when associations are learned, would only crowd them out and hold memory).
 ANALYZED_MEMO = 4096
+ANALYZED_MEMO_CHARS = 1000
 
 _LEXICON_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
 _WHITESPACE = re.compile(r"\s+")
@@ -283,6 +286,8 @@ class TextProcessor:
         A message's question is analysed four times on its way (the conversation, the policy,
         its two searches), so the terms of the last `ANALYZED_MEMO` texts are kept.
         """
+        if len(text) > ANALYZED_MEMO_CHARS:
+            return self._analyze(text)
         memo = self._analyzed
         found = memo.get(text)
         if found is None:
