@@ -23,19 +23,14 @@ from sqlalchemy.orm import Session
 
 from bot.questionlog_table import Asker, QuestionDayAskers
 from bot.questionlog_table import QuestionLogRow as LogRow
+from knowledge.store import insert_for
 
 CHUNK_BITS = 8192  # asker numbers per bitmap row: at most 1 KiB each
 _BATCH = 500  # keys per IN list
 
 
 def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert
+    return insert_for(session.get_bind().dialect.name)
 
 
 def add(session: Session, pairs: Iterable[tuple[datetime.date, str]]) -> None:

@@ -40,7 +40,7 @@ from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import rule_version, terms_key, topic_terms
 from bot.turn import Feedback
 from knowledge.models import Meta
-from knowledge.store import AFTER_MIGRATE, PENDING_AFTER_MIGRATE, Store
+from knowledge.store import AFTER_MIGRATE, PENDING_AFTER_MIGRATE, Store, insert_for
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,7 @@ def day_key(terms: str, answered: bool, kind: str | None, entry_id: int | None, 
 
 
 def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert
+    return insert_for(session.get_bind().dialect.name)
 
 
 def _greatest(session: Session, a: Any, b: Any) -> Any:

@@ -26,6 +26,12 @@ from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
 
 log = logging.getLogger(__name__)
 
+
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT construct (it has ``on_conflict_do_nothing``): PostgreSQL's or SQLite's."""
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 SCHEMA_VERSION = 6
 KB_VERSION_KEY = "kb_version"
 
@@ -396,7 +402,7 @@ class DbSegmentCache:
         if not self._new:
             return
         rows = [{"text_hash": h, "tokens": "\t".join(t)} for h, t in self._new.items()]
-        insert = postgresql_insert if self.store.engine.dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(self.store.engine.dialect.name)
         with self.store.session() as session:
             # Every worker segments a new text at the same moment after an edit: the first
             # one's row wins, the others' identical rows are skipped instead of failing.
