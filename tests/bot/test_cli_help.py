@@ -50,3 +50,38 @@ def test_help_still_exits_before_the_command_runs(app: Flask) -> None:
     # --help is eager: a required argument is not asked for and nothing is imported.
     result = app.test_cli_runner().invoke(args=["kb", "remove", "--help"])
     assert result.exit_code == 0 and "删除" in result.output
+
+
+def test_option_defaults_are_marked_in_chinese(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["kb", "export", "--help"])
+    assert "[默认：jsonl]" in result.output and "default:" not in result.output
+
+
+@pytest.mark.parametrize(("args", "chinese"), [
+    (["kb", "remove"], "错误：缺少参数 '编号…'。"),
+    (["kb", "export", "--format", "csv"], "错误：'--format' 的值无效：'csv' 不是可选的值（'jsonl', 'xlsx'）。"),
+    (["kb", "export", "--formt", "xlsx"], "错误：没有选项 '--formt'，您是不是想用 '--format'？"),
+    (["kb", "nosuch"], "错误：没有命令 'nosuch'。"),
+    (["report", "--limit", "9999"], "不在范围 1<=x<=500 之内。"),
+    (["report", "--since", "昨天"], "不符合格式"),
+])
+def test_usage_errors_are_explained_in_chinese(app: Flask, args: list[str], chinese: str) -> None:
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2
+    assert chinese in result.output
+    assert "请运行 '" in result.output and "--help' 查看帮助。" in result.output
+    assert result.output.startswith("用法：")
+    for english in ("Error:", "Try '", "Usage:", "Missing", "Invalid value", "No such"):
+        assert english not in result.output
+
+
+def test_our_own_usage_errors_keep_their_chinese_message(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["kb", "export", "--format", "xlsx"])
+    assert result.exit_code == 2 and "错误：导出 xlsx 时请用 -o 指定文件名" in result.output
+
+
+def test_an_unknown_click_message_is_kept_inside_the_chinese_frame() -> None:
+    from bot.cli.chinese import chinese_usage_message
+
+    assert chinese_usage_message("Something click adds later.") == "Something click adds later."
+    assert chinese_usage_message("Invalid value for '--x': Something.") == "'--x' 的值无效：Something."
