@@ -135,7 +135,7 @@ class FixedKnowledgeBase:
         return self._speller.corrections(self.processor.segment(text))
 
     def analyze(self, text: str) -> list[str]:
-        return self.processor.analyze(text)
+        return self.searcher.terms(text)
 
     @property
     def size(self) -> int:

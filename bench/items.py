@@ -130,7 +130,7 @@ class _Without:
         self.runtime, self.searcher = runtime, searcher
 
     def analyze(self, text: str) -> list[str]:
-        return self.runtime.kb.analyze(text)
+        return self.searcher.terms(text)
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
         return placeframe.apply(timeframe.apply(self.searcher.search(query, limit=limit)))

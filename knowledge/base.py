@@ -415,4 +415,7 @@ class KnowledgeBase:
         return self._snapshot.documents.get(key)
 
     def analyze(self, text: str) -> list[str]:
-        return self.processor.analyze(text)
+        """The words the search looks for in `text` (`Searcher.terms`: a long word the served
+        index lacks in its parts), so the policy's content words are the words hits match."""
+        searcher = self._snapshot.searcher
+        return self.processor.analyze(text) if searcher is None else searcher.terms(text)

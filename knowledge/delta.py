@@ -107,6 +107,10 @@ class Delta:
             key = new.setdefault(term, n_keys + len(self._new_words) + len(self._new_chars))
         return key
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a word only this delta's documents have."""
+        return word in self._new_words
+
     def new_keys(self, words: Sequence[str], characters: Sequence[str]) -> list[int]:
         """Keys of the query's words and characters that only this delta knows."""
         keys = [self._new_words[w] for w in dict.fromkeys(words) if w in self._new_words]

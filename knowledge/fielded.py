@@ -195,6 +195,10 @@ class FieldedIndex:
         self._inv_doc = (pairs[keep] % stride).astype(np.int32)  # sorted by key, then doc
         self._inv_bounds = np.searchsorted(key[keep], np.arange(n_keys + 1)).tolist()
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a word of this index's documents (its build's or its delta's)."""
+        return word in self._word_key or (self._delta is not None and self._delta.knows(word))
+
     def _query_keys(self, words: Sequence[str]) -> list[int]:
         """Keys of the distinct query words and characters the index (and its delta) knows."""
         word_key, char_key = self._word_key, self._char_key

@@ -179,6 +179,10 @@ class KindIndex:
             groups[added] = self._faq_part.answer_groups(positions[added] - self._n_all + self.n_faq)
         return groups
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a word of any document served (`FieldedIndex.knows`)."""
+        return any(part.knows(word) for part in self.parts)
+
     def max_score(self, words: Sequence[str]) -> float:
         """The largest attainable score in any part (see `FieldedIndex.max_score`)."""
         return max((part.max_score(words) for part in self.parts), default=0.0)

@@ -20,6 +20,8 @@ from knowledge.document import NO_EVIDENCE, NO_GROUP, Assessment, Document, Hit,
 from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.kinds import KindIndex
 from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, content_words
+from knowledge.subwords import split_unknown
+from knowledge.topicwords import shares_word
 from knowledge.text import TextProcessor
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
@@ -52,13 +54,18 @@ class Searcher:
         #: The paraphrase second pass (`knowledge.associations`); None (the default) searches once.
         self.expansion = expansion
 
+    def terms(self, query: str) -> list[str]:
+        """The words searched for `query`: its analysis, a long word this index lacks in the
+        parts it knows (`knowledge.subwords`)."""
+        return split_unknown(self.processor.analyze(query), self.index.knows, self.processor.subwords)
+
     def search(self, query: str, limit: int = 10) -> SearchResult:
         """The best `limit` hits for `query` and the answered-or-not-found decision."""
         return self.assess(query, limit)[0]
 
     def assess(self, query: str, limit: int = 10) -> tuple[SearchResult, Assessment]:
         """`search`, plus the features and confidence behind its decision."""
-        words = self.processor.analyze(query)
+        words = self.terms(query)
         depth = max(limit, DECISION_DEPTH)
         own: Mapping[int, float] | None = None
         if not words:
@@ -68,7 +75,7 @@ class Searcher:
         else:
             ranked, own = self._expanded(words, depth, self.expansion)
         assessment = self._assess(words, ranked, own) if ranked else NO_EVIDENCE
-        answered = bool(ranked) and self.policy.answers(assessment)
+        answered = bool(ranked) and self.policy.answers(assessment) and _names_it(words, ranked[0])
         credit: dict[int, tuple[str, ...]] = {}
         if not answered and self.expansion is not None and self.expansion.settings.soft_match:
             credit = self._associated(words, ranked[:limit], self.expansion)  # for the reply stage's list
@@ -93,7 +100,7 @@ class Searcher:
         and a page holding an item reads everything too. With the expansion re-ranking
         (`knowledge.associations`) the deep search is made as it is.
         """
-        words = self.processor.analyze(query)
+        words = self.terms(query)
         if not words or (self.expansion is not None and self.expansion.settings.beta > 0):
             return self.search(query, within)
         depth = max(within, DECISION_DEPTH)
@@ -114,7 +121,7 @@ class Searcher:
         best, documents = shown[0], self.index.documents
         runner_up = next((score for p, score in ranked[1:] if not _same_answer(documents[p], best.doc)), 0.0)
         assessment = self._assess_best(words, best, runner_up)
-        answered = self.policy.answers(assessment)
+        answered = self.policy.answers(assessment) and _names_it(words, best)
         credit: dict[int, tuple[str, ...]] = {}
         if not answered and self.expansion is not None and self.expansion.settings.soft_match:
             credit = self._associated(words, shown, self.expansion)
@@ -209,6 +216,17 @@ class Searcher:
         total = sum(max(weight, MIN_WORD_WEIGHT) for weight in weights.values())
         found = sum(max(weights[w], MIN_WORD_WEIGHT) for w in set(best.matched) if w in weights)
         return found / total if total > 0 else 0.0
+
+
+def _names_it(words: Sequence[str], best: Ranked) -> bool:
+    """Whether the best hit shares with the question a word that names something: two characters
+    or more, neither a place name nor a word that only asks about a topic (`shares_word`).
+
+    A hit found through the township's name and 怎么办 alone is never *the* answer, however
+    its scores look: in a small knowledge base the township's name can be rare enough to pass
+    the decision's gates on its own.
+    """
+    return shares_word(words, best.matched, FOLLOW_UP_WORDS)
 
 
 def _same_answer(a: Document, b: Document) -> bool:

@@ -342,6 +342,42 @@ class TextProcessor:
         synonyms, stopwords = self.synonyms, self.stopwords
         return [w for w in (synonyms.get(w, w) for w in words) if w not in stopwords]
 
+    def subwords(self, word: str) -> list[str]:
+        """The dictionary's best segmentation of an analysed `word` with the word itself left out,
+        as terms (synonyms applied, stopwords dropped) — 回应关切 → 回应 / 关切 — or none when
+        that segmentation has a piece of one character (被车撞 → 被 / 车 / 撞, 广灵二路站 → … / 站).
+
+        For `knowledge.subwords`: a word the dictionary keeps whole (a user-dictionary term, a
+        long compound) may be unknown to a knowledge base that writes its parts apart or only
+        one of them. Only a word made of words is taken apart: a single character names nothing
+        on its own, and its synonym can name something else (车 → 车辆). Same scores as
+        `_cut_block` (jieba's maximum-probability path, the longer word winning ties), on one word.
+        """
+        n = len(word)
+        score = [0.0] * (n + 1)
+        end = list(range(n))
+        for start in range(n - 1, -1, -1):
+            best: float | None = None
+            for stop in range(start + 1, n + 1):
+                log_p = self._dag.get(word[start:stop], _MISSING)
+                if log_p is _MISSING:
+                    break  # no dictionary word starts with this piece
+                if log_p is None or (start == 0 and stop == n):
+                    continue
+                candidate = log_p + score[stop]  # type: ignore[operator]
+                if best is None or candidate >= best:
+                    best, end[start] = candidate, stop - 1
+            score[start] = best if best is not None else self._log_unknown + score[start + 1]
+        pieces: list[str] = []
+        x = 0
+        while x < n:
+            pieces.append(word[x:end[x] + 1])
+            x = end[x] + 1
+        if any(len(piece) < 2 for piece in pieces):
+            return []
+        synonyms, stopwords = self.synonyms, self.stopwords
+        return [w for w in (synonyms.get(w, w) for w in pieces) if w not in stopwords and _WORDLIKE.search(w)]
+
     @staticmethod
     def characters(terms: Iterable[str]) -> list[str]:
         """Single-character terms of analysed words; Latin/digit words stay whole.
