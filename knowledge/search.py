@@ -21,8 +21,8 @@ from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.kinds import KindIndex
 from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, content_words
 from knowledge.subwords import split_unknown
-from knowledge.topicwords import shares_word
 from knowledge.text import TextProcessor
+from knowledge.topicwords import shares_word
 
 # How many hits the decision looks at to find the best *different* answer for `margin`.
 DECISION_DEPTH = 10

@@ -5,13 +5,14 @@ documents are segmented the same way, so the word matches wherever a document wr
 But a knowledge base that never writes it whole — the 2018 work summary of the bundled sample
 speaks of 电话回应 and never of 回应关切 — has no such word, and the question then matches
 only through its other words: "金贵镇回应关切情况" found only 金贵镇 and 情况 and was answered
-with an unrelated FAQ entry. So, before the search, a question's word of three characters or more that no served document
-contains is replaced by the dictionary's best segmentation of it without the word itself
-(`TextProcessor.subwords`), when that segmentation is made of words of two characters or more
-(被车撞 → 被 / 车 / 撞 stays whole: 车 would become 车辆 and draw every entry about vehicles)
-and at least one of them is a word of the knowledge base. Unknown parts are kept: they are what
-the citizen asked and the knowledge base lacks, and the decision's query coverage
-(`knowledge.search`) weighs them as unseen words. The characters searched are the same.
+with an unrelated FAQ entry. So, before the search, a question's word of three characters or
+more that no served document contains is replaced by the dictionary's best segmentation of it
+without the word itself (`TextProcessor.subwords`), when that segmentation is made of words of
+two characters or more (被车撞 → 被 / 车 / 撞 stays whole: 车 would become 车辆 and draw every
+entry about vehicles) and at least one of them is a word of the knowledge base. Unknown parts
+are kept: they are what the citizen asked and the knowledge base lacks, and the decision's
+query coverage (`knowledge.search`) weighs them as unseen words. The characters searched are
+the same.
 
 Only the question side changes, and only for words the served index lacks, so a knowledge base
 that knows every word of a question searches exactly as before.
