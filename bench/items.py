@@ -1,6 +1,6 @@
 """Disclosure items beside the FAQ bank: is the right document found, and is its answer quoted?
 
-    python -m bench.items [--shared DIR] [--sweep] [--misses]
+    python -m bench.items [--shared DIR] [--sweep] [--calibrate] [--misses]
 
 The 86 Shanghai documents (``datasets/shanghai_gov_docs.jsonl``) are written out as the item
 rows a township would import (标题, 正文, 文号, 发布日期, 发布机构, 所属分类, 状态, 链接) and
@@ -25,7 +25,8 @@ answering sentence and the start of the reply).
 
 items_dev is a development set, so a held-out view is printed as well: the questions are split
 into two fixed halves (even and odd lines); ``--sweep`` compares passage sizes on the first
-half only and reports the chosen size on the second, and figures are shown per document level.
+half only and reports the chosen size on the second, ``--calibrate`` compares the weight of an
+item passage's body against FAQ entries by halves, and figures are shown per document level.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge import passages, placeframe, timeframe
 from knowledge.document import SearchResult
+from knowledge.fielded import DEFAULT_WEIGHTS
 from knowledge.importers import import_paths
 from knowledge.kinds import KindIndex
 from knowledge.policy import DecisionKind
@@ -240,12 +242,46 @@ def sweep(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str],
               f"B: hit@1 {parts[1]['hit@1']:.3f} hit@3 {parts[1]['hit@3']:.3f}")
 
 
+def calibrate(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str], dev: DevSet | None,
+              bank: Sequence[dict], faq_queries: Sequence[dict], body_weights: Sequence[float]) -> None:
+    """Document and FAQ ranking for other weights of an item passage's body characters in the
+    item part (`KindIndex(item_weights=…)`): how item evidence weighs against an FAQ entry's
+    question in the merged ranking. Searcher only: halves side by side, and the FAQ development
+    questions' ranking in the same knowledge base (it must not drop)."""
+    docs = passages.expand(runtime.db.load_documents())
+    processor = runtime.kb.processor
+    cache = MemorySegmentationCache()
+    by_title = {_SPACE.sub("", d.title): d.key for d in docs if d.kind == "faq"}
+    faq_gold = [frozenset(k for t in titles if (k := by_title.get(_SPACE.sub("", t))))
+                for titles in faq_gold_titles(bank, faq_queries)]
+    print("\nItem body weight (item part; tune on one half, read the other; FAQ ranking with the documents):")
+    for weight in body_weights:
+        index = KindIndex(docs, processor, cache=cache, item_weights={**DEFAULT_WEIGHTS, "body_chars": weight})
+        searcher = Searcher(index, processor)
+
+        def search(query: str, searcher: Searcher = searcher) -> SearchResult:
+            return placeframe.apply(timeframe.apply(searcher.search(query)))
+
+        ranks = [first_correct([h.doc.key for h in search(q["query"]).hits], frozenset({g}))
+                 for q, g in zip(questions, gold_keys, strict=True)]
+        halves = [ranking_metrics(ranks[start::2]) for start in (0, 1)]
+        line = (f"  body ×{weight:<5g} A: hit@1 {halves[0]['hit@1']:.3f} hit@3 {halves[0]['hit@3']:.3f}   "
+                f"B: hit@1 {halves[1]['hit@1']:.3f} hit@3 {halves[1]['hit@3']:.3f}")
+        if dev is not None:
+            faq = ranking_metrics([first_correct([h.doc.key for h in search(q).hits], gold)
+                                   for q, gold in zip(dev.queries, faq_gold, strict=True)])
+            line += f"   FAQ: hit@1 {faq['hit@1']:.3f} hit@3 {faq['hit@3']:.3f} mrr@10 {faq['mrr@10']:.3f}"
+        print(line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.items", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--sweep", action="store_true", help="compare passage sizes on half A")
     parser.add_argument("--no-faq", action="store_true", help="skip the FAQ figures (faster)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="compare item body weights against FAQ entries, by halves (FAQ ranking beside)")
     parser.add_argument("--misses", action="store_true", help="每个未命中的问题另列答案句和回复开头")
     parser.add_argument("--latency", action="store_true",
                         help="只测延迟：经 /wechat 比较条目问题与常见问题的 p50/p99（见 bench/items_latency.py）")
@@ -306,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("      reply: " + " / ".join(r["reply"].splitlines()[:6]))
         if args.sweep:
             sweep(runtime, questions, gold_keys, (0, 120, 180, 240, 320, 480))
+        if args.calibrate:
+            calibrate(runtime, questions, gold_keys, dev, bank, faq_queries, (0.5, 0.6, 0.7, 0.8, 0.9, 1.0))
         if dev is not None:
             combined = faq_figures(runtime, dev, bank, faq_queries)
         runtime.questions.close()

@@ -49,7 +49,11 @@ class KindIndex:
         *,
         cache: SegmentationCache | None = None,
         weights: Mapping[str, float] | None = None,
+        item_weights: Mapping[str, float] | None = None,
     ) -> None:
+        """`item_weights` (default: `weights`) are the item part's field weights: how an item
+        passage's fields weigh against each other, and so against FAQ entries in the merged
+        ranking (`bench.items --calibrate` compares them; none is adopted, see the README)."""
         faq = [d for d in documents if d.kind != "item"]
         items = [d for d in documents if d.kind == "item"]
         parts: list[FieldedIndex] = []
@@ -58,7 +62,8 @@ class KindIndex:
         if items:
             # Items are scored with the statistics of the whole knowledge base (a township with
             # three items would otherwise have no meaningful idf), but only items are taken from it.
-            parts.append(FieldedIndex([*faq, *items], processor, cache=cache, weights=weights))
+            parts.append(FieldedIndex([*faq, *items], processor, cache=cache,
+                                      weights=weights if item_weights is None else item_weights))
         self._setup(processor.lexicon_version, parts, len(faq), (*faq, *items))
         self.segmented = sum(part.segmented for part in self.parts)
 
