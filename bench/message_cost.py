@@ -10,7 +10,10 @@ stage's wall time is its own cost. Stages are timed by wrapping the functions th
 (inclusive times: "conversation" contains the session, rate-limit and search rows below it);
 "rest" is the request's total minus the outermost stages (Flask, the test client, the thread
 hand-off, metrics hooks). Redis and fsync are waits, not CPU: under load other threads run
-meanwhile, so they cost latency more than throughput.
+meanwhile, so they cost latency more than throughput. The CPU column is each stage's thread
+CPU time; the last line is the process's CPU time per message over all its threads (the
+question log's writer too, which works after the reply), which is what bounds throughput on a
+busy machine — compare it between trees rather than the wall times.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
 from bot.wechat import url_signature
 
 TIMES: dict[str, float] = defaultdict(float)
+CPU: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)
 
 # (label, module, attribute path): what is wrapped; indented labels are inside the one above.
@@ -52,7 +56,9 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("retry folding: store reply", "bot.retries", "RetryFolding.store_reply"),
     ("turn state: open (one round trip)", "bot.turnstate", "TurnState.open"),
     ("turn state: close (one round trip)", "bot.turnstate", "TurnState.close"),
+    ("question-log writer thread (database)", "bot.questionlog", "QuestionLog._write"),
 )
+WRITER = "question-log writer thread (database)"  # its own thread, after the reply: CPU, not latency
 OUTER = {"signature check", "XML parse", "retry folding: stored reply?", "retry folding: claim",
          "conversation (whole turn)", "reply XML render", "question log: row (mask, hash)",
          "question log: journal write + fsync", "retry folding: store reply",
@@ -62,11 +68,12 @@ OUTER = {"signature check", "XML parse", "retry folding: stored reply?", "retry 
 def _timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return function(*args, **kwargs)
         finally:
             TIMES[label] += time.perf_counter() - started
+            CPU[label] += time.thread_time() - cpu
             CALLS[label] += 1
 
     return wrapper
@@ -118,12 +125,16 @@ def main(argv: list[str] | None = None) -> None:
         prepare(app, announce=False)
         client = app.test_client()
         total = 0.0
+        process_cpu = time.process_time()
         warm = min(200, args.messages // 5)
         for n in range(warm + args.messages):
             if n == warm:  # the first messages warm caches and connections: not counted
+                get_runtime(app).questions.flush()
                 TIMES.clear()
+                CPU.clear()
                 CALLS.clear()
                 total = 0.0
+                process_cpu = time.process_time()
             timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
             query = f"signature={url_signature(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
             body = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[bench-{n % 500}]]>"
@@ -134,20 +145,25 @@ def main(argv: list[str] | None = None) -> None:
             total += time.perf_counter() - started
             assert response.status_code == 200, response.status_code
         get_runtime(app).questions.flush()
+        process_cpu = time.process_time() - process_cpu
     count = args.messages
     store = "in-process store" if args.memory else "Redis"
     print(f"\n{args.size} entries, {store}, {count} signed text messages one after the other")
-    print(f"  {'stage':<40} {'ms/message':>10} {'calls/message':>14}")
-    outer = 0.0
+    print(f"  {'stage':<40} {'ms/message':>10} {'CPU ms':>8} {'calls/message':>14}")
+    outer = outer_cpu = 0.0
     for label in wrapped:
         if CALLS[label] == 0:
             continue
         if label in OUTER:
             outer += TIMES[label]
-        print(f"  {label:<40} {1000 * TIMES[label] / count:>10.2f} {CALLS[label] / count:>14.2f}")
-    print(f"  {'rest (Flask, test client, hand-off)':<40} {1000 * (total - outer) / count:>10.2f}")
+            outer_cpu += CPU[label]
+        print(f"  {label:<40} {1000 * TIMES[label] / count:>10.2f} {1000 * CPU[label] / count:>8.2f} "
+              f"{CALLS[label] / count:>14.2f}")
+    rest_cpu = process_cpu - outer_cpu - CPU[WRITER]
+    print(f"  {'rest (Flask, test client, hand-off)':<40} {1000 * (total - outer) / count:>10.2f} "
+          f"{1000 * rest_cpu / count:>8.2f}")
     print(f"  {'whole request':<40} {1000 * total / count:>10.2f}")
-
+    print(f"  {'process CPU, all threads (writer too)':<40} {'':>10} {1000 * process_cpu / count:>8.2f}")
 
 if __name__ == "__main__":
     main()
