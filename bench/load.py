@@ -1,7 +1,7 @@
 """Throughput, latency and memory under load, against the framework floor in the same run.
 
     python -m bench.load [--sizes 2081 20810] [--rounds 3] [--duration 5] [--connections 16]
-                         [--workers 2] [--apps echo naive project] [--profile DIR]
+                         [--workers 2] [--apps echo naive project] [--profile DIR] [--reload]
 
 Per knowledge-base size (the shared FAQ bank; ×10 with a district prefix per copy for 20,810)
 it imports the bank into a fresh PostgreSQL schema and starts, one after the other under the
@@ -28,6 +28,9 @@ ones.
 
 `--baseline DIR` also measures another checkout of the project (a `git worktree` of main, say)
 in the same rounds, for a before/after ratio that the machine's load does not skew.
+`--reload` then edits one entry (as staff would) and, once every worker of the project (and of the
+baseline) maps the new version's shared build, runs one more round of each and prints their PSS:
+the memory of an instance after a live reload (`--workers 3` for master + 3 workers).
 `--profile DIR` samples the project's workers with py-spy (not a project dependency: `pip
 install py-spy`) during the measured run and prints where a message's time goes
 (`bench.stages`), keeping the raw stacks in DIR.
@@ -56,6 +59,7 @@ from pathlib import Path
 
 import sqlalchemy
 
+from bench.after_reload import edit_one_entry, wait_until_mapped
 from bench.live import POSTGRES, REDIS, TOKEN, Instance, bank_rows, free_port
 from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
 from bench.stages import breakdown, print_breakdown
@@ -130,7 +134,7 @@ end
 '''
 
 PREGENERATED = 40_000  # warm-up: 2 wrk threads x 2,500 lines; then each round its own lines
-MAX_ROUNDS = 5
+MAX_ROUNDS = 5  # and one more slice of lines for the round after `--reload`
 
 
 def signed_requests(questions: list[str], count: int, path: Path) -> None:
@@ -200,7 +204,7 @@ WARM_UP = (0, 2_500)  # (first line, lines per wrk thread)
 def round_slice(number: int) -> tuple[int, int]:
     """Round `number`'s lines of the request table: fresh MsgIds each round (a repeated MsgId
     would be a WeChat retry, answered from the stored reply)."""
-    per_thread = (PREGENERATED - 2 * WARM_UP[1]) // (2 * MAX_ROUNDS)
+    per_thread = (PREGENERATED - 2 * WARM_UP[1]) // (2 * (MAX_ROUNDS + 1))
     return 2 * WARM_UP[1] + number * 2 * per_thread, per_thread
 
 
@@ -269,10 +273,11 @@ def run_size(size: int, args: argparse.Namespace, tmp: Path, script: Path) -> No
                "NAIVE_ROWS": str(rows), "PYTHONPATH": f"{tmp}:{ROOT}"}
         targets = {"echo": ("echo_app:app", tmp / "plain_gunicorn.py"),
                    "naive": ("naive_app:app", tmp / "plain_gunicorn.py")}
+        folders: dict[str, Path] = {}
         for name, tree in (("project", ROOT), ("baseline", args.baseline)):
             if tree is not None:  # each on its own instance folder and Redis keys, the same database
-                instance_path = tmp / f"{prefix.strip(':')}-{name}"
-                targets[name] = (f"bot:create_app(instance_path={str(instance_path)!r})", tree / "gunicorn.conf.py")
+                folders[name] = tmp / f"{prefix.strip(':')}-{name}"
+                targets[name] = (f"bot:create_app(instance_path={str(folders[name])!r})", tree / "gunicorn.conf.py")
         apps = [*args.apps, *(["baseline"] if args.baseline is not None else [])]
         instances: dict[str, Instance] = {}
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in apps}
@@ -299,10 +304,37 @@ def run_size(size: int, args: argparse.Namespace, tmp: Path, script: Path) -> No
                         profile = args.profile / f"project-{size}-{number}.txt"
                     rounds[name].append(measure(instance, script, args, number, profile))
             pss = {name: instance.pss_mb() for name, instance in instances.items()}
+            if args.reload:
+                reloaded = live_reload(url, instances, folders, script, args)
         finally:
             for instance in instances.values():
                 stop(instance)
     report(size, args, rounds, pss)
+    if args.reload:
+        print_reload(reloaded)
+
+
+def live_reload(url: str, instances: dict[str, Instance], folders: dict[str, Path], script: Path,
+                args: argparse.Namespace) -> tuple[int, float, dict[str, dict[str, float]]]:
+    """`--reload`: a staff edit, the wait until every worker maps the new shared build, one more
+    round each (the new build's pages in use), then PSS (`bench.after_reload`)."""
+    version = edit_one_entry(url)
+    watched = {name: (instances[name], folder / "index") for name, folder in folders.items() if name in instances}
+    seconds = wait_until_mapped(watched, version)
+    after = {}
+    for name, (instance, _index) in watched.items():
+        after[name] = measure(instance, script, args, MAX_ROUNDS)
+        after[name]["pss"] = instance.pss_mb()
+    return version, seconds, after
+
+
+def print_reload(reloaded: tuple[int, float, dict[str, dict[str, float]]]) -> None:
+    version, seconds, after = reloaded
+    print(f"  after a live reload (one entry edited; every worker mapped build v{version} {seconds:.1f} s later; "
+          "then one round each):")
+    for name, result in after.items():
+        print(f"    {name:<10} {result['rps']:>7.0f} req/s  p99 {result['p99'] * 1000:.1f} ms  "
+              f"PSS master + workers {result['pss']:.0f} MB")
 
 
 def report(size: int, args: argparse.Namespace, rounds: dict[str, list[dict[str, float]]],
@@ -340,6 +372,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path, help="sample the project with py-spy; raw stacks kept here")
     parser.add_argument("--baseline", type=Path, help="another checkout of this project, measured as 'baseline' "
                         "in the same rounds (e.g. a `git worktree` of main) for a before/after ratio")
+    parser.add_argument("--reload", action="store_true", help="after the rounds, edit one entry and measure "
+                        "PSS once every worker maps the new shared build (use with --workers 3 for the issue's target)")
     parser.add_argument("--redis", default=REDIS)
     args = parser.parse_args(argv)
     require_shared(args.shared, BANK, DEV)

@@ -61,7 +61,7 @@ BATCH = 500
 # under load rows are worth writing together: at 100 messages a second a write carries ~20 rows
 # instead of one or two. Nothing waits for it — each row is in the journal before its reply goes
 # out, and `flush` cuts the wait short.
-LINGER = 0.2
+LINGER = 0.5
 # `flush`'s nudge through the queue: the writer stops gathering and writes what it holds.
 _HURRY: dict[str, Any] = {"op": "hurry"}
 
