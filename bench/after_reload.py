@@ -56,6 +56,25 @@ def maps_version(pid: int, index_dir: Path, version: int) -> bool:
         return False
 
 
+def processes(instance: Instance, index_dir: Path, version: int) -> list[str]:
+    """Per process of the instance: PSS (anonymous = heap, file = mapped build and code) in MB,
+    and which builds it still maps — where the memory after a reload sits."""
+    lines = []
+    for pid in [instance.process.pid, *workers(instance)]:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue
+        kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup if line.endswith("kB")}
+        builds = sorted({part.split("/")[0] for part in maps.split(f"{index_dir}/")[1:]})
+        role = "master" if pid == instance.process.pid else "worker"
+        mb = {key: kb.get(key, 0) / 1024 for key in ("Pss", "Pss_Anon", "Pss_File", "Rss")}
+        lines.append(f"{role} {pid}: PSS {mb['Pss']:.0f} MB (anonymous {mb['Pss_Anon']:.0f}, files "
+                     f"{mb['Pss_File']:.0f}), RSS {mb['Rss']:.0f} MB; builds mapped: {', '.join(builds) or 'none'}")
+    return lines
+
+
 def wait_until_mapped(instances: dict[str, tuple[Instance, Path]], version: int, timeout: float = 300.0) -> float:
     """Seconds until every worker of every instance maps version `version`'s build (each with
     its index folder); raises SystemExit on timeout."""

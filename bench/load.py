@@ -56,10 +56,11 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy
 
-from bench.after_reload import edit_one_entry, wait_until_mapped
+from bench.after_reload import edit_one_entry, processes, wait_until_mapped
 from bench.live import POSTGRES, REDIS, TOKEN, Instance, bank_rows, free_port
 from bench.quality import BANK, DEV, default_shared, read_jsonl, require_shared
 from bench.stages import breakdown, print_breakdown
@@ -315,26 +316,28 @@ def run_size(size: int, args: argparse.Namespace, tmp: Path, script: Path) -> No
 
 
 def live_reload(url: str, instances: dict[str, Instance], folders: dict[str, Path], script: Path,
-                args: argparse.Namespace) -> tuple[int, float, dict[str, dict[str, float]]]:
+                args: argparse.Namespace) -> tuple[int, float, dict[str, dict[str, Any]]]:
     """`--reload`: a staff edit, the wait until every worker maps the new shared build, one more
     round each (the new build's pages in use), then PSS (`bench.after_reload`)."""
     version = edit_one_entry(url)
     watched = {name: (instances[name], folder / "index") for name, folder in folders.items() if name in instances}
     seconds = wait_until_mapped(watched, version)
-    after = {}
-    for name, (instance, _index) in watched.items():
-        after[name] = measure(instance, script, args, MAX_ROUNDS)
-        after[name]["pss"] = instance.pss_mb()
+    after: dict[str, dict[str, Any]] = {}
+    for name, (instance, index) in watched.items():
+        after[name] = {**measure(instance, script, args, MAX_ROUNDS), "pss": instance.pss_mb(),
+                       "processes": processes(instance, index, version)}
     return version, seconds, after
 
 
-def print_reload(reloaded: tuple[int, float, dict[str, dict[str, float]]]) -> None:
+def print_reload(reloaded: tuple[int, float, dict[str, dict[str, Any]]]) -> None:
     version, seconds, after = reloaded
     print(f"  after a live reload (one entry edited; every worker mapped build v{version} {seconds:.1f} s later; "
           "then one round each):")
     for name, result in after.items():
         print(f"    {name:<10} {result['rps']:>7.0f} req/s  p99 {result['p99'] * 1000:.1f} ms  "
               f"PSS master + workers {result['pss']:.0f} MB")
+        for line in result["processes"]:
+            print(f"      {line}")
 
 
 def report(size: int, args: argparse.Namespace, rounds: dict[str, list[dict[str, float]]],
