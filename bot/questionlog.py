@@ -7,13 +7,14 @@ or a phone number. WeChat's message key contains the OpenID too, so it is hashed
 Logging must never slow or break a reply, nor lose a row. `record` builds the row, appends
 it to this process's journal (`spool/journal.<pid>.<id>.jsonl`, written and fsync'd before
 `record` returns, so before the reply goes out) and hands it to a writer thread, which writes
-what arrives within `LINGER` seconds in one transaction. The journal is emptied whenever everything handed over has been written; a
-process killed at any moment (SIGKILL, OOM) leaves its journal behind, and the next process
-to start or write finds it unlocked (each live process holds an flock on its own) and replays
-it. When the database is down or locked, rows go to an append-only JSONL spool under the
-instance folder and are replayed, in order, on the next successful write or by
-`flask report flush-spool`. Inserts are idempotent on the (hashed) message key, so a replay
-that is interrupted and repeated never duplicates a row.
+what arrives within `LINGER` seconds in one transaction. The journal is emptied whenever
+everything handed over has been written; a process killed at any moment (SIGKILL, OOM)
+leaves its journal behind, and the next process to start or write finds it unlocked (each
+live process holds an flock on its own) and replays it. When the database is down or
+locked, rows go to an append-only JSONL spool under the instance folder and are replayed, in
+order, on the next successful write or by `flask report flush-spool`. Inserts are idempotent
+on the (hashed) message key, so a replay that is interrupted and repeated never duplicates a
+row.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ BATCH = 500
 # Seconds the writer keeps gathering operations after the first one before it writes them. A
 # write costs about 8 ms of CPU however few rows it carries (a transaction, the row insert and
 # the per-day summary statements of `bot.questionlog_days`) and only ~0.2 ms more per row, so
-# under load rows are worth writing together: at 100 messages a second a write carries ~20 rows
+# under load rows are worth writing together: at 100 messages a second a write carries ~50 rows
 # instead of one or two. Nothing waits for it — each row is in the journal before its reply goes
 # out, and `flush` cuts the wait short.
 LINGER = 0.5
