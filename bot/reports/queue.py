@@ -22,21 +22,22 @@ stay the same.
 from __future__ import annotations
 
 import datetime
-import heapq
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Text, case, func, literal_column, or_, select
+from sqlalchemy import Text, func, literal_column, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.questionlog_table import QuestionDay
+from bot.questionlog_table import QuestionDay, QueueMark
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import TEXT_KEY_PREFIX, group_key, normalise_text, terms_key
 from bot.reports.queries import Period, _in
 from bot.reports.queue_marks import key_hash, latest_marks
+from bot.reports.queue_rank import OPEN, RankedPage, group_sums, order, ranked_page
 from knowledge.store import Store
 
 
@@ -99,52 +100,56 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
     ]
 
 
-_UNANSWERED = QuestionDay.answered.is_(False)
-_OPEN = or_(_UNANSWERED, QuestionDay.unsatisfied > 0)  # summary rows with a question for the queue
-
-
 def _summed_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
     """(group key → (questions, unanswered, newest id), text group key → its term strings), from the summary.
 
-    Summed per group by the database (`question_day.group_key`). Unanswered questions count
-    with their newest id; answered ones only as far as they were rated 不满意, with the newest
-    such id. Term strings without a content word (greetings) are grouped by their text, so
-    they alone are read from the log per wording; the term strings of the other groups are
-    read when a group is shown (`_terms_for`).
+    Summed per group by the database (`question_day.group_key`, `queue_rank.group_sums`). Term
+    strings without a content word (greetings) are grouped by their text, so they alone are
+    read from the log per wording (`_wordless_counts`); the term strings of the other groups
+    are read when a group is shown (`_terms_for`).
     """
-    stmt = (select(QuestionDay.group_key,
-                   func.sum(case((_UNANSWERED, QuestionDay.questions), else_=QuestionDay.unsatisfied)),
-                   func.sum(case((_UNANSWERED, QuestionDay.questions), else_=0)),
-                   func.max(case((_UNANSWERED, QuestionDay.last_id), else_=QuestionDay.last_unsatisfied_id)))
-            .where(QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN)
-            .group_by(QuestionDay.group_key))
-    found: dict[str, tuple[int, int, int]] = {}
-    terms_by_key: dict[str, list[str]] = {}
     texts: dict[str, list[int]] = {}
     with store.engine.connect() as conn:  # read-only: Core, no ORM row machinery
-        for key, n, not_answered, last in conn.execute(stmt):
+        for key, n, not_answered, last in conn.execute(group_sums(period)):
             if key:
                 _add(texts, key, int(n), int(not_answered), int(last))
-        # Rows without a group key: greetings, grouped by their text (read from the log), and
-        # rows an older release summed during a rolling upgrade, grouped here by their terms.
-        wordless: list[str] = []
-        for terms, n, not_answered, last in conn.execute(stmt.where(QuestionDay.group_key == "").group_by(
-                QuestionDay.terms).with_only_columns(QuestionDay.terms, *stmt.selected_columns[1:])):
-            key = terms_key(terms)
-            if key:
-                _add(texts, key, int(n), int(not_answered), int(last))
-                terms_by_key.setdefault(key, []).append(terms)
-            else:
-                wordless.append(terms)
-        if wordless:
-            for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
-                                    terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
-                for terms, question, was_answered, n, last in conn.execute(stmt).all():
-                    key = group_key(terms, question)
-                    _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
-                    terms_by_key.setdefault(key, []).append(terms)
+        wordless, terms_by_key, _legacy = _wordless_counts(store, conn, period)
+    for key, (n, not_answered, last) in wordless.items():
+        _add(texts, key, n, not_answered, last)
     found = {key: (n, unans, last) for key, (n, unans, last) in texts.items()}
     return found, terms_by_key
+
+
+def _wordless_counts(store: Store, conn: Connection, period: Period,
+                     ) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]], bool]:
+    """The figures and term strings of the groups of the summary rows without a group key.
+
+    Greetings, grouped by their text (read from the log), and rows an older release summed
+    during a rolling upgrade, grouped here by their terms; the flag says whether there were
+    such rows (their groups may have keyed rows too).
+    """
+    texts: dict[str, list[int]] = {}
+    terms_by_key: dict[str, list[str]] = {}
+    wordless: list[str] = []
+    legacy = False
+    sums = group_sums(period).where(QuestionDay.group_key == "")
+    for terms, n, not_answered, last in conn.execute(sums.group_by(QuestionDay.terms).with_only_columns(
+            QuestionDay.terms, *sums.selected_columns[1:])):
+        key = terms_key(terms)
+        if key:
+            legacy = True
+            _add(texts, key, int(n), int(not_answered), int(last))
+            terms_by_key.setdefault(key, []).append(terms)
+        else:
+            wordless.append(terms)
+    if wordless:
+        for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
+                                terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
+            for terms, question, was_answered, n, last in conn.execute(stmt).all():
+                key = group_key(terms, question)
+                _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
+                terms_by_key.setdefault(key, []).append(terms)
+    return {key: (n, unans, last) for key, (n, unans, last) in texts.items()}, terms_by_key, legacy
 
 
 def _terms_for(store: Store, period: Period, keys: Iterable[str]) -> dict[str, list[str]]:
@@ -154,43 +159,70 @@ def _terms_for(store: Store, period: Period, keys: Iterable[str]) -> dict[str, l
     with store.engine.connect() as conn:
         for start in range(0, len(wanted), 500):
             stmt = (select(QuestionDay.group_key, QuestionDay.terms).distinct()
-                    .where(QuestionDay.day >= period.since, QuestionDay.day < period.until, _OPEN,
+                    .where(QuestionDay.day >= period.since, QuestionDay.day < period.until, OPEN,
                            QuestionDay.group_key.in_(wanted[start:start + 500])))
             for key, terms in conn.execute(stmt):
                 found.setdefault(key, []).append(terms)
     return found
 
 
-_counts_cache: dict[tuple[str, Period], tuple[tuple[Any, ...], dict[str, tuple[int, int, int]],
-                                              dict[str, list[str]]]] = {}
+# Figures per (database, period[, page]) with the summary's totals (and marks) they were read for.
+_counts_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
 
-def _current_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
-    """`_summed_counts`, reused while the period's summary totals stay the same.
+def _cached(key: tuple[Any, ...], version: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    with _details_lock:
+        cached = _counts_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    value = compute()
+    with _details_lock:
+        if len(_counts_cache) > 50:
+            _counts_cache.clear()
+        _counts_cache[key] = (version, value)
+    return value
 
-    The totals (questions, ratings, newest ids: one pass over the period's summary index)
-    change with every question logged and every rating given or changed; only a 不满意
+
+def _summary_version(store: Store, period: Period) -> tuple[Any, ...]:
+    """The period's summary totals: questions, ratings, newest ids (one pass over its summary index).
+
+    They change with every question logged and every rating given or changed; only a 不满意
     withdrawn and another given between two views, with no question in between, could leave
-    them equal. The dictionaries returned are shared: callers must not change them.
+    them equal.
     """
     stmt = select(func.count(), func.sum(QuestionDay.questions), func.sum(QuestionDay.satisfied),
                   func.sum(QuestionDay.unsatisfied), func.max(QuestionDay.last_id),
                   func.sum(QuestionDay.last_unsatisfied_id)).where(
         QuestionDay.day >= period.since, QuestionDay.day < period.until)
     with store.engine.connect() as conn:
-        version = tuple(conn.execute(stmt).one())
-    key = (store.url, period)
-    with _details_lock:
-        cached = _counts_cache.get(key)
-    if cached is None or cached[0] != version:
-        found, terms_by_key = _summed_counts(store, period)
-        with _details_lock:
-            if len(_counts_cache) > 50:
-                _counts_cache.clear()
-            _counts_cache[key] = (version, found, terms_by_key)
-    else:
-        found, terms_by_key = cached[1], cached[2]
-    return found, terms_by_key
+        return tuple(conn.execute(stmt).one())
+
+
+def _current_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
+    """`_summed_counts`, reused while the period's summary totals stay the same.
+
+    The dictionaries returned are shared: callers must not change them.
+    """
+    return cast(tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]], _cached(
+        (store.url, period), _summary_version(store, period), lambda: _summed_counts(store, period)))
+
+
+def _current_page(store: Store, period: Period, marks: dict[str, QueueMark], offset: int, limit: int,
+                  ) -> tuple[RankedPage, dict[str, list[str]]] | None:
+    """`queue_rank.ranked_page` and the text groups' term strings, reused while the summary totals
+    and the marks stay the same; None while summary rows without a group key but with content
+    words exist (a rolling upgrade's: their groups are summed in Python, `_summed_counts`)."""
+    version = (*_summary_version(store, period), len(marks), max((m.id for m in marks.values()), default=0))
+
+    def compute() -> tuple[RankedPage, dict[str, list[str]]] | None:
+        with store.engine.connect() as conn:
+            texts, terms_by_key, legacy = _wordless_counts(store, conn, period)
+            if legacy:
+                return None
+            return ranked_page(conn, period, texts, marks, offset, limit), terms_by_key
+
+    return cast(tuple[RankedPage, dict[str, list[str]]] | None,
+                _cached((store.url, period, offset, limit), version, compute))
 
 
 # The wordings of groups already shown, per (database, period, group), with the group's
@@ -267,27 +299,29 @@ def build_queue(store: Store, period: Period, *, only: str | None = None, offset
     `only`: just the group with that key hash. A marked group counts only what was asked
     after its mark (and is left out when nothing was).
     """
-    counts, terms_by_key = _current_counts(store, period)
-    if only is not None:
-        counts = {k: v for k, v in counts.items() if key_hash(k) == only}
     marks = {mark.group_key: mark for mark in latest_marks(store).values()}  # staff-made: a few hundred
-    reopened: dict[str, int] = {}
-    handled: set[str] = set()
-    for key in [k for k in marks if k in counts]:
-        mark = marks[key]
-        if counts[key][2] <= mark.last_log_id:
-            handled.add(key)
-        else:
-            reopened[key] = mark.last_log_id
-    order = lambda kv: (-kv[1][0], -kv[1][2], kv[0])  # noqa: E731 - most asked, then newest
-    if limit is None:
-        ranked = sorted(((k, v) for k, v in counts.items() if k not in handled), key=order)
-        page = ranked[offset:]
-    else:  # the page only: a quarter has ~25,000 groups
-        first = heapq.nsmallest(offset + limit + len(handled), counts.items(), key=order)
-        page = [kv for kv in first if kv[0] not in handled][offset:offset + limit]
-    total_groups = len(counts) - len(handled)
-    total_questions = sum(v[0] for v in counts.values()) - sum(counts[k][0] for k in handled)
+    ranked = _current_page(store, period, marks, offset, limit) if only is None and limit is not None else None
+    if ranked is not None:  # the page ranked by the database
+        ranks, terms_by_key = ranked
+        page, total_groups, total_questions = ranks.page, ranks.total_groups, ranks.total_questions
+        counts = dict(page)
+        reopened = {k: marks[k].last_log_id for k in counts if k in marks}  # handled ones are not on it
+    else:
+        counts, terms_by_key = _current_counts(store, period)
+        if only is not None:
+            counts = {k: v for k, v in counts.items() if key_hash(k) == only}
+        reopened = {}
+        handled: set[str] = set()
+        for key in [k for k in marks if k in counts]:
+            mark = marks[key]
+            if counts[key][2] <= mark.last_log_id:
+                handled.add(key)
+            else:
+                reopened[key] = mark.last_log_id
+        ranked_all = sorted(((k, v) for k, v in counts.items() if k not in handled), key=order)
+        page = ranked_all[offset:] if limit is None else ranked_all[offset:offset + limit]
+        total_groups = len(counts) - len(handled)
+        total_questions = sum(v[0] for v in counts.values()) - sum(counts[k][0] for k in handled)
     wanted = {key for key, _ in page}
     groups = []
     if wanted:
