@@ -100,6 +100,12 @@ class QuestionDay(Base):
               ).ddl_if(dialect="sqlite"),
         Index("ix_question_day_group", "day", "group_key", "answered", "questions", "unsatisfied", "last_id",
               "last_unsatisfied_id").ddl_if(dialect="sqlite"),
+        # The term strings of the thirty groups a page of the 待处理 queue shows, sought by key
+        # instead of walking the period. PostgreSQL's is a hash index: a B-tree refuses a
+        # very long key, and the lookups are by equality only.
+        Index("ix_question_day_group_terms", "group_key", "day", "answered", "unsatisfied", "terms"
+              ).ddl_if(dialect="sqlite"),
+        Index("ix_question_day_group_key", "group_key", postgresql_using="hash").ddl_if(dialect="postgresql"),
     )
 
 
