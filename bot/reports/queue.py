@@ -13,10 +13,12 @@ A marked group leaves the queue; only wordings asked after the mark bring it bac
 did not work, or the wording is new). The report's unanswered table shows the marks too.
 
 Cost: the counts of every group come from the question log's per-day summary
-(bot/questionlog_days.py, exact at write time): a month is a few thousand summary rows, so
-the first view after a start costs what later ones do. Only the wordings of the groups on
-the requested page are read from the log, and kept per process while their group's figures
-stay the same.
+(bot/questionlog_days.py, exact at write time): a month is a few thousand summary rows. A
+page of the queue is ranked by the database (bot/reports/queue_rank.py), so only its thirty
+groups come back to Python; the page of a group (`only`) and a summary with rows an older
+release wrote without their group key are summed per group here. Only the wordings of the
+groups on the requested page are read from the log, and kept per process while their
+group's figures stay the same.
 """
 
 from __future__ import annotations
