@@ -16,18 +16,30 @@ from the bank (the negatives, as in `bench.quality --calibrate`); the held-out f
 is the lowest that says "not found" to at least `TARGET_ABSTENTION` of the *other* folds'
 negatives, counting the query-coverage gate (a gated negative is refused at any threshold).
 
+Direct answers per fold (`calibrate_direct`): a confident search whose top hit has close rivals
+answers it directly when the direct-answer confidence (`AnswerPolicy.answers_directly`) reaches
+its threshold. For a held-out fold its weights are fitted on the other folds' questions (positive
+when the top hit is right) and negatives, and its threshold is the lowest at which at most
+`MAX_WRONG_DIRECT` of the other folds' questions are answered wrongly — each of them scored by
+weights fitted without its own fold (a nested leave-one-department-out), because in-sample
+scores would promise fewer wrong answers than a new department gets. The shipped values in
+`knowledge.thresholds` are the same procedure over all folds (``bench.quality --calibrate``).
+
 Figures per fold are then measured on the held-out questions only; the summary is the mean over
 folds (each fold weighs the same) and the worst fold.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from knowledge.document import Assessment, Document, SearchResult
-from knowledge.policy import AnswerPolicy
+from knowledge.policy import AnswerPolicy, DecisionKind, Reason, Searchable
 from knowledge.search import Searcher
 from knowledge.spelling import Correction, speller_for
 from knowledge.thresholds import DEFAULT_THRESHOLDS
@@ -35,6 +47,10 @@ from knowledge.thresholds import DEFAULT_THRESHOLDS
 MIN_FOLD = 10
 POOLED = "其他部门（合并）"
 TARGET_ABSTENTION = 0.80
+#: The share of calibration questions the direct answers may get wrong (the issue's goal: ≤ 2 %).
+MAX_WRONG_DIRECT = 0.02
+#: A direct-answer threshold no confidence reaches: the rule is off.
+NEVER = 1.01
 
 
 def department_folds(departments: Sequence[str], min_fold: int = MIN_FOLD) -> dict[str, list[int]]:
@@ -89,6 +105,126 @@ def fold_thresholds(folds: Mapping[str, Sequence[int]], negatives: Sequence[Asse
         held_out = set(members)
         thresholds[name] = calibrate_threshold(a for i, a in enumerate(negatives) if i not in held_out)
     return thresholds
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
+    """Plain gradient-descent logistic regression; returns weights with the bias last."""
+    xb = np.c_[x, np.ones(len(x))]
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        w -= 0.5 * (xb.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
+    return w
+
+
+def direct_features(a: Assessment) -> tuple[float, float, float]:
+    """What the direct-answer confidence weighs (`AnswerPolicy.direct_confidence`)."""
+    return (a.strength, a.margin, a.title_coverage)
+
+
+@dataclass(frozen=True)
+class DirectExample:
+    """One calibration question as the direct-answer rule sees it (asked with its answer present)."""
+
+    assessment: Assessment
+    correct: bool  # the search's top hit is a right entry
+    base_direct: bool  # answered directly without the rule (one confident hit, or typed verbatim)
+    eligible: bool  # a confident search with close rivals, its title covered enough: the rule decides
+    searched: bool = True  # it had hits (only those are fitted on)
+
+
+def direct_examples(kb: Searchable, questions: Sequence[str], gold: Sequence[frozenset[str]],
+                    policy: AnswerPolicy) -> list[DirectExample]:
+    """Each question through `policy` with the direct-answer rule off: what the rule may decide."""
+    off = AnswerPolicy(dataclasses.replace(policy.thresholds, direct_threshold=NEVER))
+    examples = []
+    for question, answers in zip(questions, gold, strict=True):
+        decision = off.decide(question, None, kb)
+        result = decision.result
+        if result is None or not result.hits:
+            examples.append(DirectExample(Assessment(0.0, 0.0, 0.0, 0.0), False, False, False, searched=False))
+            continue
+        rivalled = decision.reason is Reason.CONFIDENT_SEVERAL
+        examples.append(DirectExample(
+            result.assessment, result.hits[0].doc.key in answers, decision.kind is DecisionKind.ANSWER,
+            rivalled and result.assessment.title_coverage >= policy.thresholds.direct_min_title))
+    return examples
+
+
+def fit_direct(positives: Iterable[DirectExample], negatives: Iterable[Assessment],
+               l2: float = 1e-2) -> tuple[float, float, float, float]:
+    """Weights (strength, margin, title coverage, bias) of the direct-answer confidence: positive
+    when the top hit is right, questions whose answer was removed as negatives (their top hit is
+    never right). Fitted on standardised features, so the l2 penalty weighs each feature alike,
+    and returned for the raw features the policy computes."""
+    pos = [e for e in positives if e.searched]
+    neg = [direct_features(a) for a in negatives if a.confidence > 0]  # confidence 0: no hits
+    x = np.array([direct_features(e.assessment) for e in pos] + neg, dtype=float)
+    y = np.array([e.correct for e in pos] + [False] * len(neg), dtype=float)
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    w = fit_logistic((x - mu) / sd, y, l2=l2)
+    raw = w[:3] / sd
+    bias = float(w[3] - np.sum(w[:3] * mu / sd))
+    return float(raw[0]), float(raw[1]), float(raw[2]), bias
+
+
+def direct_scores(weights: tuple[float, float, float, float], examples: Sequence[DirectExample]) -> np.ndarray:
+    x = np.array([direct_features(e.assessment) for e in examples], dtype=float).reshape(-1, 3)
+    return 1 / (1 + np.exp(-(x @ np.array(weights[:3]) + weights[3])))
+
+
+def pick_direct_threshold(scores: Sequence[float], examples: Sequence[DirectExample],
+                          max_wrong: float = MAX_WRONG_DIRECT) -> float:
+    """The lowest threshold at which the direct answers of `examples` — those given without the
+    rule, and the eligible ones scoring at least the threshold — are wrong for at most
+    `max_wrong` of all the examples (`NEVER` when even the rule's absence exceeds it)."""
+    allowed = max_wrong * len(examples) + 1e-9
+    base_wrong = sum(e.base_direct and not e.correct for e in examples)
+    candidates = sorted({float(s) for s, e in zip(scores, examples, strict=True) if e.eligible})
+    for threshold in candidates:
+        added = sum(e.eligible and not e.correct and s >= threshold for s, e in zip(scores, examples, strict=True))
+        if base_wrong + added <= allowed:
+            return threshold
+    return NEVER
+
+
+def calibrate_direct(positives: Mapping[str, Sequence[DirectExample]], negatives: Mapping[str, Sequence[Assessment]],
+                     max_wrong: float = MAX_WRONG_DIRECT) -> tuple[tuple[float, float, float, float], float]:
+    """Weights fitted on every fold given, and the threshold picked (`pick_direct_threshold`) on
+    out-of-fold scores: each fold's questions scored by weights fitted on the other folds.
+    `positives` and `negatives` are keyed by fold (a department, or the pooled small ones)."""
+    scored: list[float] = []
+    examples: list[DirectExample] = []
+    for fold, members in positives.items():
+        weights = fit_direct((e for f, m in positives.items() if f != fold for e in m),
+                             (a for f, m in negatives.items() if f != fold for a in m))
+        scored.extend(direct_scores(weights, members).tolist())
+        examples.extend(members)
+    threshold = pick_direct_threshold(scored, examples, max_wrong)
+    weights = fit_direct((e for m in positives.values() for e in m), (a for m in negatives.values() for a in m))
+    return weights, threshold
+
+
+def direct_rule(kb: Searchable, questions: Sequence[str], gold: Sequence[frozenset[str]],
+                folds: Mapping[str, Sequence[int]], negatives: Mapping[int, Assessment] | Sequence[Assessment],
+                policy: AnswerPolicy, held_out: str | None = None,
+                ) -> tuple[tuple[float, float, float, float], float]:
+    """`calibrate_direct` over every fold but `held_out` (None: all of them, the shipped fit):
+    their questions through `policy` over `kb` (the whole bank, the fold's answer threshold)
+    and their negatives (question index → the assessment with its own answers removed)."""
+    off = AnswerPolicy(dataclasses.replace(policy.thresholds, direct_threshold=NEVER))
+    positives = {name: direct_examples(kb, [questions[i] for i in members], [gold[i] for i in members], off)
+                 for name, members in folds.items() if name != held_out}
+    by_fold = {name: [negatives[i] for i in folds[name]] for name in positives}
+    return calibrate_direct(positives, by_fold)
+
+
+def with_direct(policy: AnswerPolicy, weights: tuple[float, float, float, float], threshold: float) -> AnswerPolicy:
+    """`policy` with these direct-answer weights and threshold."""
+    w_strength, w_margin, w_title, bias = weights
+    return AnswerPolicy(dataclasses.replace(
+        policy.thresholds, w_direct_strength=w_strength, w_direct_margin=w_margin, w_direct_title=w_title,
+        direct_bias=bias, direct_threshold=threshold))
 
 
 @dataclass(frozen=True)

@@ -141,25 +141,33 @@ def outcome(turn: Turn, gold_titles: set[str]) -> str:
     return classify(turn.reply, turn.kind, gold_titles, top)
 
 
-def fold_policies(shared: Path, n: int) -> tuple[list[str], dict[str, float], dict[str, list[int]]]:
+def fold_policies(shared: Path, n: int) -> tuple[list[str], dict[str, float], dict[str, list[int]],
+                                                 dict[str, AnswerPolicy]]:
+    """Per fold: the answer threshold and the direct-answer rule, both calibrated on the other
+    folds (`bench.crossval`), so the held-out department's questions tuned neither."""
     dev = DevSet.load(shared)
     assert len(dev.queries) == n
-    negatives = assessed_without_own_gold(Project(TextProcessor()), dev, range(n))
+    project = Project(TextProcessor())
+    negatives = assessed_without_own_gold(project, dev, range(n))
     folds = crossval.department_folds(dev.departments)
     thresholds = crossval.fold_thresholds(folds, negatives)
     fold_of = [""] * n
+    policies = {}
     for name, members in folds.items():
         for i in members:
             fold_of[i] = name
-    return fold_of, thresholds, folds
+        policy = AnswerPolicy.with_threshold(thresholds[name])
+        kb = crossval.FixedKnowledgeBase(project.searcher(dev.documents, policy=policy), dev.documents)
+        policies[name] = crossval.with_direct(
+            policy, *crossval.direct_rule(kb, dev.queries, dev.gold, folds, negatives, policy, name))
+    return fold_of, thresholds, folds, policies
 
 
 def run(shared: Path, citizens: int, city: Path | None) -> None:
     bank = [json.loads(line) for line in (shared / BANK).read_text(encoding="utf-8").splitlines() if line]
     queries = [json.loads(line) for line in (shared / QUERIES).read_text(encoding="utf-8").splitlines() if line]
     started = time.monotonic()
-    fold_of, thresholds, folds = fold_policies(shared, len(queries))
-    policies = {name: AnswerPolicy.with_threshold(t) for name, t in thresholds.items()}
+    fold_of, thresholds, folds, policies = fold_policies(shared, len(queries))
     print(f"fold thresholds calibrated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     gold = []
     for query in queries:

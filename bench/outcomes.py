@@ -24,7 +24,9 @@ wrong direct) and once more with their gold entries removed (the share that gets
 or a routing reply instead of a wrong answer or a list). Mean over departments and the worst
 department are printed beside the development-set figures, without and with the knowledge
 base's term associations (`knowledge.associations`; in each fold learned only from the other
-departments' entries, `bench.paraphrase`). The development figures are measured twice, on the shared build (the
+departments' entries, `bench.paraphrase`), each without and with the direct-answer rule
+(`AnswerPolicy.answers_directly`, refitted per fold on the other departments). The development
+figures are measured twice, on the shared build (the
 default) and on an index built in memory (`INDEX_DIR=memory`), and the questions whose reply
 differs between the two are counted (none should). A routing reply (`bot.routing`) counts as "not found"
 everywhere: the knowledge base did not have it.
@@ -168,7 +170,7 @@ def cross_validate(shared: Path) -> None:
     from bench import paraphrase  # it uses this module's classification
 
     bench = paraphrase.Bench(shared)
-    results = paraphrase.evaluate(bench, paraphrase.CHOSEN)
+    results = paraphrase.evaluate(bench, paraphrase.CHOSEN, direct=(False, True))
     labels = [("reachable", True), ("direct correct", True), ("direct wrong", False), ("not found|miss", True)]
     for setting, per_fold in results.items():
         print(f"\nLeave-one-department-out cross-validation ({len(bench.folds)} folds; threshold calibrated on the"

@@ -1,6 +1,7 @@
 """Does the paraphrase second pass (`knowledge.associations`) help citizens? Cross-validated.
 
     python -m bench.paraphrase [--shared DIR] [--sweep] [--misses] [--confident-ratio R,...] [--max-wrong W]
+                               [--direct on|off|both]
 
 For the project's search without term associations and with each setting of
 `AssociationSettings` (the knowledge base's `DEFAULT_SETTINGS`, or a grid with ``--sweep``:
@@ -23,6 +24,9 @@ of the entry that was removed for it.
 ``--confident-ratio`` measures the policy's `Thresholds.confident_ratio` at each given value in
 every fold, or (0) calibrated per held-out fold on the other folds' questions: the value of
 `RATIOS` with the most right direct answers there and at most ``--max-wrong`` wrong ones.
+The policy's direct-answer rule (`AnswerPolicy.answers_directly`) is refitted for each held-out
+fold on the other folds (`crossval.direct_rule`), never taken from the shipped thresholds;
+``--direct off`` measures without it, ``both`` without and with it in one run.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 from knowledge.text import TextProcessor
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 # The grid of --sweep: re-ranking (associations or feedback, `beta` > 0) and the reply stage only
 # (`soft_match`), around the knowledge base's setting (`DEFAULT_SETTINGS`).
@@ -113,10 +118,13 @@ MAX_WRONG = 0.01
 
 
 def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]],
-             variants: Sequence[float | None] = (None,), max_wrong: float = MAX_WRONG) -> dict[str, dict[str, dict]]:
+             variants: Sequence[float | None] = (None,), max_wrong: float = MAX_WRONG,
+             direct: Sequence[bool] = (True,)) -> dict[str, dict[str, dict]]:
     """Per setting, per fold: the figures of `LABELS` (see the module docstring). `variants`: the
     policy's `confident_ratio` in every fold, each in turn (0: calibrated per fold,
-    `calibrate_ratio`; None: the default); a setting is labelled with it when it is not None."""
+    `calibrate_ratio`; None: the default); a setting is labelled with it when it is not None.
+    `direct`: with the direct-answer rule calibrated per fold (`crossval.calibrate_direct`, on
+    the other folds' questions and negatives) and/or without it (labelled "direct rule off")."""
     dev, folds = bench.dev, bench.folds
     names = list(folds)
     models: dict[tuple[str, frozenset[str]], TermAssociations] = {}
@@ -151,6 +159,7 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
     whole = bench.index(dev.documents)
     results: dict[str, dict[str, dict]] = collections.defaultdict(dict)
     ratios: dict[tuple[str, float], float] = {}
+    direct_rules: dict[tuple[str, float, float], tuple[tuple[float, float, float, float], float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app_settings = Settings.from_env(Path(tmp), settings_env)
         for fold in names:
@@ -160,9 +169,10 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
             missing_index = bench.index(missing_docs)
             kb_whole = crossval.FixedKnowledgeBase(Searcher(whole, bench.processor), dev.documents)
             kb_missing = crossval.FixedKnowledgeBase(Searcher(missing_index, bench.processor), missing_docs)
-            for (label, settings), ratio in itertools.product(grid, variants):
+            for (label, settings), ratio, rule in itertools.product(grid, variants, direct):
                 threshold = crossval.calibrate_threshold(negatives[(label, fold)].values())
-                policy = AnswerPolicy.with_threshold(threshold)
+                policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, answer_threshold=threshold,
+                                                          direct_threshold=crossval.NEVER))
                 ex = expansion(label, settings, fold)
                 chosen = ratio
                 if ratio == 0:  # direct answers do not depend on the associations: once per fold
@@ -174,6 +184,13 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                     chosen = ratios[(fold, threshold)]
                 if chosen is not None:
                     policy = AnswerPolicy(dataclasses.replace(policy.thresholds, confident_ratio=chosen))
+                if rule:
+                    key = (fold, threshold, policy.thresholds.confident_ratio)
+                    if key not in direct_rules:  # like the ratio, independent of the associations
+                        kb_rule = crossval.FixedKnowledgeBase(Searcher(whole, bench.processor, policy), dev.documents)
+                        direct_rules[key] = crossval.direct_rule(kb_rule, dev.queries, dev.gold, folds,
+                                                                 negatives[(label, fold)], policy, fold)
+                    policy = crossval.with_direct(policy, *direct_rules[key])
                 searcher = Searcher(whole, bench.processor, policy, ex)
                 conversation = _conversation(kb_whole, searcher, app_settings, directory)
                 counts: collections.Counter[str] = collections.Counter()
@@ -194,9 +211,11 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                 honest = sum(ask(conversation, i, dev.queries[i]).kind in NOT_FOUND_KINDS for i in members)
                 n = len(members)
                 named = label if ratio is None else f"{label}, ratio {'per fold' if ratio == 0 else ratio}"
+                named = named if rule else f"{named}, direct rule off"
                 results[named][fold] = {
                     "threshold": threshold,
                     "confident_ratio": policy.thresholds.confident_ratio,
+                    "direct_threshold": policy.thresholds.direct_threshold,
                     "reachable": sum(counts[k] for k in REACHABLE) / n,
                     "direct correct": counts["direct answer, correct"] / n,
                     "direct wrong": counts["direct answer, WRONG"] / n,
@@ -260,7 +279,8 @@ def report(bench: Bench, results: dict[str, dict[str, dict]]) -> None:
     for fold in folds:
         line = "  ".join(
             f"{label[:12]}: {v['reachable']:.2f}/{v['direct correct']:.2f}/{v['direct wrong']:.2f}/"
-            f"{v['not found|miss']:.2f} (ratio {v['confident_ratio']:g})" for label, per in results.items()
+            f"{v['not found|miss']:.2f} (ratio {v['confident_ratio']:g}, direct {v['direct_threshold']:.3f})"
+            for label, per in results.items()
             for v in (per[fold],)
         )
         print(f"  {fold}: {line}")
@@ -289,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--confident-ratio", default=None,
                         help="the policy's confident_ratio in every fold, or several, comma-separated; "
                              "0: calibrated per fold")
+    parser.add_argument("--direct", choices=("on", "off", "both"), default="on",
+                        help="the direct-answer rule calibrated per fold, off, or both in one run")
     parser.add_argument("--max-wrong", type=float, default=MAX_WRONG,
                         help="wrong direct answers a per-fold calibration of confident_ratio allows")
     args = parser.parse_args(argv)
@@ -299,7 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, settings in grid:
         print(f"  {label}: {settings}")
     variants = [float(r) for r in args.confident_ratio.split(",")] if args.confident_ratio else [None]
-    results = evaluate(bench, grid, variants, args.max_wrong)
+    direct = {"on": (True,), "off": (False,), "both": (False, True)}[args.direct]
+    results = evaluate(bench, grid, variants, args.max_wrong, direct)
     report(bench, results)
     if args.misses:
         print_misses(results)

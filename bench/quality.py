@@ -17,6 +17,7 @@ coverage gate costs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import random
@@ -208,14 +209,7 @@ def assessed_without_own_gold(project: Project, dev: DevSet, which: Sequence[int
     return [project.searcher(dev.without(set(dev.gold[i]))).assess(dev.queries[i])[1] for i in which]
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
-    """Plain gradient-descent logistic regression; returns weights with the bias last."""
-    xb = np.c_[x, np.ones(len(x))]
-    w = np.zeros(xb.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-xb @ w))
-        w -= 0.5 * (xb.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
-    return w
+fit_logistic = crossval.fit_logistic  # where it lives, with the direct-answer fit
 
 
 def features(a: Assessment) -> list[float]:
@@ -259,6 +253,7 @@ def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
         f"  5-fold CV at 80 % abstention: false abstention {(cv_pos < th).mean():.3f}, "
         f"wrong answers {((cv_pos >= th) & ~correct).mean():.3f}"
     )
+    calibrate_direct(project, dev, negatives)
     t = DEFAULT_THRESHOLDS
     pairs = zip(normal.assessments, normal.correct_top, strict=True)
     confident_right = [a for a, c in pairs if c and a.confidence >= t.answer_threshold]
@@ -266,6 +261,27 @@ def calibrate(project: Project, dev: DevSet, normal: Run) -> None:
     print(
         f"  query-coverage gate at {t.min_query_coverage:g}: refuses {gated} of {len(confident_right)} "
         f"confident right answers (confidence >= {t.answer_threshold:g})"
+    )
+
+
+def calibrate_direct(project: Project, dev: DevSet, negatives: Sequence[Assessment]) -> None:
+    """The direct-answer rule's weights and threshold over the whole bank, the way
+    `bench.crossval.calibrate_direct` fits them for each held-out department (what
+    `knowledge.thresholds.Thresholds.w_direct_strength` … `direct_threshold` hold)."""
+    folds = crossval.department_folds(dev.departments)
+    off = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=crossval.NEVER))
+    kb = crossval.FixedKnowledgeBase(project.searcher(dev.documents, policy=off), dev.documents)
+    weights, threshold = crossval.direct_rule(kb, dev.queries, dev.gold, folds, negatives, off)
+    examples = crossval.direct_examples(kb, dev.queries, dev.gold, off)
+    scores = crossval.direct_scores(weights, examples)
+    direct = [e.base_direct or (e.eligible and s >= threshold) for e, s in zip(examples, scores, strict=True)]
+    right = sum(d and e.correct for d, e in zip(direct, examples, strict=True)) / len(examples)
+    wrong = sum(d and not e.correct for d, e in zip(direct, examples, strict=True)) / len(examples)
+    print(
+        f"  direct-answer rule (same folds as the cross-validation, at most {crossval.MAX_WRONG_DIRECT:.0%} wrong"
+        f" out of fold): weights strength {weights[0]:.2f}, margin {weights[1]:.2f}, title_coverage"
+        f" {weights[2]:.2f}, bias {weights[3]:.2f}; threshold {threshold:.3f}; in sample direct right"
+        f" {right:.3f}, wrong {wrong:.3f} (answer threshold {DEFAULT_THRESHOLDS.answer_threshold:g})"
     )
 
 

@@ -28,9 +28,13 @@ in `Thresholds` (`knowledge.thresholds`, with the measurement behind each):
    are unknown to the knowledge base is "not found".
 
 2. **The reply** (`AnswerPolicy.decide`, called by the conversation). A confident search shows
-   its *good* hits (scoring at least ``good_ratio`` of the top one): one is the answer, several
-   a numbered list — unless the citizen typed one entry's question or 相似问法 verbatim, which
-   is answered with that entry even when the search is unsure (staff wrote that wording). An unconfident
+   its hits scoring at least ``confident_ratio`` of the top one: one is the answer, several a
+   numbered list — unless the *direct-answer confidence* (`AnswerPolicy.answers_directly`: the
+   same three features, weighted for "is the top hit the answer" and fitted with its threshold
+   per held-out department in `bench.crossval.calibrate_direct`) says the top hit is the answer
+   despite its close rivals (more questions answered directly, wrong ones held at ≤ 2 %), or
+   the citizen typed one entry's question or 相似问法 verbatim, which is answered with that
+   entry even when the search is unsure (staff wrote that wording). An unconfident
    search on a fresh question still gets a list when ``min_covering`` good hits each contain
    every content word of the question (the search refuses exactly when close neighbours leave
    no margin, which is when a list is the right reply); otherwise up to ``max_related`` good
@@ -102,6 +106,7 @@ class Reason(StrEnum):
     NO_HITS = "no_hits"
     CONFIDENT_SINGLE = "confident_single"
     CONFIDENT_SEVERAL = "confident_several"
+    CONFIDENT_DIRECT = "confident_direct"
     VERBATIM = "verbatim"
     COVERING_SEVERAL = "covering_several"
     PARTLY_RELATED = "partly_related"
@@ -165,6 +170,10 @@ class Decision:
             Reason.CONFIDENT_SEVERAL: (
                 f"检索有把握，但有 {n} 条结果得分在最高分的 {t.confident_ratio:.0%} 以上：列出供选择"
             ),
+            Reason.CONFIDENT_DIRECT: (
+                f"检索有把握；虽有其他结果得分在最高分的 {t.confident_ratio:.0%} 以上，"
+                f"但直接答复把握度达到阈值 {t.direct_threshold:g}：直接答复最佳结果"
+            ),
             Reason.VERBATIM: "问题与常见问题（或其相似问法）的写法一致：直接答复",
             Reason.COVERING_SEVERAL: f"检索没有把握，但 {n} 条结果都包含问题的全部关键词：列出供选择",
             Reason.PARTLY_RELATED: (
@@ -217,6 +226,22 @@ class AnswerPolicy:
         t = self.thresholds
         z = t.w_strength * strength + t.w_margin * margin + t.w_title * title_coverage + t.bias
         return 1.0 / (1.0 + math.exp(-z))
+
+    def direct_confidence(self, assessment: Assessment) -> float:
+        """The logistic confidence that the best hit of a confident search is *the* answer, even
+        with close rivals (weights fitted to that question, `Thresholds.w_direct_strength` …)."""
+        t = self.thresholds
+        z = (t.w_direct_strength * assessment.strength + t.w_direct_margin * assessment.margin
+             + t.w_direct_title * assessment.title_coverage + t.direct_bias)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def answers_directly(self, assessment: Assessment) -> bool:
+        """Whether a confident search whose top hit has close rivals answers it directly: the
+        question names enough of the entry's question (``direct_min_title``) and the
+        direct-answer confidence reaches ``direct_threshold``."""
+        t = self.thresholds
+        return (assessment.title_coverage >= t.direct_min_title
+                and self.direct_confidence(assessment) >= t.direct_threshold)
 
     def answers(self, assessment: Assessment) -> bool:
         """Whether a search with hits and these features may answer."""
@@ -296,16 +321,19 @@ class AnswerPolicy:
             if related:
                 return DecisionKind.RELATED, Reason.PARTLY_RELATED, related
             return DecisionKind.NOT_FOUND, (Reason.FOLLOW_UP_UNANSWERED if follow_up else Reason.UNSURE), []
+        if len(offered) == 1 and reason is not Reason.CONFIDENT_DIRECT:
+            return DecisionKind.ANSWER, reason, offered
+        if self._asked_verbatim(terms, offered[0].doc, analyze):  # the more telling reason
+            return DecisionKind.ANSWER, Reason.VERBATIM, offered[:1]
         if len(offered) == 1:
             return DecisionKind.ANSWER, reason, offered
-        if self._asked_verbatim(terms, offered[0].doc, analyze):
-            return DecisionKind.ANSWER, Reason.VERBATIM, offered[:1]
         return DecisionKind.CHOICES, reason, offered
 
     def _offer(self, result: SearchResult, terms: list[str], follow_up: bool) -> tuple[list[Hit], Reason]:
         """The hits to show: none (not found), one (the answer) or several (a numbered list).
 
-        * The search answered: its good hits.
+        * The search answered: its hits within ``confident_ratio`` of the top one, or only the
+          top one when there are several and the direct-answer confidence is high enough.
         * It did not, on a fresh question: the search also refuses when close neighbours
           leave no margin — exactly when a list is the right reply. So a list is offered when
           at least ``min_covering`` good hits each contain every content word of the
@@ -321,7 +349,11 @@ class AnswerPolicy:
             if follow_up:
                 return good, Reason.FOLLOW_UP_ON_TOPIC
             confident = self.good_hits(result.hits, self.thresholds.confident_ratio)
-            return confident, (Reason.CONFIDENT_SINGLE if len(confident) == 1 else Reason.CONFIDENT_SEVERAL)
+            if len(confident) == 1:
+                return confident, Reason.CONFIDENT_SINGLE
+            if self.answers_directly(result.assessment):
+                return confident[:1], Reason.CONFIDENT_DIRECT
+            return confident, Reason.CONFIDENT_SEVERAL
         if follow_up:
             on_topic = not terms or bool(set(terms).intersection(good[0].matched))
             return (good if on_topic else []), Reason.FOLLOW_UP_ON_TOPIC

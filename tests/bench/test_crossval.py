@@ -47,3 +47,44 @@ def test_each_fold_is_calibrated_without_its_own_negatives():
 def test_summary_reports_mean_and_worst_fold_in_the_right_direction():
     assert crossval.summarise({"a": 0.9, "b": 0.5}) == crossval.Summary(0.7, 0.5, "b")
     assert crossval.summarise({"a": 0.01, "b": 0.05}, higher_is_better=False).worst_fold == "b"
+
+
+def example(strength: float, margin: float, correct: bool, *, eligible: bool = True,
+            base_direct: bool = False) -> crossval.DirectExample:
+    return crossval.DirectExample(Assessment(strength, margin, 0.8, 0.6, 1.0), correct, base_direct, eligible)
+
+
+def test_the_direct_threshold_allows_the_wrong_share_and_no_more():
+    examples = [example(0.9, m / 10, m >= 3) for m in range(10)]  # margins 0.0 … 0.9; below 0.3 wrong
+    scores = [e.assessment.margin for e in examples]
+    assert crossval.pick_direct_threshold(scores, examples, max_wrong=0.0) == pytest.approx(0.3)
+    assert crossval.pick_direct_threshold(scores, examples, max_wrong=0.1) == pytest.approx(0.2)  # one wrong of 10
+
+
+def test_wrong_answers_given_without_the_rule_use_up_the_allowance():
+    examples = [example(0.9, 0.5, True), example(0.9, 0.6, False, eligible=False, base_direct=True)]
+    assert crossval.pick_direct_threshold([0.5, 0.6], examples, max_wrong=0.5) == pytest.approx(0.5)
+    assert crossval.pick_direct_threshold([0.5, 0.6], examples, max_wrong=0.0) == crossval.NEVER
+
+
+def test_the_fitted_direct_confidence_rises_with_the_margin_that_separates_right_from_wrong():
+    positives = [example(0.7, 0.1 + 0.02 * k, True) for k in range(20)]
+    positives += [example(0.7, 0.02 * k, False) for k in range(5)]
+    negatives = [Assessment(0.6, 0.02 * k, 0.5, 0.5, 1.0) for k in range(10)]
+    weights = crossval.fit_direct(positives, negatives)
+    assert weights[1] > 0  # margin
+    scores = crossval.direct_scores(weights, [example(0.7, 0.5, True), example(0.7, 0.0, True)])
+    assert scores[0] > scores[1]
+
+
+def test_a_fold_threshold_is_picked_on_scores_from_weights_fitted_without_that_fold():
+    positives = {
+        "A": [example(0.7, 0.1 + 0.05 * k, True) for k in range(8)] + [example(0.7, 0.05, False)],
+        "B": [example(0.7, 0.15 + 0.05 * k, True) for k in range(8)] + [example(0.7, 0.1, False)],
+    }
+    negatives = {"A": [Assessment(0.6, 0.05, 0.5, 0.5, 1.0)] * 3, "B": [Assessment(0.6, 0.1, 0.5, 0.5, 1.0)] * 3}
+    weights, threshold = crossval.calibrate_direct(positives, negatives, max_wrong=0.0)
+    examples = positives["A"] + positives["B"]
+    direct = [s >= threshold for s in crossval.direct_scores(weights, examples)]
+    assert not any(d and not e.correct for d, e in zip(direct, examples, strict=True))
+    assert any(direct)  # some right answers go through

@@ -17,6 +17,8 @@ B = Document(kind="faq", id=2, title="低保申请条件", body="家庭收入低
 C = Document(kind="faq", id=3, title="结婚登记在哪里办", body="到县民政局婚姻登记处。")
 SURE = Assessment(0.9, 0.8, 0.9, 0.9, 1.0)
 UNSURE = Assessment(0.3, 0.01, 0.3, 0.2, 1.0)
+# Confident, but the runner-up scores 0.8 of the top hit and the question covers little of its title.
+RIVALLED = Assessment(0.5, 0.2, 0.3, 0.6, 1.0)
 
 
 @dataclass
@@ -28,13 +30,14 @@ class FakeKnowledge:
     answered: bool
     terms: dict[str, list[str]] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
+    assessment: Assessment | None = None  # default: SURE when answered, else UNSURE
 
     def analyze(self, text: str) -> list[str]:
         return self.terms.get(text, [c for c in text if c.strip()])
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
         self.asked.append(query)
-        assessment = SURE if self.answered else UNSURE
+        assessment = self.assessment or (SURE if self.answered else UNSURE)
         return SearchResult(query, tuple(self.analyze(query)), self.hits[:limit], self.answered, assessment)
 
 
@@ -65,14 +68,57 @@ def test_a_confident_search_with_one_good_hit_is_answered() -> None:
 
 
 def test_a_confident_search_with_close_rivals_is_a_list() -> None:
-    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",)), Hit(C, 2.0, ())), answered=True, terms=TERMS)
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",)), Hit(C, 2.0, ())), answered=True, terms=TERMS,
+                       assessment=RIVALLED)
     decision = decide(kb, "低保")
     assert decision.kind is DecisionKind.CHOICES and decision.reason is Reason.CONFIDENT_SEVERAL
     assert [h.doc for h in decision.hits] == [A, B]
 
 
+def test_close_rivals_are_skipped_when_the_direct_answer_confidence_is_high_enough() -> None:
+    hits = (Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",)), Hit(C, 2.0, ()))
+    kb = FakeKnowledge(hits, answered=True, terms=TERMS, assessment=RIVALLED)
+    decision = decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0)
+    assert decision.kind is DecisionKind.ANSWER and decision.reason is Reason.CONFIDENT_DIRECT
+    assert [h.doc for h in decision.hits] == [A] and decision.offered
+    assert "直接答复" in decision.explanation
+
+
+def test_a_question_naming_little_of_the_top_entry_keeps_its_rivals_listed() -> None:
+    """A broad topic word matches its one word as well as can be (strength near 1) but names
+    little of any entry's question: it is shown the subtopics, not one of them."""
+    hits = (Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",)))
+    broad = Assessment(0.99, 0.2, 0.3, 0.9, 1.0)
+    kb = FakeKnowledge(hits, answered=True, terms=TERMS, assessment=broad)
+    assert decide(kb, "低保", direct_threshold=0.0).kind is DecisionKind.CHOICES
+    assert decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.3).kind is DecisionKind.ANSWER
+
+
+def test_the_direct_answer_rule_never_answers_an_unsure_search() -> None:
+    hits = (Hit(A, 10.0, ("低保",)), Hit(C, 9.0, ("登记",)))
+    decision = decide(FakeKnowledge(hits, answered=False, terms=TERMS), "低保", direct_threshold=0.0)
+    assert decision.kind is not DecisionKind.ANSWER  # "not found" when missing is stage 1's alone
+
+
+def test_direct_answer_confidence_grows_with_every_feature() -> None:
+    policy = AnswerPolicy()
+    low = policy.direct_confidence(Assessment(0.2, 0.2, 0.2, 0.5))
+    for i in range(3):
+        strength, margin, title = (0.8 if i == j else 0.2 for j in range(3))
+        assert policy.direct_confidence(Assessment(strength, margin, title, 0.5)) > low
+
+
+def test_a_wide_margin_with_a_covered_title_answers_despite_a_rival_by_the_shipped_rule() -> None:
+    """The shipped weights and threshold: a top hit leading by 40 % whose title the question
+    covers is answered; a near tie with a half-covered title is listed."""
+    policy = AnswerPolicy()
+    assert policy.answers_directly(Assessment(0.8, 0.4, 1.0, 0.9, 1.0))
+    assert not policy.answers_directly(Assessment(0.5, 0.05, 0.5, 0.6, 1.0))
+
+
 def test_confident_ratio_decides_which_rivals_of_a_confident_search_are_close() -> None:
-    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS)
+    kb = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS,
+                       assessment=RIVALLED)
     assert decide(kb, "低保").kind is DecisionKind.CHOICES
     assert decide(kb, "低保", confident_ratio=0.9).kind is DecisionKind.ANSWER
     assert decide(kb, "低保", good_ratio=0.9).kind is DecisionKind.CHOICES  # the unconfident stage's ratio
