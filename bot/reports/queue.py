@@ -34,7 +34,7 @@ from sqlalchemy import Text, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.questionlog_table import QuestionDay, QueueMark
+from bot.questionlog_table import OPEN_COVERED, QuestionDay, QueueMark
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.reports.grouping import TEXT_KEY_PREFIX, group_key, normalise_text, terms_key
 from bot.reports.queries import Period, _in
@@ -75,7 +75,8 @@ class QueueGroup:
 
 
 def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
-                terms: list[str] | None = None, sqlite: bool = False, by_time: bool = False) -> list:
+                terms: list[str] | None = None, sqlite: bool = False, by_time: bool = False,
+                postgres: bool = False) -> list:
     """Unanswered and 不满意 questions of `period` grouped by `columns`, each with count and newest id.
 
     Given `terms` on SQLite, one condition is written index-free (`+column`, SQLite's
@@ -83,6 +84,11 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
     is sought by term instead of the whole period being walked; or, `by_time`, the terms, so
     that the period's rows are walked (cheaper when the terms are asked all year and the
     period is short).
+
+    On PostgreSQL the unanswered ones are read in two parts, each matching a partial index's
+    predicate word for word (the planner proves a partial index usable only so): the questions
+    short enough for the covering index, read from the index alone, and the rare longer ones
+    (`questionlog_table.OPEN_COVERED`).
     """
     figures = (func.count(), func.max(LogRow.id))
     extra = [LogRow.id > since_id] if since_id else []
@@ -95,11 +101,17 @@ def _queue_rows(period: Period, *columns: Any, since_id: int = 0,
             extra.append(LogRow.terms.in_(terms))
             if sqlite:
                 unanswered, when = literal_column("+question_log.answered") == 0, _in(period, index_free=True)
+    parts: list[list[ColumnElement[bool]]] = (
+        [[literal_column(OPEN_COVERED)], [literal_column(f"NOT ({OPEN_COVERED})")]] if postgres else [[]])
     return [
-        select(*columns, *figures).where(unanswered, when, *extra).group_by(*columns),
+        *(select(*columns, *figures).where(unanswered, *part, when, *extra).group_by(*columns) for part in parts),
         select(*columns, *figures).where(LogRow.feedback == "unsatisfied", LogRow.answered.is_(True), _in(period),
                                          *extra).group_by(*columns),
     ]
+
+
+def _postgres(store: Store) -> bool:
+    return store.engine.dialect.name == "postgresql"
 
 
 def _summed_counts(store: Store, period: Period) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[str]]]:
@@ -146,7 +158,8 @@ def _wordless_counts(store: Store, conn: Connection, period: Period,
             wordless.append(terms)
     if wordless:
         for stmt in _queue_rows(period, LogRow.terms, LogRow.question, LogRow.answered,
-                                terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite"):
+                                terms=sorted(set(wordless)), sqlite=store.engine.dialect.name == "sqlite",
+                                postgres=_postgres(store)):
             for terms, question, was_answered, n, last in conn.execute(stmt).all():
                 key = group_key(terms, question)
                 _add(texts, key, int(n), 0 if was_answered else int(n), int(last))
@@ -245,7 +258,7 @@ def _terms_of(store: Store, period: Period, keys: set[str], since_id: int) -> di
     """The term strings asked after `since_id` that belong to each of `keys` (a reopened group)."""
     by_key: dict[str, list[str]] = {}
     with store.engine.connect() as conn:
-        for stmt in _queue_rows(period, LogRow.terms, since_id=since_id):
+        for stmt in _queue_rows(period, LogRow.terms, since_id=since_id, postgres=_postgres(store)):
             for terms, _n, _last in conn.execute(stmt).all():
                 key = group_key(terms)
                 if key in keys or key.startswith(TEXT_KEY_PREFIX):
@@ -266,7 +279,7 @@ def _details(store: Store, period: Period, terms: list[str], since_id: int = 0, 
     with store.engine.connect() as conn:
         for start in range(0, len(terms), 500):
             for stmt in _queue_rows(period, *keys, since_id=since_id, terms=terms[start:start + 500],
-                                    sqlite=sqlite, by_time=bool(by_time)):
+                                    sqlite=sqlite, by_time=bool(by_time), postgres=_postgres(store)):
                 rows += [_Row(t, q, bool(a), k, i, int(n), int(last)) for t, q, a, k, i, n, last in conn.execute(stmt)]
     return rows
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bot.questionlog import QuestionLog
 from bot.questionlog_days import purge
@@ -112,3 +112,36 @@ def test_summary_rows_without_their_group_key_still_rank_as_the_recount(store: S
         session.execute(update(QuestionDay).where(QuestionDay.id % 2 == 0).values(group_key=""))
     staff_queue._counts_cache.clear()
     assert_pages_equal_the_recount(store)
+
+
+def test_a_question_too_long_for_the_covering_index_is_logged_and_shown_with_its_wording(
+        store: Store, tmp_path: Path) -> None:
+    """PostgreSQL's covering index holds only open questions that fit a B-tree entry; a longer
+    plea is written all the same and read through the index of long ones."""
+    log = fill(store, tmp_path)
+    plea = "我家老房子年久失修，" * 90 + "危房改造补助怎么申请"  # 910 characters, 2,730 bytes
+    ask(log, plea, 2, first=20_000)
+    with store.session() as session:
+        stored = session.scalars(select(LogRow.question).where(LogRow.question.like("我家老房子%"))).all()
+    assert len(stored) == 2 and len(stored[0].encode()) > 2400
+    groups = build_queue(store, PERIOD).groups
+    shown = [g for g in groups if any(w.startswith("我家老房子") for w, _n in g.wordings)]
+    assert len(shown) == 1 and dict(shown[0].wordings)[stored[0]] == 2
+    assert_pages_equal_the_recount(store)
+
+
+def test_postgresql_vacuums_the_question_log_within_one_percent_of_new_rows(postgres_url: str) -> None:
+    """The queue reads PostgreSQL's covering index alone only where VACUUM has marked the pages;
+    the default (after 20 % new rows) would leave months of the newest questions unmarked."""
+    db = Store(postgres_url)
+    try:
+        db.migrate()
+        db.migrate()  # every start: set once, not altered again
+        with db.engine.connect() as conn:
+            options = conn.scalar(text("SELECT reloptions FROM pg_class WHERE oid = to_regclass('question_log')"))
+            indexes = set(conn.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'question_log' "
+                                            "AND schemaname = current_schema()")))
+        assert options == ["autovacuum_vacuum_insert_scale_factor=0.01"]
+        assert {"ix_question_log_open", "ix_question_log_open_long"} <= indexes
+    finally:
+        db.engine.dispose()
