@@ -86,13 +86,21 @@ def shared_answer(body: str) -> str | None:
     return answer if len(answer) >= MIN_SHARED_ANSWER else None
 
 
+def answer_of(doc: Document) -> str | None:
+    """The answer `doc` may share with other entries (`shared_answer`). None for an item: each
+    item is its own answer, even when a passage reads like a sibling notice's (another 街道's
+    办法 with the same clause) — its title, place and date are what the citizen chooses by, and
+    a year or a place may pick one sibling over another after the search (`knowledge.timeframe`,
+    `knowledge.placeframe`)."""
+    return shared_answer(doc.body) if doc.kind != "item" else None
+
+
 def answer_group(doc: Document) -> int:
-    """A number shared by the FAQ entries whose answers are the same text (`shared_answer`):
+    """A number shared by the FAQ entries whose answers are the same text (`answer_of`):
     63 bits of its BLAKE2b digest, computed when the index is built so a search can keep one
     entry per answer from its score arrays without decoding a document (`knowledge.search`).
-    `NO_GROUP` for item passages (each item is its own answer: a year or a place may pick one
-    copy over another after the search, `knowledge.timeframe`) and for short answers."""
-    answer = shared_answer(doc.body) if doc.kind != "item" else None
+    `NO_GROUP` for item passages and for short answers."""
+    answer = answer_of(doc)
     if answer is None:
         return NO_GROUP
     digest = hashlib.blake2b(answer.encode("utf-8"), digest_size=8).digest()

@@ -66,7 +66,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from knowledge.asks import asks_a_question
-from knowledge.document import Assessment, Document, Hit, SearchResult, shared_answer
+from knowledge.document import Assessment, Document, Hit, SearchResult, answer_of
 from knowledge.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from knowledge.topicwords import shares_topic, shares_word
 
@@ -187,12 +187,13 @@ class Decision:
 
 
 def _one_per_answer(hits: Sequence[Hit]) -> list[Hit]:
-    """`hits` in order, skipping every hit whose answer text (`shared_answer`: whitespace aside,
-    at least `MIN_SHARED_ANSWER` characters) came earlier."""
+    """`hits` in order, skipping every hit whose answer text (`answer_of`: an FAQ answer,
+    whitespace aside, at least `MIN_SHARED_ANSWER` characters) came earlier — the same rule as
+    the index's answer groups, so the policy never searches deeper for copies the index keeps."""
     seen: set[str] = set()
     kept = []
     for hit in hits:
-        answer = shared_answer(hit.doc.body)
+        answer = answer_of(hit.doc)
         if answer is not None:
             if answer in seen:
                 continue

@@ -129,6 +129,17 @@ def test_a_page_of_copies_is_searched_deeper_for_distinct_answers() -> None:
 
 
 
+def test_sibling_items_with_the_same_clause_are_each_their_own_answer_and_not_searched_deeper() -> None:
+    """Two 街道 publish the same 办法: a passage reads alike, but the notices are chosen by their
+    title, place and date, as the index's answer groups keep them (`answer_of`)."""
+    items = tuple(Hit(Document(kind="item", id=i, title=f"{street}低保救助办法", body=LONG), 10.0 - i / 100, ("低保",))
+                  for i, street in enumerate(["新华路街道", "江川路街道", "虹桥镇", "华漕镇", "七宝镇"] * 3))
+    kb = _Fixed(items, [])
+    decision = AnswerPolicy().decide("低保", None, kb)
+    assert kb.asked == [15]
+    assert decision.result is not None and len(decision.result.hits) == 15
+
+
 # -- inside the index: repeated answers dropped from the score arrays -------------------------
 
 QUESTIONS = ["公积金", "住房公积金怎么提取", "东城区住房公积金缴存比例是多少", "公积金贷款利率", "怎么申请低保",
