@@ -128,7 +128,6 @@ def test_a_page_of_copies_is_searched_deeper_for_distinct_answers() -> None:
     assert [h.doc.id for h in decision.result.hits] == [0, 100, 101, 102] if decision.result else False
 
 
-
 def test_sibling_items_with_the_same_clause_are_each_their_own_answer_and_not_searched_deeper() -> None:
     """Two 街道 publish the same 办法: a passage reads alike, but the notices are chosen by their
     title, place and date, as the index's answer groups keep them (`answer_of`)."""
