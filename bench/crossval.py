@@ -273,6 +273,9 @@ class FixedKnowledgeBase:
     def analyze(self, text: str) -> list[str]:
         return self.searcher.terms(text)
 
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        return self.processor.written_forms(term)
+
     @property
     def size(self) -> int:
         return len(self._documents)

@@ -163,7 +163,7 @@ def hint_rank(runtime: Runtime, question: dict, gold: str) -> int | None:
     if doc is None:
         return None
     asked = runtime.conversation.asks.reduce(question["query"])
-    parts, scores = rank_sentences(doc, runtime.kb.analyze(asked), runtime.kb.analyze, question=asked)
+    parts, scores = rank_sentences(doc, runtime.kb.analyze(asked), runtime.kb, question=asked)
     hint = _SPACE.sub("", question["answer_hint"])
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], i))
     for rank, i in enumerate(order, start=1):

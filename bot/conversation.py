@@ -49,8 +49,8 @@ MAX_QUESTION_CHARS = 1000
 
 class KnowledgeSource(Searchable, Protocol):
     """What the conversation needs of the knowledge base (`knowledge.base.KnowledgeBase` in the
-    app; tests give it small fakes): analysis and search for the policy, the policy itself, and
-    documents by key for numbered choices."""
+    app; tests give it small fakes): analysis and search for the policy, the policy itself,
+    documents by key for numbered choices, and what a term may be written as for quoting items."""
 
     @property
     def policy(self) -> AnswerPolicy: ...
@@ -58,6 +58,8 @@ class KnowledgeSource(Searchable, Protocol):
     def document(self, key: str) -> Document | None: ...
 
     def spelling(self, text: str) -> list[Correction]: ...
+
+    def written_forms(self, term: str) -> tuple[str, ...]: ...
 
 
 class Conversation:

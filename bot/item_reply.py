@@ -21,15 +21,14 @@ from bot.compose import text_reply
 from bot.wechat.replies import TextReply
 from knowledge import validity
 from knowledge.document import Document
-from knowledge.quotes import quote
+from knowledge.quotes import Reader, quote
 
 
-class ItemSource(Protocol):
-    """What an item reply needs of the knowledge base: whole items by key and its analysis."""
+class ItemSource(Reader, Protocol):
+    """What an item reply needs of the knowledge base: whole items by key, and its analysis for
+    choosing the quote."""
 
     def document(self, key: str) -> Document | None: ...
-
-    def analyze(self, text: str) -> list[str]: ...
 
 
 QUOTE_CHARS = 300  # about ten lines on a phone; the whole reply stays within 2,048 bytes
@@ -88,7 +87,7 @@ def answer(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str
     those from the question.
     """
     full = kb.document(doc.key) or doc
-    text = quote(full, terms, kb.analyze, max_chars=QUOTE_CHARS, question=question)
+    text = quote(full, terms, kb, max_chars=QUOTE_CHARS, question=question)
     return item_answer(full, text, hint=hint)
 
 
@@ -101,7 +100,7 @@ def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, ques
     if doc.kind != "item":
         return None
     full = kb.document(doc.key) or doc
-    text = quote(full, terms, kb.analyze, max_chars=RELATED_QUOTE_CHARS, question=question)
+    text = quote(full, terms, kb, max_chars=RELATED_QUOTE_CHARS, question=question)
     if not text:
         return None
     return wording.MAYBE_EXCERPT.format(title=" ".join(full.title.split())[:TITLE_CHARS], quote=text)

@@ -419,3 +419,7 @@ class KnowledgeBase:
         index lacks in its parts), so the policy's content words are the words hits match."""
         searcher = self._snapshot.searcher
         return self.processor.analyze(text) if searcher is None else searcher.terms(text)
+
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        """What `analyze` may have read as `term` (`TextProcessor.written_forms`)."""
+        return self.processor.written_forms(term)

@@ -63,15 +63,17 @@ by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence 
 
 from __future__ import annotations
 
-import collections
-import dataclasses
+import bisect
 import functools
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from knowledge.document import Document
 from knowledge.summary import assemble, is_heading, split_sentences
+from knowledge.text import fold
 
 TITLE_WEIGHT = 0.2  # a title character still helps a little (梯 of 电梯 in an elevator subsidy's body)
 CHAR_WEIGHT = 0.5
@@ -119,7 +121,13 @@ _ANSWER_TYPES = (
 # amount is one more synthetic word (`comparisons`).
 _COMPARISON = re.compile(r"(不超过|不高于|不多于|不大于)|(不低于|不少于|不小于)|(以上|大于|超过|高于|多于)"
                          r"|(以下|小于|低于|少于|以内|之内)")
-_AT_MOST, _AT_LEAST = "\x00≤", "\x00≥"  # never a word of the analyser
+# Where a normalised sentence is cut into clauses analysed apart: punctuation (as NFKC leaves
+# it: ，→ , and （ → ( ) at which jieba's runs of text end and traditional → simplified splits
+# its phrases too, so no word of `analyze` spans it. Not "." ("…" becomes "..."), which stays
+# inside jieba's runs.
+_CLAUSE_BREAK = re.compile(r"[\s。、“”‘’《》【】,;:?!()]+")
+_SYNTHETIC = "\x00"  # starts every synthetic word: never a word of the analyser
+_AT_MOST, _AT_LEAST = _SYNTHETIC + "≤", _SYNTHETIC + "≥"
 _AMOUNT = r"([0-9０-９]+(?:\.[0-9]+)?)\s*([万千亿]?)"
 _BOUND_BEFORE = re.compile(r"(不超过|不高于|不多于|不大于|不满|不低于|不少于|不小于"
                            r"|大于|超过|高于|多于|小于|低于|少于|不足)" + _AMOUNT)
@@ -154,34 +162,102 @@ def _chars(text: str) -> set[str]:
     return {ch for ch in text if ch.isalnum()}
 
 
-@dataclasses.dataclass(frozen=True)
-class _Sentences:
-    """An item body cut into sentences, with each sentence's words and characters, and in how
-    many sentences each word and character occurs (the rarity `rank_sentences` weighs by)."""
+class Reader(Protocol):
+    """What choosing a quote needs of the knowledge base: its analysis, and what each term may
+    have been written as (`KnowledgeBase`, `TextProcessor`)."""
 
-    parts: tuple[str, ...]
-    words: tuple[frozenset[str], ...]
-    chars: tuple[frozenset[str], ...]
-    word_df: Mapping[str, int]
-    char_df: Mapping[str, int]
-    average: float
+    def analyze(self, text: str) -> list[str]: ...
+
+    def written_forms(self, term: str) -> tuple[str, ...]: ...
+
+
+class _Sentences:
+    """An item body cut into sentences, whose clauses are analysed only when a question's word
+    may be in them.
+
+    Analysing every sentence of a 7,000-character 办法 with jieba (about 14 ms) cost more than
+    the search that found it (`python -m bench.items --latency`), yet a question's words beyond
+    the title occur in a third of an item's sentences, and in fewer of their clauses. `analyze`
+    yields only words written in the normalised text (or their synonyms' canonical terms), so a
+    clause where none of a term's written forms occurs cannot hold it; and it segments the runs
+    between punctuation independently (`TextProcessor.analyze_many`), so a sentence's words are
+    its clauses' words. Only the clauses a term may be in are analysed, once, and which
+    sentences hold each term is kept for the next question about the item: the result is the
+    same as analysing every sentence.
+    """
+
+    def __init__(self, body: str, analyze: Callable[[str], list[str]],
+                 written_forms: Callable[[str], tuple[str, ...]]) -> None:
+        self.parts = tuple(split_sentences(body))
+        self.average = sum(len(p) for p in self.parts) / len(self.parts) if self.parts else 0.0
+        self._analyze = analyze
+        self._written_forms = written_forms
+        # Every clause's normalised text and sentence, and all clauses as one string (apart by
+        # "\n", which normalising never leaves inside a clause) with each clause's start in it.
+        self._clauses: tuple[str, ...] = ()
+        self._clause_sentence: tuple[int, ...] = ()
+        self._folded = ""
+        self._starts: list[int] = []
+        self._words: dict[str, frozenset[str]] = {}  # by clause text
+        self._comparisons: tuple[frozenset[str], ...] | None = None
+        self._holding: dict[str, tuple[int, ...]] = {}
+        self._containing: dict[str, tuple[int, ...]] = {}
+
+    def holding(self, term: str) -> tuple[int, ...]:
+        """The sentences whose analysis (words and `comparisons`) contains `term`, in order."""
+        found = self._holding.get(term)
+        if found is not None:
+            return found
+        if term.startswith(_SYNTHETIC):
+            if self._comparisons is None:
+                self._comparisons = tuple(frozenset(comparisons(p)) for p in self.parts)
+            found = tuple(i for i, words in enumerate(self._comparisons) if term in words)
+        else:
+            found = tuple(sorted({self._clause_sentence[k] for k in self._written_in(term)
+                                  if term in self._words_of(self._clauses[k])}))
+        self._holding[term] = found  # threads may race here: at worst a term is looked up twice
+        return found
+
+    def _written_in(self, term: str) -> set[int]:
+        """The clauses one of `term`'s written forms occurs in (found by `str.find` over them all)."""
+        if not self._starts:
+            pieces = [(c, i) for i, p in enumerate(self.parts) for c in _CLAUSE_BREAK.split(fold(p)) if c]
+            self._clauses = folded = tuple(c for c, _ in pieces)  # folding again changes nothing
+            self._clause_sentence = tuple(i for _, i in pieces)
+            self._starts = list(itertools.accumulate((len(f) + 1 for f in folded[:-1]), initial=0))
+            self._folded = "\n".join(folded)
+        text, starts, clauses = self._folded, self._starts, set()
+        for form in self._written_forms(term):
+            at = text.find(form)
+            while at >= 0:
+                k = bisect.bisect_right(starts, at) - 1
+                clauses.add(k)
+                at = text.find(form, starts[k + 1]) if k + 1 < len(starts) else -1
+        return clauses
+
+    def _words_of(self, clause: str) -> frozenset[str]:
+        words = self._words.get(clause)
+        if words is None:
+            words = self._words[clause] = frozenset(self._analyze(clause))
+        return words
+
+    def containing(self, char: str) -> tuple[int, ...]:
+        """The sentences `char` (a letter, digit or ideograph) occurs in."""
+        found = self._containing.get(char)
+        if found is None:
+            found = self._containing[char] = tuple(i for i, text in enumerate(self.parts) if char in text)
+        return found
 
 
 @functools.lru_cache(maxsize=SENTENCE_CACHE)
-def _analysed_sentences(body: str, analyze: Callable[[str], list[str]]) -> _Sentences:
-    """The sentences of `body` analysed once, kept for the next question.
+def _sentences(body: str, analyze: Callable[[str], list[str]],
+               written_forms: Callable[[str], tuple[str, ...]]) -> _Sentences:
+    """The sentences of `body`, kept with what has been analysed of them for the next question.
 
-    Analysing every sentence of a 7,000-character 办法 costs more than the search that found it
-    (`python -m bench.items --latency`); the same few items are asked about again and again.
-    Keyed by the body's text and the analyser, so an edited item or a new lexicon is analysed
-    afresh.
+    Keyed by the body's text and the reader's methods, so an edited item or another knowledge
+    base is analysed afresh.
     """
-    parts = tuple(split_sentences(body))
-    words = tuple(frozenset(analyze(p)).union(comparisons(p)) for p in parts)
-    chars = tuple(frozenset(_chars(p)) for p in parts)
-    average = sum(len(p) for p in parts) / len(parts) if parts else 0.0
-    return _Sentences(parts, words, chars, collections.Counter(w for ws in words for w in ws),
-                      collections.Counter(c for cs in chars for c in cs), average)
+    return _Sentences(body, analyze, written_forms)
 
 
 def answer_types(question: str) -> list[re.Pattern[str]]:
@@ -197,39 +273,46 @@ def asks_quantity(question: str) -> bool:
 def rank_sentences(
     doc: Document,
     terms: Iterable[str],
-    analyze: Callable[[str], list[str]],
+    reader: Reader,
     *,
     question: str = "",
 ) -> tuple[list[str], list[float]]:
     """The sentences of `doc.body` and how well each answers `terms` (see the module docstring)."""
-    body = _analysed_sentences(doc.body, analyze)
-    parts, analysed, chars = body.parts, body.words, body.chars
+    body = _sentences(doc.body, reader.analyze, reader.written_forms)
+    parts = body.parts
     if not parts:
         return [], []
     wanted = [t for t in dict.fromkeys(terms) if t]
     wanted += sorted(comparisons(question or "".join(wanted)))
-    named = set(analyze(doc.title))
+    named = set(reader.analyze(doc.title))
     for keyword in doc.keywords:
-        named.update(analyze(keyword))
+        named.update(reader.analyze(keyword))
     title_chars = _chars(doc.title)
-    wanted_chars = {c for t in wanted for c in _chars(t)}
     n = len(parts)
 
     def rarity(df: int) -> float:
         return math.log(1 + n / df) if df else 0.0
 
-    word_weight = {t: rarity(body.word_df.get(t, 0)) for t in wanted if t not in named}
-    char_weight = {
-        c: CHAR_WEIGHT * rarity(body.char_df.get(c, 0)) * (TITLE_WEIGHT if c in title_chars else 1.0)
-        for c in wanted_chars
-    }
+    values = [0.0] * n
+    for term in wanted:
+        if term not in named:
+            holding = body.holding(term)
+            weight = rarity(len(holding))
+            for i in holding:
+                values[i] += weight
+    for char in dict.fromkeys(c for t in wanted for c in _chars(t)):
+        holding = body.containing(char)
+        weight = CHAR_WEIGHT * rarity(len(holding)) * (TITLE_WEIGHT if char in title_chars else 1.0)
+        for i in holding:
+            values[i] += weight
     figure = asks_quantity(question or "".join(wanted))
     typed = answer_types(question or "".join(wanted)) if FIGURE_TYPES else []
     average = body.average
 
     def score(i: int) -> float:
-        value = sum(word_weight[t] for t in analysed[i].intersection(word_weight))
-        value += sum(char_weight[c] for c in chars[i].intersection(char_weight))
+        value = values[i]
+        if not value:
+            return 0.0
         value /= 1 - LENGTH_B + LENGTH_B * len(parts[i]) / average
         if is_heading(parts[i]):
             value *= 0.5
@@ -246,7 +329,7 @@ def rank_sentences(
 def quote(
     doc: Document,
     terms: Iterable[str],
-    analyze: Callable[[str], list[str]],
+    reader: Reader,
     *,
     max_chars: int,
     question: str = "",
@@ -254,11 +337,11 @@ def quote(
 ) -> str:
     """Verbatim sentences of `doc.body` that best answer `terms`, within `max_chars`."""
     wanted = [t for t in dict.fromkeys(terms) if t]
-    parts, scores = rank_sentences(doc, wanted, analyze, question=question)
+    parts, scores = rank_sentences(doc, wanted, reader, question=question)
     if not parts:
         return ""
     n = len(parts)
     ranked = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], i)) or list(range(n))
     # A second sentence only when it matches nearly as well: never padding with weak matches.
     ranked = [i for i in ranked if scores[i] >= SECOND_SENTENCE_SHARE * scores[ranked[0]]]
-    return assemble(parts, ranked[: max(1, sentences)], set(wanted), analyze, max_chars)
+    return assemble(parts, ranked[: max(1, sentences)], set(wanted), reader.analyze, max_chars)

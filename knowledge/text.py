@@ -182,6 +182,7 @@ class TextProcessor:
         for group in groups:
             self._add_word(group[0], None)
         self.synonyms: dict[str, str] = {}
+        self._forms: dict[str, tuple[str, ...]] | None = None  # `written_forms`, built on first use
         for canonical, *variants in groups:
             for variant in variants:
                 self._add_word(variant, None)
@@ -377,6 +378,21 @@ class TextProcessor:
             return []
         synonyms, stopwords = self.synonyms, self.stopwords
         return [w for w in (synonyms.get(w, w) for w in pieces) if w not in stopwords and _WORDLIKE.search(w)]
+
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        """Every normalised string `analyze` turns into `term`: the term and its synonyms' variants.
+
+        `analyze` only cuts and renames: each term it yields is one of these, written somewhere
+        in the normalised text. So a text none of them occurs in cannot yield `term`, and
+        `knowledge.quotes` analyses only the sentences of an item that could.
+        """
+        forms = self._forms
+        if forms is None:
+            grouped: dict[str, list[str]] = {}
+            for variant, canonical in self.synonyms.items():
+                grouped.setdefault(canonical, []).append(variant)
+            forms = self._forms = {canonical: (canonical, *variants) for canonical, variants in grouped.items()}
+        return forms.get(term, (term,))
 
     @staticmethod
     def characters(terms: Iterable[str]) -> list[str]:

@@ -38,6 +38,9 @@ class UnsureKnowledgeBase:
     def spelling(self, text: str) -> list:
         return []
 
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        return (term,)
+
 
 def conversation(app: Flask, kb: UnsureKnowledgeBase) -> Conversation:
     return Conversation(kb, ResilientStore(MemoryStore()), get_runtime(app).settings)

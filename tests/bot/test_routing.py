@@ -146,6 +146,9 @@ class TypoKnowledgeBase:
     def spelling(self, text: str) -> list[Correction]:
         return [Correction("低宝", "低保")] if "低宝" in text else []
 
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        return (term,)
+
 
 def test_a_typo_is_answered_as_the_corrected_question_with_a_note(app: Flask) -> None:
     settings = get_runtime(app).settings

@@ -19,30 +19,30 @@ BODY = (
 
 
 @pytest.fixture(scope="module")
-def analyze():
-    return TextProcessor().analyze
+def reader():
+    return TextProcessor()
 
 
 def item() -> Document:
     return Document(kind="item", id=1, title=TITLE, body=BODY)
 
 
-def test_the_sentence_with_the_asked_fact_is_quoted_not_the_cover_note(analyze) -> None:
+def test_the_sentence_with_the_asked_fact_is_quoted_not_the_cover_note(reader) -> None:
     question = "星河路站动迁的困难户 每人最高能补贴多少"
-    text = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    text = quote(item(), reader.analyze(question), reader, max_chars=300, question=question)
     assert "给予每人最高不超过2万元货币补贴。" in text
     assert "请遵照执行" not in text
 
 
-def test_the_quote_is_verbatim_text_of_the_body(analyze) -> None:
+def test_the_quote_is_verbatim_text_of_the_body(reader) -> None:
     question = "去哪里提交申请"
-    text = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    text = quote(item(), reader.analyze(question), reader, max_chars=300, question=question)
     assert text and all(part in BODY for part in text.split("。") if part)
 
 
-def test_a_quote_stays_within_its_length_budget(analyze) -> None:
+def test_a_quote_stays_within_its_length_budget(reader) -> None:
     question = "补贴多少 怎么申请"
-    assert len(quote(item(), analyze(question), analyze, max_chars=40, question=question)) <= 40
+    assert len(quote(item(), reader.analyze(question), reader, max_chars=40, question=question)) <= 40
 
 
 @pytest.mark.parametrize("question", ["能补多少钱", "几年复核一次", "多久响应", "什么时候截止", "最高能造多高"])
@@ -55,14 +55,14 @@ def test_other_questions_are_not_taken_for_amounts(question: str) -> None:
     assert not asks_quantity(question)
 
 
-def test_a_question_asking_how_high_quotes_the_sentence_with_a_height_not_a_numbered_rule(analyze) -> None:
+def test_a_question_asking_how_high_quotes_the_sentence_with_a_height_not_a_numbered_rule(reader) -> None:
     doc = Document(kind="item", id=2, title="关于农村村民建房管理的通知", body=(
         "5.每个农户翻建房屋只能在原址翻建，翻建前应拆除原有房屋。\n"
         "房屋檐口高度不得超过10米，屋脊高度不得超过13米。\n"
         "3.翻建房屋应当经镇政府审批。"
     ))
     question = "农村翻建房屋 最高能造多高"
-    text = quote(doc, analyze(question), analyze, max_chars=40, question=question)
+    text = quote(doc, reader.analyze(question), reader, max_chars=40, question=question)
     assert "不得超过10米" in text
 
 
@@ -84,25 +84,25 @@ PHONE_BODY = (
 )
 
 
-def test_a_telephone_question_quotes_the_sentence_with_the_number(analyze) -> None:
+def test_a_telephone_question_quotes_the_sentence_with_the_number(reader) -> None:
     doc = Document(kind="item", id=3, title="关于印发《汽车以旧换新补贴实施细则》的通知", body=PHONE_BODY)
     question = "纯电车以旧换新补贴 打哪个电话问"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert "400-820-3152" in text
 
 
-def test_a_where_question_quotes_where_to_go_over_sentences_sharing_more_words(analyze) -> None:
+def test_a_where_question_quotes_where_to_go_over_sentences_sharing_more_words(reader) -> None:
     doc = Document(kind="item", id=4, title="关于印发《某区设摊经营管理办法》的通知", body=(
         "外摆区域应为建筑红线范围内的自有区域，外摆设施应保持整洁。\n"
         "外摆位因地制宜利用店铺前空间设置。\n"
         "经营主体开展设摊经营活动，应制定具体方案，向属地街道申报。"
     ))
     question = "想摆个外摆位 要去哪申请"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert text == "经营主体开展设摊经营活动，应制定具体方案，向属地街道申报。"
 
 
-def test_an_amount_question_quotes_the_amount_over_conditions_that_share_more_words(analyze) -> None:
+def test_an_amount_question_quotes_the_amount_over_conditions_that_share_more_words(reader) -> None:
     """The conditions of a 补助办法 repeat the question's words (地块, 困难, 居住); the sentence
     that answers 多少钱 is the one with 元, although it shares fewer of them."""
     body = (
@@ -112,16 +112,55 @@ def test_an_amount_question_quotes_the_amount_over_conditions_that_share_more_wo
     )
     doc = Document(kind="item", id=2, title="关于印发《某站地块特殊生活困难对象补助办法》的通知", body=body)
     question = "那块动迁 家里住房困难的 能补多少钱啊"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert text == "三、对困难家庭给予每人2万元货币补贴。"
 
 
-def test_analysed_sentences_are_reused_but_an_edited_body_is_analysed_afresh(analyze) -> None:
+def test_analysed_sentences_are_reused_but_an_edited_body_is_analysed_afresh(reader) -> None:
     question = "每人最高能补贴多少"
-    first = quote(item(), analyze(question), analyze, max_chars=300, question=question)
+    first = quote(item(), reader.analyze(question), reader, max_chars=300, question=question)
     edited = Document(kind="item", id=1, title=TITLE, body=BODY.replace("2万元", "3万元"))
-    assert first == quote(item(), analyze(question), analyze, max_chars=300, question=question)
-    assert "3万元" in quote(edited, analyze(question), analyze, max_chars=300, question=question)
+    assert first == quote(item(), reader.analyze(question), reader, max_chars=300, question=question)
+    assert "3万元" in quote(edited, reader.analyze(question), reader, max_chars=300, question=question)
+
+
+class CountingReader:
+    """A reader that records every text it analyses."""
+
+    def __init__(self, processor: TextProcessor) -> None:
+        self.processor = processor
+        self.analysed: list[str] = []
+
+    def analyze(self, text: str) -> list[str]:
+        self.analysed.append(text)
+        return self.processor.analyze(text)
+
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        return self.processor.written_forms(term)
+
+
+def test_only_clauses_where_a_question_word_is_written_are_analysed(reader) -> None:
+    counting = CountingReader(reader)
+    question = "受理窗口在哪"
+    doc = Document(kind="item", id=7, title="某街道补助办法", body=BODY)
+    quote(doc, reader.analyze(question), counting, max_chars=300, question=question, sentences=1)
+    analysed = "".join(counting.analysed)
+    assert "受理窗口" in analysed
+    assert "户籍在册" not in analysed and "遵照执行" not in analysed
+
+
+def test_which_sentences_hold_a_word_is_what_analysing_each_sentence_says(reader) -> None:
+    from knowledge.quotes import _Sentences
+
+    body = ("低保户每月领取低保金，標準為每人８５０元；最低生活保障由街道审核。\n"
+            "社保卡丢了（补办）请到窗口，１２３４５热线：021-12345。\n"
+            "第三条 符合条件的，给予每人最高不超过2万元货币补贴…详见附件。")
+    sentences = _Sentences(body, reader.analyze, reader.written_forms)
+    everything = {word for part in sentences.parts for word in reader.analyze(part)}
+    assert {"最低生活保障", "社会保障卡", "标准"} <= everything  # synonyms, traditional characters
+    for word in everything | {"低保", "保障", "12345", "附件"}:
+        expected = tuple(i for i, part in enumerate(sentences.parts) if word in reader.analyze(part))
+        assert sentences.holding(word) == expected, word
 
 
 @pytest.mark.parametrize(("text", "bound"), [
@@ -141,18 +180,18 @@ def test_a_negated_comparison_is_not_read_as_its_opposite() -> None:
     assert comparisons("超过") == {"\x00≥"}
 
 
-def test_a_threshold_question_quotes_the_rule_on_that_side_of_that_amount(analyze) -> None:
+def test_a_threshold_question_quotes_the_rule_on_that_side_of_that_amount(reader) -> None:
     """5万以上 asks for the rule of 大于5万元, not the one of 小于5万元 sharing the same words."""
     doc = Document(kind="item", id=5, title="关于印发《某镇小型建设工程项目管理办法》的通知", body=(
         "总投资额小于5万元的工程，由镇政府办公会议确定施工单位。\n"
         "总投资额大于5万元（含）的工程，由邀请招标确定施工单位。"
     ))
     question = "镇里的小工程 5万以上的怎么选施工单位"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert text == "总投资额大于5万元（含）的工程，由邀请招标确定施工单位。"
 
 
-def test_a_question_whether_it_costs_anything_quotes_the_sentence_saying_free(analyze) -> None:
+def test_a_question_whether_it_costs_anything_quotes_the_sentence_saying_free(reader) -> None:
     """收不收钱 is answered by 无偿/免费 as much as by an amount of 元."""
     doc = Document(kind="item", id=6, title="关于印发《某区应急避难场所管理办法》的通知", body=(
         "应急避难场所平时由管理单位负责日常维护，保持进出通道畅通。\n"
@@ -160,7 +199,7 @@ def test_a_question_whether_it_costs_anything_quotes_the_sentence_saying_free(an
         "应急避难场所的标识应设置在进出口醒目位置。"
     ))
     question = "应急避难场所 平时进去收不收钱"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert text == "启用开放的应急避难场所，其管理单位应无偿对避难人员开放。"
 
 
@@ -171,7 +210,7 @@ def test_dissatisfaction_is_no_threshold() -> None:
     assert comparisons("不满18周岁的") == {"\x00≤18"}
 
 
-def test_a_question_by_what_standard_quotes_the_rate_not_a_sentence_naming_standards(analyze) -> None:
+def test_a_question_by_what_standard_quotes_the_rate_not_a_sentence_naming_standards(reader) -> None:
     """按啥标准算 asks for an amount per unit; sentences that only say 标准 do not answer it."""
     doc = Document(kind="item", id=7, title="关于印发《某街道老旧小区物业服务补贴实施办法》的通知", body=(
         "2.如上级部门调整相关补贴标准，按上级文件执行。\n"
@@ -179,5 +218,5 @@ def test_a_question_by_what_standard_quotes_the_rate_not_a_sentence_naming_stand
         "3.考核标准按附件1执行。"
     ))
     question = "老小区物业补贴 按啥标准算的"
-    text = quote(doc, analyze(question), analyze, max_chars=300, question=question, sentences=1)
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert "0.25元/平方米·月" in text
