@@ -19,7 +19,7 @@ import datetime
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,9 +30,10 @@ from knowledge.kinds import KindIndex
 from knowledge.persist import Overlay
 from knowledge.policy import AnswerPolicy, Decision
 from knowledge.search import Searcher
+from knowledge.segmemo import DbSegmentCache, SegmentMemo
 from knowledge.served import DELTA_LIMIT, SharedIndex, SharedState
 from knowledge.spelling import Correction, Speller, speller_for
-from knowledge.store import DbSegmentCache, Store
+from knowledge.store import Store
 from knowledge.text import TextProcessor
 
 log = logging.getLogger(__name__)
@@ -59,58 +60,6 @@ class Snapshot:
     #: and the build still wanted when a delta stands in for it (None once the build is served).
     shared: SharedState | None = None
     pending: str | None = None
-
-
-class SegmentMemo:
-    """The analysed terms of the served version's texts, kept in memory between rebuilds.
-
-    Each build reads through a `_BuildCache`: hits come from memory, misses are analysed by
-    the index and remembered. After the build the memo keeps only the texts that build used,
-    so edits and deletions do not make it grow without bound.
-    """
-
-    def __init__(self) -> None:
-        self._terms: dict[str, Sequence[str]] = {}
-        self._seeded = False
-
-    def __len__(self) -> int:
-        return len(self._terms)
-
-    def for_build(self, store: Store) -> _BuildCache:
-        db = DbSegmentCache(store)
-        if not self._seeded:
-            db.preload()  # the first build after a start reuses what earlier processes segmented
-        return _BuildCache(self._terms, db)
-
-    def keep(self, build: _BuildCache) -> None:
-        """Remember exactly what `build` used; write what it analysed to the database."""
-        self._terms = build.used
-        self._seeded = True
-        try:
-            build.db.flush()
-        except Exception:  # the database cache only saves time after a restart
-            log.warning("could not save new segmentations to the database", exc_info=True)
-
-
-class _BuildCache:
-    """`SegmentationCache` for one build: memory first, then the preloaded database rows."""
-
-    def __init__(self, memory: Mapping[str, Sequence[str]], db: DbSegmentCache) -> None:
-        self.memory = memory
-        self.db = db
-        self.used: dict[str, Sequence[str]] = {}
-
-    def get(self, key: str) -> Sequence[str] | None:
-        found = self.memory.get(key)
-        if found is None:
-            found = self.db.get(key)
-        if found is not None:
-            self.used[key] = found
-        return found
-
-    def put(self, key: str, terms: list[str]) -> None:
-        self.used[key] = tuple(terms)
-        self.db.put(key, terms)
 
 
 class KnowledgeBase:

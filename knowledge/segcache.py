@@ -2,7 +2,7 @@
 
 Segmenting every title and body with jieba is most of an index build; the terms of a text
 only change when the text or the lexicon does, so they are kept under a key of both
-(`segmentation_key`) — in the database in production (`knowledge.store.DbSegmentCache`), in a
+(`segmentation_key`) — in the database in production (`knowledge.segmemo.DbSegmentCache`), in a
 dict for tests and benchmarks — and a rebuild after a staff edit segments only what changed.
 """
 

@@ -41,9 +41,10 @@ from knowledge.kinds import KindIndex
 from knowledge.persist import DOCUMENT_CACHE, DocumentTable, Overlay, Records
 from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
+from knowledge.segmemo import DbSegmentCache
 from knowledge.shared import Builds, Held
 from knowledge.spelling import Speller, speller_for
-from knowledge.store import DbSegmentCache, Store
+from knowledge.store import Store
 from knowledge.text import TextProcessor
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.document import Document
-from knowledge.models import Base, DisclosureItem, FaqEntry, Meta, SegmentCache
+from knowledge.models import Base, DisclosureItem, FaqEntry, Meta
 
 log = logging.getLogger(__name__)
 
@@ -375,37 +375,3 @@ def item_document(item: DisclosureItem) -> Document:
         status=item.status or None,
         valid_until=item.valid_until,
     )
-
-
-class DbSegmentCache:
-    """Segmentation cache in the database, read in bulk before a rebuild and written after it."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._loaded: dict[str, list[str]] = {}
-        self._new: dict[str, list[str]] = {}
-
-    def preload(self) -> None:
-        with self.store.session() as session:
-            for row in session.scalars(select(SegmentCache)):
-                self._loaded[row.text_hash] = row.tokens.split("\t") if row.tokens else []
-
-    def get(self, text_hash: str) -> list[str] | None:
-        found = self._loaded.get(text_hash)
-        return found if found is not None else self._new.get(text_hash)
-
-    def put(self, text_hash: str, tokens: list[str]) -> None:
-        if text_hash not in self._loaded:
-            self._new[text_hash] = tokens
-
-    def flush(self) -> None:
-        if not self._new:
-            return
-        rows = [{"text_hash": h, "tokens": "\t".join(t)} for h, t in self._new.items()]
-        insert = insert_for(self.store.engine.dialect.name)
-        with self.store.session() as session:
-            # Every worker segments a new text at the same moment after an edit: the first
-            # one's row wins, the others' identical rows are skipped instead of failing.
-            session.execute(insert(SegmentCache).on_conflict_do_nothing(index_elements=["text_hash"]), rows)
-        self._loaded.update(self._new)
-        self._new.clear()

@@ -9,7 +9,7 @@ from flask import Flask
 
 from bot.runtime import Runtime, get_runtime
 from knowledge.editor import FaqData, KbEditor
-from knowledge.store import DbSegmentCache
+from knowledge.segmemo import DbSegmentCache
 from tests.support import OTHER, add_knowledge
 
 NEW = FaqData(question="独生子女父母奖励金怎么领？", answer="持独生子女父母光荣证到村委会登记，每年发放一次。")
