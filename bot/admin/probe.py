@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 
 from bot.cli.ask import reply_text
-from bot.conversation import Conversation
 from bot.runtime import Runtime
 from bot.state import MemoryStore, ResilientStore
 from bot.turn import Turn
@@ -74,8 +73,7 @@ def probe(runtime: Runtime, question: str, kb: KnowledgeBase | None = None) -> P
         runtime.kb.maybe_reload(wait=True)  # staff test what they just saved
         kb = runtime.kb
     settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=0)
-    conversation = Conversation(kb, ResilientStore(MemoryStore()), settings,
-                                hot_topics=runtime.conversation.hot_topics)
+    conversation = runtime.conversation.sibling(kb, ResilientStore(MemoryStore()), settings)
     message = Message(to_user="admin", from_user=PROBE_USER, create_time=int(time.time()), msg_type="text",
                       msg_id=uuid.uuid4().hex, content=question)
     turn = conversation.respond(message)

@@ -19,7 +19,6 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -39,10 +38,8 @@ CLI_USER = "cli-user"
 
 def _conversation() -> Conversation:
     runtime = get_runtime()
-    existing = getattr(runtime, "conversation", None)
-    hot_topics: Callable[[], list[str]] = getattr(existing, "hot_topics", lambda: [])
     settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=0)
-    return Conversation(runtime.kb, runtime.state, settings, hot_topics=hot_topics)
+    return runtime.conversation.sibling(runtime.kb, runtime.state, settings)
 
 
 def _message(question: str) -> Message:

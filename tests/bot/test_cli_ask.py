@@ -10,6 +10,7 @@ from flask import Flask
 
 from bot import wording
 from bot.runtime import get_runtime
+from knowledge import offices
 from knowledge.models import DisclosureItem, FaqEntry
 
 FAQS = [
@@ -88,3 +89,11 @@ def test_single_questions_share_the_cli_session(cli_app: Flask) -> None:
 def test_rate_limit_does_not_apply(cli_app: Flask) -> None:
     lines = ask(cli_app, "--json", "-", stdin="高龄津贴怎么申领\n" * 3).splitlines()
     assert all(json.loads(line)["answered"] for line in lines)
+
+
+def test_a_service_the_knowledge_base_lacks_is_routed_as_on_wechat(cli_app: Flask) -> None:
+    runtime = get_runtime(cli_app)
+    offices.replace_all(runtime.db, [offices.OfficeEntry("公安出入境管理部门", ("护照",), phone="12367")])
+    output = ask(cli_app, "护照过期了怎么换")
+    assert "一般由公安出入境管理部门办理" in output and "12367" in output
+    assert wording.NOT_FOUND_REQUEST not in output

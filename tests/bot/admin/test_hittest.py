@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.admin.accounts import Role
 from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
+from knowledge import offices
 from tests.admin_support import logged_in
 from tests.support import DIBAO, OTHER, add_knowledge, ask
 
@@ -35,6 +36,15 @@ def test_the_hit_test_shows_exactly_the_reply_a_citizen_gets(make_app, redis_url
     assert reply_in(html) == ask(app.test_client(), "高龄津贴怎么申领", user="someone-else")
     assert "直接回答（问答）" in html and "检索有把握" in html
     assert re.search(r"<td>\d+\.\d{3}</td>\s*<td>[^<]*高龄[^<]*</td>", html)
+
+
+def test_the_hit_test_routes_a_service_the_knowledge_base_lacks_as_citizens_are(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, DIBAO + OTHER)
+    offices.replace_all(runtime.db, [offices.OfficeEntry("公安出入境管理部门", ("护照",), phone="12367")])
+    html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=护照过期了怎么换").get_data(as_text=True)
+    assert "一般由公安出入境管理部门办理" in reply_in(html) and "12367" in reply_in(html)
+    assert reply_in(html) == ask(app.test_client(), "护照过期了怎么换", user="someone-else")
 
 
 def test_the_hit_test_writes_no_log_row_and_no_session(make_app, redis_url: str, redis_prefix: str) -> None:
