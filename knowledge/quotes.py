@@ -64,6 +64,7 @@ by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 import math
@@ -171,6 +172,35 @@ class Reader(Protocol):
     def written_forms(self, term: str) -> tuple[str, ...]: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class _Clauses:
+    """The clauses of an item's sentences, normalised, and all of them as one string (apart by
+    "\n", which normalising never leaves inside a clause) with each clause's start in it."""
+
+    texts: tuple[str, ...]
+    sentence: tuple[int, ...]  # the sentence each clause is part of
+    joined: str
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, sentences: Iterable[str]) -> _Clauses:
+        pieces = [(c, i) for i, p in enumerate(sentences) for c in _CLAUSE_BREAK.split(fold(p)) if c]
+        texts = tuple(c for c, _ in pieces)  # normalised: analysing them normalises again, to the same
+        starts = tuple(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        return cls(texts, tuple(i for _, i in pieces), "\n".join(texts), starts)
+
+    def written_in(self, forms: Iterable[str]) -> set[int]:
+        """The clauses one of `forms` occurs in (found by `str.find` over them all)."""
+        text, starts, found = self.joined, self.starts, set()
+        for form in forms:
+            at = text.find(form)
+            while at >= 0:
+                k = bisect.bisect_right(starts, at) - 1
+                found.add(k)
+                at = text.find(form, starts[k + 1]) if k + 1 < len(starts) else -1
+        return found
+
+
 class _Sentences:
     """An item body cut into sentences, whose clauses are analysed only when a question's word
     may be in them.
@@ -192,12 +222,7 @@ class _Sentences:
         self.average = sum(len(p) for p in self.parts) / len(self.parts) if self.parts else 0.0
         self._analyze = analyze
         self._written_forms = written_forms
-        # Every clause's normalised text and sentence, and all clauses as one string (apart by
-        # "\n", which normalising never leaves inside a clause) with each clause's start in it.
-        self._clauses: tuple[str, ...] = ()
-        self._clause_sentence: tuple[int, ...] = ()
-        self._folded = ""
-        self._starts: list[int] = []
+        self._clauses: _Clauses | None = None  # made on first use, then never changed
         self._words: dict[str, frozenset[str]] = {}  # by clause text
         self._comparisons: tuple[frozenset[str], ...] | None = None
         self._holding: dict[str, tuple[int, ...]] = {}
@@ -213,27 +238,13 @@ class _Sentences:
                 self._comparisons = tuple(frozenset(comparisons(p)) for p in self.parts)
             found = tuple(i for i, words in enumerate(self._comparisons) if term in words)
         else:
-            found = tuple(sorted({self._clause_sentence[k] for k in self._written_in(term)
-                                  if term in self._words_of(self._clauses[k])}))
+            if self._clauses is None:  # threads may both make it: each assigns a complete one
+                self._clauses = _Clauses.of(self.parts)
+            clauses = self._clauses
+            found = tuple(sorted({clauses.sentence[k] for k in clauses.written_in(self._written_forms(term))
+                                  if term in self._words_of(clauses.texts[k])}))
         self._holding[term] = found  # threads may race here: at worst a term is looked up twice
         return found
-
-    def _written_in(self, term: str) -> set[int]:
-        """The clauses one of `term`'s written forms occurs in (found by `str.find` over them all)."""
-        if not self._starts:
-            pieces = [(c, i) for i, p in enumerate(self.parts) for c in _CLAUSE_BREAK.split(fold(p)) if c]
-            self._clauses = folded = tuple(c for c, _ in pieces)  # folding again changes nothing
-            self._clause_sentence = tuple(i for _, i in pieces)
-            self._starts = list(itertools.accumulate((len(f) + 1 for f in folded[:-1]), initial=0))
-            self._folded = "\n".join(folded)
-        text, starts, clauses = self._folded, self._starts, set()
-        for form in self._written_forms(term):
-            at = text.find(form)
-            while at >= 0:
-                k = bisect.bisect_right(starts, at) - 1
-                clauses.add(k)
-                at = text.find(form, starts[k + 1]) if k + 1 < len(starts) else -1
-        return clauses
 
     def _words_of(self, clause: str) -> frozenset[str]:
         words = self._words.get(clause)
