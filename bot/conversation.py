@@ -82,13 +82,13 @@ class Conversation:
         self.sessions = Sessions(state, settings.session_ttl)
         self.clock: Callable[[], float] = time.time  # picks' times (bot.learning's window); tests move it
 
-    # -- entry point ---------------------------------------------------------------------------
-
     def sibling(self, kb: KnowledgeSource, state: StateStore, settings: Settings) -> Conversation:
         """A conversation that replies as this one does — the same hot topics and 办事机构
         directory — over another knowledge base, state store or settings: the staff hit test
         and `flask ask` must show exactly what a citizen is told, routing included."""
         return Conversation(kb, state, settings, hot_topics=self.hot_topics, offices=self.router.offices)
+
+    # -- entry point ---------------------------------------------------------------------------
 
     def respond(self, message: Message) -> Turn:
         """The reply to one message, and what the question log should record about it.

@@ -266,7 +266,9 @@ def _sentences(body: str, analyze: Callable[[str], list[str]],
     """The sentences of `body`, kept with what has been analysed of them for the next question.
 
     Keyed by the body's text and the reader's methods, so an edited item or another knowledge
-    base is analysed afresh.
+    base is analysed afresh. A reload of the same knowledge base keeps them: a long word the new
+    index learns or forgets (`knowledge.subwords`) is read as before in an item already cached,
+    until it leaves the cache.
     """
     return _Sentences(body, analyze, written_forms)
 
