@@ -44,9 +44,9 @@ from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.spool import Journal, Spool
 from bot.turn import Feedback
 from knowledge.document import SearchResult
+from knowledge.folding import strip_controls
 from knowledge.models import max_chars, utcnow
 from knowledge.store import Store
-from knowledge.text import strip_controls
 
 log = logging.getLogger(__name__)
 

@@ -73,8 +73,8 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from knowledge.document import Document
+from knowledge.folding import fold
 from knowledge.summary import assemble, is_heading, split_sentences
-from knowledge.text import fold
 
 TITLE_WEIGHT = 0.2  # a title character still helps a little (梯 of 电梯 in an elevator subsidy's body)
 CHAR_WEIGHT = 0.5

@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jieba
-import opencc
+
+from knowledge.folding import fold, simplifier
 
 DEFAULT_LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
 
@@ -36,7 +35,6 @@ ANALYZED_MEMO = 4096
 ANALYZED_MEMO_CHARS = 1000
 
 _LEXICON_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
-_WHITESPACE = re.compile(r"\s+")
 # jieba's own block patterns: runs it segments with the dictionary, and single ASCII
 # letters/digits that it glues back together.
 _HAN_BLOCK = jieba.re_han_default
@@ -45,15 +43,6 @@ _MISSING = object()
 # A term must contain at least one letter, digit or CJK ideograph; this drops punctuation,
 # symbols and emoji in one test.
 _WORDLIKE = re.compile(r"[^\W_]")
-# OpenCC splits on these before matching phrases, so a piece without a convertible character
-# converts to itself; we split the same way to skip the (slow, pure Python) conversion.
-_OPENCC_SPLIT = re.compile(
-    r"(\s+|-|,|\.|\?|!|\*|　|，|。|、|；|：|？|！|…|“|”|‘|’|『|』|「|」|﹁|﹂|—|－|（|）|《|》|〈|〉"
-    r"|～|．|／|＼|︒|︑|︔|︓|︿|﹀|︹|︺|︙|︐|［|﹇|］|﹈|︕|︖|︰|︳|︴|︽|︾|︵|︶|｛|︷|｝|︸|﹃|﹄"
-    r"|【|︻|】|︼)"
-)
-
-
 def word_file_lines(path: Path) -> Iterator[list[str]]:
     """The whitespace-separated fields of each non-blank line of a word list, `#` comments cut.
 
@@ -65,82 +54,6 @@ def word_file_lines(path: Path) -> Iterator[list[str]]:
         line = raw.split("#", 1)[0].strip()
         if line:
             yield line.split()
-
-
-class _Simplifier:
-    """Traditional → simplified conversion that only pays OpenCC's cost where needed.
-
-    OpenCC's pure-Python converter costs about 2 µs per character, which would dominate
-    indexing; almost all of our text is already simplified. We precompute the characters
-    that can change under t2s (directly, or as the changed part of a phrase rule) and only
-    convert the separator-delimited pieces containing one of them — the result is identical
-    to converting everything.
-    """
-
-    def __init__(self) -> None:
-        self._cc = opencc.OpenCC("t2s")
-        dictionaries = list(_flatten(self._cc._dict_chain_data))
-        triggers: set[str] = set()
-        for _max_len, _min_len, mapping in dictionaries:
-            for key, value in mapping.items():
-                if len(key) == 1 and value.split(" ")[0] != key:
-                    triggers.add(key)
-        for _max_len, _min_len, mapping in dictionaries:
-            for key, value in mapping.items():
-                if len(key) > 1 and key != value and triggers.isdisjoint(key):
-                    triggers.update(k for k, v in zip(key, value, strict=False) if k != v)
-        self._triggers = frozenset(triggers)
-
-    def __call__(self, text: str) -> str:
-        if self._triggers.isdisjoint(text):
-            return text
-        pieces = _OPENCC_SPLIT.split(text)
-        for i in range(0, len(pieces), 2):
-            if not self._triggers.isdisjoint(pieces[i]):
-                pieces[i] = self._cc.convert(pieces[i])
-        return "".join(pieces)
-
-
-def _flatten(chain: object) -> Iterator[tuple[int, int, dict[str, str]]]:
-    if isinstance(chain, list):
-        for item in chain:
-            yield from _flatten(item)
-    else:
-        yield chain  # type: ignore[misc]
-
-
-_simplifier_lock = threading.Lock()
-_simplifier: _Simplifier | None = None
-
-
-def _get_simplifier() -> _Simplifier:
-    """One converter per process: its dictionaries are read-only and take ~0.3 s to load."""
-    global _simplifier
-    with _simplifier_lock:
-        if _simplifier is None:
-            _simplifier = _Simplifier()
-        return _simplifier
-
-
-# Characters that must never reach a terminal, a spreadsheet or a web page from stored text:
-# C0 controls but tab and newline (openpyxl refuses \x0b), DEL, C1 controls (some terminals
-# act on them) and the bidirectional overrides and isolates that reorder what staff read.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def strip_controls(text: str) -> str:
-    """`text` without control and bidi-override characters (tab, newline and CR kept)."""
-    return _CONTROLS.sub("", text) if text else text
-
-
-def fold(text: str) -> str:
-    """Full-width → half-width (NFKC), traditional → simplified, lower case, one space.
-
-    A module function rather than only a method, so that the FAQ identity key
-    (`knowledge.editor.question_key`) folds text exactly as the search does without loading jieba.
-    """
-    text = _get_simplifier()(unicodedata.normalize("NFKC", text))
-    return _WHITESPACE.sub(" ", text.lower()).strip()
 
 
 class TextProcessor:
@@ -158,7 +71,7 @@ class TextProcessor:
 
     def __init__(self, lexicon_dir: str | Path | None = None) -> None:
         self.lexicon_dir = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
-        _get_simplifier()  # load OpenCC's tables now, at start-up, not on the first question
+        simplifier()  # load OpenCC's tables now, at start-up, not on the first question
         self.lexicon_version = self._hash_lexicon()
 
         self._tokenizer = jieba.Tokenizer()

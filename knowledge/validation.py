@@ -14,8 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.folding import fold, strip_controls
 from knowledge.models import DisclosureItem, FaqEntry, max_chars
-from knowledge.text import fold, strip_controls
 
 QUESTION_LIMIT = max_chars(FaqEntry.question)
 ANSWER_LIMIT = 20000  # far beyond WeChat's budget; the rest belongs behind the entry's link

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.reports import Report
 from bot.reports.grouping import QuestionGroup
-from knowledge.text import strip_controls
+from knowledge.folding import strip_controls
 
 KIND_LABELS = {"faq": "常见问答", "item": "公开信息"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
