@@ -42,7 +42,6 @@ from knowledge.document import Assessment, Document, SearchResult
 from knowledge.policy import AnswerPolicy, DecisionKind, Reason, Searchable
 from knowledge.search import Searcher
 from knowledge.spelling import Correction, speller_for
-from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 MIN_FOLD = 10
 POOLED = "其他部门（合并）"
@@ -51,6 +50,8 @@ TARGET_ABSTENTION = 0.80
 MAX_WRONG_DIRECT = 0.02
 #: A direct-answer threshold no confidence reaches: the rule is off.
 NEVER = 1.01
+#: The answer policy's hard gates (`AnswerPolicy.passes_gates`), which no threshold overrides.
+GATES = AnswerPolicy()
 
 
 def department_folds(departments: Sequence[str], min_fold: int = MIN_FOLD) -> dict[str, list[int]]:
@@ -73,11 +74,7 @@ def department_folds(departments: Sequence[str], min_fold: int = MIN_FOLD) -> di
 def answers_at(assessment: Assessment, threshold: float) -> bool:
     """The search's answered-or-not-found decision at another threshold (same rule as `Searcher`;
     a search without hits has confidence 0 and is never answered)."""
-    return (
-        assessment.confidence > 0
-        and assessment.confidence >= threshold
-        and assessment.query_coverage >= DEFAULT_THRESHOLDS.min_query_coverage
-    )
+    return assessment.confidence > 0 and assessment.confidence >= threshold and GATES.passes_gates(assessment)
 
 
 def calibrate_threshold(negatives: Iterable[Assessment], target: float = TARGET_ABSTENTION) -> float:
@@ -86,9 +83,8 @@ def calibrate_threshold(negatives: Iterable[Assessment], target: float = TARGET_
     negatives = list(negatives)
     if not negatives:
         raise ValueError("no negatives to calibrate on")
-    gate = DEFAULT_THRESHOLDS.min_query_coverage
     may_answer = sorted(
-        (a.confidence for a in negatives if a.query_coverage >= gate and a.confidence > 0),
+        (a.confidence for a in negatives if GATES.passes_gates(a) and a.confidence > 0),
         reverse=True,
     )
     allowed = math.floor((1 - target) * len(negatives) + 1e-9)  # negatives we may still answer

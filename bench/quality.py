@@ -372,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\nAnswered-or-not-found decision: answer when sigmoid({t.w_strength:g}*strength"
         f" + {t.w_margin:g}*margin + {t.w_title:g}*title_coverage {t.bias:+g})"
         f" >= {t.answer_threshold:g} and query_coverage >= {t.min_query_coverage:g}"
+        f" and title_coverage >= {t.min_title_coverage:g}"
     )
     print(
         "  strength = top score / attainable score, margin = lead over the best different"

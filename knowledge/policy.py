@@ -25,7 +25,10 @@ in `Thresholds` (`knowledge.thresholds`, with the measurement behind each):
    ``min_query_coverage``. The three features only weigh words the index knows, so
    "咨询F9市老年人购买养老保险事宜" against a small knowledge base that knows only 老年人 and
    咨询 looked like a strong match for 特困人员供养; with the gate, a question whose main words
-   are unknown to the knowledge base is "not found".
+   are unknown to the knowledge base is "not found". A second gate is the other way round:
+   ``title_coverage`` must reach ``min_title_coverage``, so an entry whose question, 相似问法
+   and keywords share next to nothing with the citizen's (户口 only in the answer of
+   特困人员供养怎么申请) is never *the* answer, however rare the word is in a small knowledge base.
 
 2. **The reply** (`AnswerPolicy.decide`, called by the conversation). A confident search shows
    its hits scoring at least ``confident_ratio`` of the top one: one is the answer, several a
@@ -158,7 +161,8 @@ class Decision:
         if self.result is not None and self.result.hits and a is not None:
             gate = (
                 f"把握度 {a.confidence:.2f}（阈值 {t.answer_threshold:g}），"
-                f"问题词覆盖 {a.query_coverage:.2f}（下限 {t.min_query_coverage:g}）"
+                f"问题词覆盖 {a.query_coverage:.2f}（下限 {t.min_query_coverage:g}），"
+                f"标题覆盖 {a.title_coverage:.2f}（下限 {t.min_title_coverage:g}）"
             )
         else:
             gate = ""
@@ -247,7 +251,15 @@ class AnswerPolicy:
     def answers(self, assessment: Assessment) -> bool:
         """Whether a search with hits and these features may answer."""
         t = self.thresholds
-        return assessment.confidence >= t.answer_threshold and assessment.query_coverage >= t.min_query_coverage
+        return assessment.confidence >= t.answer_threshold and self.passes_gates(assessment)
+
+    def passes_gates(self, assessment: Assessment) -> bool:
+        """The hard gates that no confidence overrides: enough of the question is in the best hit
+        (``min_query_coverage``), and enough of the best hit's question is asked
+        (``min_title_coverage``)."""
+        t = self.thresholds
+        return (assessment.query_coverage >= t.min_query_coverage
+                and assessment.title_coverage >= t.min_title_coverage)
 
     # -- stage 2: the reply --------------------------------------------------------------------
 

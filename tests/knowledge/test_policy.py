@@ -170,10 +170,11 @@ def test_a_question_with_its_own_topic_is_no_follow_up() -> None:
     assert not decision.follow_up and kb.asked == ["低保"]
 
 
-def test_the_answer_threshold_and_the_coverage_gate_both_bind() -> None:
+def test_the_answer_threshold_and_the_coverage_gates_all_bind() -> None:
     policy = AnswerPolicy()
     assert policy.answers(SURE) and not policy.answers(UNSURE)
     assert not policy.answers(dataclasses.replace(SURE, query_coverage=0.1))
+    assert not policy.answers(dataclasses.replace(SURE, title_coverage=0.1))  # the entry is about something else
     assert AnswerPolicy.with_threshold(0.0).answers(UNSURE)
 
 
