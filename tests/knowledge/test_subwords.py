@@ -65,19 +65,21 @@ def test_only_a_word_made_of_words_is_taken_apart(processor: TextProcessor) -> N
     assert processor.subwords("被车撞") == []  # 被 / 车 / 撞: 车 alone would be searched as 车辆
 
 
+# Knows 住房 (住房安全), never 住房公积金.
+HOUSING = [_faq(1, "农村危房改造怎么申请？", "重点保障住房安全没有保障的家庭。")]
+
+
 def test_a_word_whose_part_means_the_whole_word_stays_whole(processor: TextProcessor) -> None:
     # 公积金 is read as its official term 住房公积金, which this bank never writes; it cuts into
     # 住房 / 公积金, and 公积金 is read as 住房公积金 again: 住房 alone (in an unrelated answer)
     # is not what the citizen asked.
-    bank = [_faq(1, "农村危房改造怎么申请？", "重点保障住房安全没有保障的家庭。")]
-    searcher = Searcher(FieldedIndex(bank, processor), processor)
+    searcher = Searcher(FieldedIndex(HOUSING, processor), processor)
     assert searcher.terms("公积金") == ["住房公积金"]
     result = searcher.search("公积金")
     assert not result.answered and all("住房" not in hit.matched for hit in result.hits)
 
 
 def test_the_official_term_written_whole_stays_whole_too(processor: TextProcessor) -> None:
-    bank = [_faq(1, "农村危房改造怎么申请？", "重点保障住房安全没有保障的家庭。")]
-    searcher = Searcher(FieldedIndex(bank, processor), processor)
+    searcher = Searcher(FieldedIndex(HOUSING, processor), processor)
     assert searcher.terms("住房公积金怎么提取")[0] == "住房公积金"
     assert not searcher.search("住房公积金怎么提取").answered
