@@ -165,10 +165,12 @@ def not_found_reply(
     return text_reply("\n\n".join(p for p in parts if p))
 
 
-def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = ()) -> TextReply:
-    """A routing reply (`bot.routing`) instead of "not found", with related entries if any."""
+def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = (), excerpt: str | None = None) -> TextReply:
+    """A routing reply (`bot.routing`) instead of "not found", with related entries if any, and
+    the first one's best sentence when it is an item (`excerpt`, as in `not_found_reply`)."""
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
-    return text_reply("\n\n".join(p for p in (text, _lines(wording.MAYBE_RELATED, *maybe) if maybe else "") if p))
+    related = _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else ""
+    return text_reply("\n\n".join(p for p in (text, related) if p))
 
 
 def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> TextReply:

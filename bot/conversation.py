@@ -241,13 +241,13 @@ class Conversation:
                 session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                           learnable=not menu and not decision.follow_up)
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
-            routed = None if decision.follow_up else self.router.instead_of_not_found(question, list(decision.terms))
-            if routed is not None:  # who handles it, a complaint route, or a calm reply
-                return Turn(compose.routed_reply(routed.text, numbered), kind=routed.kind, question=question,
-                            result=decision.result, answered=False, decision=decision)
-            related_topics = [] if decision.hits else self._related(list(decision.terms))
             first = decision.hits[0].doc if decision.hits else None
             excerpt = item_reply.related_excerpt(self.kb, first, decision.terms, question=asked) if first else None
+            routed = None if decision.follow_up else self.router.instead_of_not_found(question, list(decision.terms))
+            if routed is not None:  # who handles it, a complaint route, or a calm reply
+                return Turn(compose.routed_reply(routed.text, numbered, excerpt), kind=routed.kind, question=question,
+                            result=decision.result, answered=False, decision=decision)
+            related_topics = [] if decision.hits else self._related(list(decision.terms))
             reply = compose.not_found_reply(self.township, related_topics, numbered, excerpt)
             if did_you_mean:
                 reply = compose.with_note(reply, wording.DID_YOU_MEAN.format(words=did_you_mean))
@@ -275,18 +275,23 @@ class Conversation:
         return item_reply.answer(self.kb, doc, terms, question=question), ReplyKind.ANSWER_ITEM
 
     def _respell(self, message: Message, session: Session, question: str) -> tuple[Turn | None, str | None]:
-        """Typos (`knowledge.spelling`): answer the corrected question when it is answered and the
-        original is not; when it only finds something, suggest the correction (did-you-mean)."""
+        """Typos (`knowledge.spelling`), for a question the search is unsure of: reply to the
+        corrected question, with a note saying so, when it is answered — an answer or a numbered
+        list ("医宝怎么报销" gets the 医保报销 entries) — or when its related entries hold a
+        corrected word (the citizen sees the entries the word they meant leads to); when its best
+        hit merely holds one, suggest the correction (did-you-mean)."""
         corrections = self.kb.spelling(question)
         if not corrections:
             return None, None
         fixed = apply_corrections(question, corrections)
         words = "」「".join(c.right for c in corrections)
         fixed_decision = self.kb.policy.decide(fixed, None, self.kb)
-        if fixed_decision.kind is not DecisionKind.ANSWER:  # unsure: suggest it if a hit has a corrected word
+        meant = {t for c in corrections for t in self.kb.analyze(c.right)}
+        related = fixed_decision.kind is DecisionKind.RELATED and any(meant.intersection(h.matched)
+                                                                      for h in fixed_decision.hits)
+        if not fixed_decision.offered and not related:
             result = fixed_decision.result
-            matched = set(result.hits[0].matched) if result is not None and result.hits else set()
-            found = any(matched.intersection(self.kb.analyze(c.right)) for c in corrections)
+            found = result is not None and bool(result.hits) and bool(meant.intersection(result.hits[0].matched))
             return None, words if found else None
         turn = self._ask(message, session, fixed, respelled=True)
         if turn.reply is not None:

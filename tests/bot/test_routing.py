@@ -18,7 +18,7 @@ from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import TextReply
 from knowledge.document import Document, Hit, SearchResult
-from knowledge.models import FaqEntry
+from knowledge.models import DisclosureItem, FaqEntry
 from knowledge.offices import OfficeEntry
 from knowledge.policy import AnswerPolicy
 from knowledge.spelling import Correction
@@ -176,6 +176,41 @@ def test_a_typo_is_answered_as_the_corrected_question_with_a_note(app: Flask) ->
     assert turn.question == "低宝标准"  # the log keeps what the citizen typed
 
 
+def test_a_typo_whose_corrected_question_gets_a_list_gets_that_list_with_a_note(conv: Conversation) -> None:
+    turn, reply = ask(conv, "低宝")  # 低保 alone: seven entries, listed
+    assert turn.kind == "choices" and reply.startswith("（已按「低保」理解您的问题）")
+    assert "城乡低保怎么申请？" in reply and turn.question == "低宝"
+
+
 def test_an_unsure_correction_is_offered_as_did_you_mean(conv: Conversation) -> None:
-    turn, reply = ask(conv, "低宝")
+    turn, reply = ask(conv, "低宝和火星移民签证")  # corrected, it still finds only related entries
     assert turn.kind == "not_found" and reply.startswith("您是不是想问「低保」？")
+
+
+class UnsureTypoKnowledgeBase(TypoKnowledgeBase):
+    """Never sure of anything: 低保 finds its entry, but only as related."""
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        return dataclasses.replace(super().search(query, limit), answered=False)
+
+
+def test_a_typo_whose_corrected_question_finds_related_entries_shows_them_with_a_note(app: Flask) -> None:
+    settings = dataclasses.replace(get_runtime(app).settings, township=TOWNSHIP)
+    conv = Conversation(UnsureTypoKnowledgeBase(), ResilientStore(MemoryStore()), settings)
+    turn, reply = ask(conv, "低宝")
+    assert turn.kind == "not_found" and reply.startswith("（已按「低保」理解您的问题）")
+    assert "1. 低保标准每月多少钱" in reply  # what the word the citizen meant leads to
+    assert wording.DID_YOU_MEAN.format(words="低保") not in reply
+
+
+def test_a_routed_reply_quotes_its_related_items_sentence(app: Flask, conv: Conversation) -> None:
+    runtime: Runtime = get_runtime(app)
+    with runtime.db.session() as session:
+        session.add(DisclosureItem(title="金贵镇2024年便民服务工作总结",
+                                   body="全年共受理群众事项3000余件。为群众代办护照等出入境证件120件，平均用时5个工作日。"))
+        runtime.db.bump_kb_version(session)
+    runtime.kb.maybe_reload(wait=True)
+    turn, reply = ask(conv, "护照加急要几天")
+    assert turn.kind == "routed" and "一般由公安出入境管理部门办理" in reply, reply
+    assert "1. 金贵镇2024年便民服务工作总结" in reply
+    assert "第1条《金贵镇2024年便民服务工作总结》中写道：“" in reply and "护照" in reply.split("中写道")[1]
