@@ -276,27 +276,30 @@ class Conversation:
 
     def _respell(self, message: Message, session: Session, question: str) -> tuple[Turn | None, str | None]:
         """Typos (`knowledge.spelling`), for a question the search is unsure of: reply to the
-        corrected question, with a note saying so, when it is answered — an answer or a numbered
-        list ("医宝怎么报销" gets the 医保报销 entries) — or when its related entries hold a
-        corrected word (the citizen sees the entries the word they meant leads to); when its best
-        hit merely holds one, suggest the correction (did-you-mean)."""
+        corrected question when it is answered — an answer or a numbered list ("医宝怎么报销" gets
+        the 医保报销 entries) — with a note saying how it was read, or when it finds related entries
+        that hold a corrected word, then asking "您是不是想问…" over them (a related list is itself
+        unsure, and the speller also hears words in place names: 渌口区 → 路口). When the corrected
+        question's best hit merely holds one, only the question is suggested (did-you-mean). A
+        note names only the corrections whose words the entries shown hold: the speller also
+        "corrects" ordinary speech (车想 → 车厢) that then plays no part in the reply.
+        """
         corrections = self.kb.spelling(question)
         if not corrections:
             return None, None
         fixed = apply_corrections(question, corrections)
-        words = "」「".join(c.right for c in corrections)
         fixed_decision = self.kb.policy.decide(fixed, None, self.kb)
-        meant = {t for c in corrections for t in self.kb.analyze(c.right)}
-        related = fixed_decision.kind is DecisionKind.RELATED and any(meant.intersection(h.matched)
-                                                                      for h in fixed_decision.hits)
-        if not fixed_decision.offered and not related:
+        shown = {t for h in fixed_decision.hits for t in h.matched}
+        held = "」「".join(c.right for c in corrections if shown.intersection(self.kb.analyze(c.right)))
+        if not fixed_decision.offered and not (fixed_decision.kind is DecisionKind.RELATED and held):
             result = fixed_decision.result
+            meant = {t for c in corrections for t in self.kb.analyze(c.right)}
             found = result is not None and bool(result.hits) and bool(meant.intersection(result.hits[0].matched))
-            return None, words if found else None
+            return None, "」「".join(c.right for c in corrections) if found else None
         turn = self._ask(message, session, fixed, respelled=True)
-        if turn.reply is not None:
-            note = wording.SPELLING_NOTE.format(words=words)
-            turn = dataclasses.replace(turn, reply=compose.with_note(turn.reply, note))
+        if turn.reply is not None and held:
+            template = wording.SPELLING_NOTE if fixed_decision.offered else wording.DID_YOU_MEAN
+            turn = dataclasses.replace(turn, reply=compose.with_note(turn.reply, template.format(words=held)))
         return turn, None
 
     def _quote(self, key: str, question: str) -> Turn | None:

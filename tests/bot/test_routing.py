@@ -194,13 +194,27 @@ class UnsureTypoKnowledgeBase(TypoKnowledgeBase):
         return dataclasses.replace(super().search(query, limit), answered=False)
 
 
-def test_a_typo_whose_corrected_question_finds_related_entries_shows_them_with_a_note(app: Flask) -> None:
+def test_a_typo_whose_corrected_question_finds_related_entries_asks_over_them(app: Flask) -> None:
     settings = dataclasses.replace(get_runtime(app).settings, township=TOWNSHIP)
     conv = Conversation(UnsureTypoKnowledgeBase(), ResilientStore(MemoryStore()), settings)
     turn, reply = ask(conv, "低宝")
-    assert turn.kind == "not_found" and reply.startswith("（已按「低保」理解您的问题）")
+    assert turn.kind == "not_found" and reply.startswith(wording.DID_YOU_MEAN.format(words="低保"))
     assert "1. 低保标准每月多少钱" in reply  # what the word the citizen meant leads to
-    assert wording.DID_YOU_MEAN.format(words="低保") not in reply
+
+
+class StrayCorrectionKnowledgeBase(TypoKnowledgeBase):
+    """Also "corrects" 车想 to 车厢, a word its one entry does not hold."""
+
+    def spelling(self, text: str) -> list[Correction]:
+        return [*super().spelling(text), *([Correction("车想", "车厢")] if "车想" in text else [])]
+
+
+def test_a_note_names_only_the_corrections_the_reply_uses(app: Flask) -> None:
+    settings = get_runtime(app).settings
+    conv = Conversation(StrayCorrectionKnowledgeBase(), ResilientStore(MemoryStore()), settings)
+    turn, reply = ask(conv, "我的车想问低宝标准")
+    assert turn.kind == "answer_faq" and reply.startswith("（已按「低保」理解您的问题）\n")
+    assert "车厢" not in reply
 
 
 def test_a_routed_reply_quotes_its_related_items_sentence(app: Flask, conv: Conversation) -> None:
