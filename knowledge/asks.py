@@ -26,6 +26,10 @@ MIN_CLAUSES = 3
 MIN_CHARS = 25
 QUESTION_WORDS = ("吗", "呢", "怎么", "怎样", "如何", "什么", "啥", "咋", "哪", "多少", "几", "能否", "能不能",
                   "可不可以", "可以吗", "是否", "请问", "有没有", "多久", "多长")
+# Interrogatives in their indefinite or fixed uses, which ask nothing: 好几年 / 几十年 ("several"),
+# 几乎 ("almost"), 哪怕 ("even if"), 什么都 / 什么也 ("anything at all"). Blanked before the test,
+# so "老伴瘫痪在床好几年了" is story, not an ask.
+NOT_ASKING = ("好几", "几乎", "几十", "几百", "几千", "几万", "哪怕", "什么都", "什么也")
 _CLAUSE = re.compile(r"[^。！？!?；;，,、\n]+[。！？!?；;，,、]?")
 
 
@@ -70,6 +74,9 @@ class AskReducer:
         return "".join(kept)
 
     def _asks(self, clause: str) -> bool:
-        if clause.endswith(("？", "?")) or any(w in clause for w in QUESTION_WORDS):
+        plain = clause
+        for phrase in NOT_ASKING:
+            plain = plain.replace(phrase, "")
+        if clause.endswith(("？", "?")) or any(w in plain for w in QUESTION_WORDS):
             return True
         return not self.service_terms.isdisjoint(self.analyze(clause))

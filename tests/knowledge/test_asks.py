@@ -18,6 +18,12 @@ def test_the_story_around_a_question_is_dropped(reducer: AskReducer) -> None:
     assert reducer.reduce(plea) == "听说有低保，低保要啥材料，去哪办？"
 
 
+@pytest.mark.parametrize("story", ["老伴瘫痪在床好几年了", "已经过去几十年了", "几乎天天跑镇上", "哪怕少一点也行"])
+def test_an_interrogative_used_as_several_almost_or_even_if_asks_nothing(reducer: AskReducer, story: str) -> None:
+    plea = f"{story}，家里没有收入，日子过不下去了。低保要啥材料，去哪办？"
+    assert reducer.reduce(plea) == "低保要啥材料，去哪办？"
+
+
 def test_a_short_question_is_searched_as_it_is(reducer: AskReducer) -> None:
     assert reducer.reduce("低保要啥材料，去哪办？") == "低保要啥材料，去哪办？"
 
