@@ -49,3 +49,14 @@ def test_synonym_variants_are_part_of_the_vocabulary() -> None:
 
 def test_apply_rewrites_the_question() -> None:
     assert apply("低宝怎么申请", [Correction("低宝", "低保")]) == "低保怎么申请"
+
+
+@pytest.mark.parametrize(("question", "heard"), [
+    ("杨行镇村里工程招标", "央行"),  # 杨行 is followed by 镇: the name of a town
+    ("咨询B市渌口区挂牌时间", "路口"),
+    ("柘林镇的文物保护点", "真的"),  # 镇的: the end of a name and the next word
+])
+def test_a_stretch_of_a_place_name_is_no_typo(processor: TextProcessor, question: str, heard: str) -> None:
+    speller = Speller({heard: 1.0, "低保": 3.0})
+    assert speller.corrections(processor.segment(question)) == []
+    assert speller.corrections(processor.segment(question + " 低宝")) == [Correction("低宝", "低保")]
