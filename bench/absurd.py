@@ -36,8 +36,9 @@ from pathlib import Path
 from bench import crossval
 from bench.quality import DevSet, default_shared, require_shared
 from knowledge.associations import DEFAULT_SETTINGS, Expansion, TermAssociations
+from knowledge.decision import DecisionKind
 from knowledge.fielded import FieldedIndex
-from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, DecisionKind
+from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 from knowledge.text import TextProcessor

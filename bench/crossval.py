@@ -38,8 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.decision import DecisionKind, Reason
 from knowledge.document import Assessment, Document, SearchResult
-from knowledge.policy import AnswerPolicy, DecisionKind, Reason, Searchable
+from knowledge.policy import AnswerPolicy, Searchable
 from knowledge.search import Searcher
 from knowledge.spelling import Correction, speller_for
 

@@ -50,11 +50,11 @@ from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
 from bot.wechat import Message, NewsReply, TextReply
 from knowledge import passages, placeframe, timeframe
+from knowledge.decision import DecisionKind
 from knowledge.document import SearchResult
 from knowledge.fielded import DEFAULT_WEIGHTS
 from knowledge.importers import import_paths
 from knowledge.kinds import KindIndex
-from knowledge.policy import DecisionKind
 from knowledge.quotes import rank_sentences
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache

@@ -33,9 +33,10 @@ from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.asks import AskReducer
+from knowledge.decision import DecisionKind
 from knowledge.document import Document
 from knowledge.offices import OfficeEntry
-from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, DecisionKind, Searchable
+from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, Searchable
 from knowledge.spelling import Correction
 from knowledge.spelling import apply as apply_corrections
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.wechat.replies import NewsReply, TextReply
+from knowledge.decision import Decision
 from knowledge.document import SearchResult
-from knowledge.policy import Decision
 
 
 class ReplyKind(StrEnum):

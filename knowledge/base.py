@@ -25,10 +25,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from knowledge import associations, passages, placeframe, timeframe
+from knowledge.decision import Decision
 from knowledge.document import Document, SearchResult
 from knowledge.kinds import KindIndex
 from knowledge.persist import Overlay
-from knowledge.policy import AnswerPolicy, Decision
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.segmemo import DbSegmentCache, SegmentMemo
 from knowledge.served import DELTA_LIMIT, SharedIndex, SharedState

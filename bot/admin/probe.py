@@ -19,8 +19,8 @@ from bot.state import MemoryStore, ResilientStore
 from bot.turn import Turn
 from bot.wechat.messages import Message
 from knowledge.base import KnowledgeBase
+from knowledge.decision import Decision, DecisionKind
 from knowledge.document import Hit
-from knowledge.policy import Decision, DecisionKind
 
 PROBE_USER = "admin-hit-test"
 KIND_LABELS = {

@@ -6,9 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 
 from knowledge.associations import AssociationSettings, Expansion, TermAssociations, combine, feedback_terms
+from knowledge.decision import DecisionKind
 from knowledge.document import Assessment, Document, Hit, SearchResult
 from knowledge.fielded import FieldedIndex
-from knowledge.policy import AnswerPolicy, DecisionKind
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
 

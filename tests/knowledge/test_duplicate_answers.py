@@ -13,11 +13,12 @@ import pytest
 
 from knowledge import placeframe, timeframe
 from knowledge.base import KnowledgeBase
+from knowledge.decision import Decision, DecisionKind
 from knowledge.document import NO_GROUP, Assessment, Document, Hit, SearchResult, answer_group
 from knowledge.editor import KbEditor
 from knowledge.fielded import FieldedIndex
 from knowledge.kinds import KindIndex
-from knowledge.policy import AnswerPolicy, Decision, DecisionKind, DistinctSearchable
+from knowledge.policy import AnswerPolicy, DistinctSearchable
 from knowledge.search import Searcher
 from knowledge.served import SharedIndex
 from knowledge.store import Store

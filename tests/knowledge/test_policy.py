@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from knowledge.decision import Decision, DecisionKind, Reason
 from knowledge.document import Assessment, Document, Hit, SearchResult
-from knowledge.policy import AnswerPolicy, Decision, DecisionKind, Reason
+from knowledge.policy import AnswerPolicy
 from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 A = Document(kind="faq", id=1, title="低保怎么申请", body="向村委会提出申请。")

@@ -10,8 +10,8 @@ import pytest
 
 from knowledge.associations import MappedAssociations, TermAssociations
 from knowledge.base import KnowledgeBase
+from knowledge.decision import DecisionKind
 from knowledge.editor import KbEditor
-from knowledge.policy import DecisionKind
 from knowledge.served import SharedIndex
 from knowledge.store import Store
 from knowledge.validation import FaqData
