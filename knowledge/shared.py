@@ -135,7 +135,7 @@ class Builds:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
-            self.cleanup()
+            self.cleanup(protect=name)
             return True
 
     def _remove_unfinished(self) -> None:
@@ -143,12 +143,19 @@ class Builds:
         for path in self.folder.glob(".tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def cleanup(self, keep: int = KEEP) -> list[str]:
-        """Delete builds beyond the newest `keep` that no process maps; returns their names."""
-        finished = sorted(((int(m[1]), m[2], p) for p in self.folder.iterdir()
-                           if (m := _NAME.match(p.name)) and p.is_dir()), key=lambda t: (t[1], t[0]), reverse=True)
+    def cleanup(self, keep: int = KEEP, protect: str | None = None) -> list[str]:
+        """Delete builds beyond the newest `keep` that no process maps, never `protect` (the build
+        just made, which no process maps yet); returns their names.
+
+        Newest is by day, then version, then when the folder was finished: builds of another
+        lexicon or release (another digest) can share the day and version — a new release
+        deployed on the day of the last one's build — and the one just made must not be the one
+        taken for old (it was deleted before any worker opened it, and rebuilt, over and over).
+        """
+        finished = sorted(((m[2], int(m[1]), _finished_at(p), p) for p in self.folder.iterdir()
+                           if (m := _NAME.match(p.name)) and p.is_dir() and p.name != protect), reverse=True)
         removed = []
-        for _version, _day, path in finished[keep:]:
+        for *_, path in finished[keep - (protect is not None):]:
             try:
                 lock = (path / "serving.lock").open("rb")
             except OSError:
@@ -164,6 +171,14 @@ class Builds:
         if removed:
             log.info("removed %d old index builds: %s", len(removed), ", ".join(removed))
         return removed
+
+
+def _finished_at(path: Path) -> float:
+    """When a build folder was finished (its manifest written), 0 when it has none."""
+    try:
+        return (path / "manifest.json").stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _fsync_dir(path: Path) -> None:

@@ -157,6 +157,18 @@ def test_cleanup_keeps_the_newest_builds_and_every_build_still_served(tmp_path) 
     assert sorted(p.name for p in (tmp_path / "index").glob("v*")) == [builds.name(v) for v in (6, 7, 8)]
 
 
+def test_a_build_is_never_taken_for_old_by_its_own_cleanup(tmp_path) -> None:
+    # Three releases built version 1 today (another digest each: another lexicon or code); the
+    # next release's version 1 ties with them on day and version, and must survive its cleanup.
+    for digest in ("aaa", "bbb", "ccc"):
+        Builds(tmp_path / "index", digest).build(Builds(tmp_path / "index", digest).name(1), lambda f: {"version": 1})
+    builds = Builds(tmp_path / "index", "ddd")
+    assert builds.build(builds.name(1), lambda folder: {"version": 1})
+    assert builds.newest() == builds.name(1) and builds.open(builds.name(1)) is not None
+    remaining = sorted(p.name.rsplit("-", 1)[1] for p in (tmp_path / "index").glob("v*"))
+    assert remaining == ["bbb", "ccc", "ddd"]  # the oldest other one goes, three are kept
+
+
 def test_an_edit_is_served_as_a_delta_at_once(store, processor, tmp_path, monkeypatch) -> None:
     ids = fill(store)
     kb = shared_kb(store, processor, tmp_path / "index")
