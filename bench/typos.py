@@ -35,8 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.items import open_runtime
-from bench.outcomes import ANSWERED, BANK, LISTS, QUERIES, REACHABLE, RELATED, classify, top_title
+from bench.items import faq_gold_titles, open_runtime
+from bench.outcomes import ANSWERED, BANK, LISTS, QUERIES, REACHABLE, RELATED, Outcomes, classify, top_title
 from bench.quality import default_shared, require_shared
 from bot.runtime import Runtime
 from bot.wechat import Message
@@ -103,11 +103,6 @@ def ask(runtime: Runtime, n: int, text: str, gold_titles: set[str]) -> str:
     return classify(turn.reply, turn.kind, gold_titles, top_title(turn))
 
 
-def share(classes: collections.Counter[str], names: Sequence[str]) -> float:
-    total = sum(classes.values())
-    return sum(classes[n] for n in names) / total if total else 0.0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.typos", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
@@ -119,21 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         runtime = open_runtime(tmp, [args.shared / BANK])
         maker = TypoMaker(runtime.kb.processor, [f"{e['question']}\n{e['answer']}" for e in bank])
-        right: collections.Counter[str] = collections.Counter()
-        typed: collections.Counter[str] = collections.Counter()
+        right = Outcomes(collections.Counter(), collections.Counter())
+        typed = Outcomes(collections.Counter(), collections.Counter())
         examples: list[tuple[Typo, str, str]] = []
         skipped = restored = 0
-        for n, query in enumerate(queries):
+        for n, (query, gold_titles) in enumerate(zip(queries, faq_gold_titles(bank, queries), strict=True)):
             typo = maker.make(query["query"], n)
             if typo is None:
                 skipped += 1
                 continue
-            gold = bank[query["row"]]
-            gold_titles = {e["question"].strip() for e in bank
-                           if e["question"] == gold["question"] or e["answer"] == gold["answer"]}
             before, after = ask(runtime, n, typo.question, gold_titles), ask(runtime, n, typo.mistyped, gold_titles)
-            right[before] += 1
-            typed[after] += 1
+            right.classes[before] += 1
+            typed.classes[after] += 1
             restored += apply_corrections(typo.mistyped, runtime.kb.spelling(typo.mistyped)) == typo.question
             examples.append((typo, before, after))
     asked = len(queries) - skipped
@@ -144,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("direct answer, WRONG", ANSWERED[1:]), ("numbered list", LISTS), ("not found + related", RELATED),
             ("bare not found", ("not found",))]
     for label, names in rows:
-        print(f"  {label:34} {share(right, names):12.1%} {share(typed, names):10.1%}")
+        print(f"  {label:34} {right.share(*names):12.1%} {typed.share(*names):10.1%}")
     print(f"  the speller restores the question as typed right: {restored / asked:.1%} of the mistyped"
           " (it is consulted only when the search is unsure)")
     print(f"\nExamples (first {args.examples}; class typed right → mistyped):")

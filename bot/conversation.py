@@ -290,13 +290,13 @@ class Conversation:
             return None, None
         fixed = apply_corrections(question, corrections)
         fixed_decision = self.kb.policy.decide(fixed, None, self.kb)
+        meant = {c.right: set(self.kb.analyze(c.right)) for c in corrections}
         shown = {t for h in fixed_decision.hits for t in h.matched}
-        held = "」「".join(c.right for c in corrections if shown.intersection(self.kb.analyze(c.right)))
+        held = "」「".join(right for right, terms in meant.items() if terms & shown)
         if not fixed_decision.offered and not (fixed_decision.kind is DecisionKind.RELATED and held):
             result = fixed_decision.result
-            meant = {t for c in corrections for t in self.kb.analyze(c.right)}
-            found = result is not None and bool(result.hits) and bool(meant.intersection(result.hits[0].matched))
-            return None, "」「".join(c.right for c in corrections) if found else None
+            best = set(result.hits[0].matched) if result is not None and result.hits else set()
+            return None, "」「".join(meant) if any(terms & best for terms in meant.values()) else None
         turn = self._ask(message, session, fixed, respelled=True)
         if turn.reply is not None and held:
             template = wording.SPELLING_NOTE if fixed_decision.offered else wording.DID_YOU_MEAN

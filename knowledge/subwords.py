@@ -14,13 +14,13 @@ are kept: they are what the citizen asked and the knowledge base lacks, and the 
 query coverage (`knowledge.search`) weighs them as unseen words. The characters searched are
 the same.
 
-A word stays whole when one of its parts is the word again: 住房公积金 cuts into 住房 / 公积金,
-and 公积金 is the lexicon's colloquial name of 住房公积金, so the parts are 住房 and the word
-itself. Searching 住房 then searches something else: the bundled sample, which never writes
-住房公积金, answered "公积金" with 农村危房改造 (its answer mentions 住房安全). Kept whole, the
-word is unknown and the question gets "not found" or the 住房公积金 office (`bot.routing`).
-The rule looks at the word alone, never at how the question wrote it, so a 办理事项 of the
-办事机构 directory and a question naming it are analysed alike.
+A word stays whole when one of its parts is the word again (`TextProcessor.subwords` gives no
+parts then): 住房公积金 cuts into 住房 / 公积金, and 公积金 is the lexicon's colloquial name of
+住房公积金, so the parts would be 住房 and the word itself. Searching 住房 searches something
+else: the bundled sample, which never writes 住房公积金, answered "公积金" with 农村危房改造 (its
+answer mentions 住房安全). Kept whole, the word is unknown and the question gets "not found" or
+the 住房公积金 office (`bot.routing`). The rule looks at the word alone, never at how the question
+wrote it, so a 办理事项 of the 办事机构 directory and a question naming it are analysed alike.
 
 Only the question side changes, and only for words the served index lacks, so a knowledge base
 that knows every word of a question searches exactly as before.
@@ -37,13 +37,13 @@ MIN_SPLIT_CHARS = 3
 
 def split_unknown(words: Sequence[str], knows: Callable[[str], bool],
                   subwords: Callable[[str], list[str]]) -> list[str]:
-    """`words` with every long word `knows` rejects replaced by its `subwords` when none of them
-    is the word again and one of them is known, in order."""
+    """`words` with every long word `knows` rejects replaced by its `subwords` when one of them is
+    known, in order."""
     split: list[str] = []
     for word in words:
         if len(word) >= MIN_SPLIT_CHARS and not word.isascii() and not knows(word):
             parts = subwords(word)
-            if word not in parts and any(knows(p) for p in parts):
+            if any(knows(p) for p in parts):
                 split.extend(parts)
                 continue
         split.append(word)

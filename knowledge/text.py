@@ -259,7 +259,9 @@ class TextProcessor:
     def subwords(self, word: str) -> list[str]:
         """The dictionary's best segmentation of an analysed `word` with the word itself left out,
         as terms (synonyms applied, stopwords dropped) — 回应关切 → 回应 / 关切 — or none when
-        that segmentation has a piece of one character (被车撞 → 被 / 车 / 撞, 广灵二路站 → … / 站).
+        that segmentation has a piece of one character (被车撞 → 被 / 车 / 撞, 广灵二路站 → … / 站) or
+        a piece that is read as the word itself (住房公积金 → 住房 / 公积金, and 公积金 is the
+        lexicon's name for 住房公积金: 住房 alone is not what it means).
 
         For `knowledge.subwords`: a word the dictionary keeps whole (a user-dictionary term, a
         long compound) may be unknown to a knowledge base that writes its parts apart or only
@@ -290,7 +292,8 @@ class TextProcessor:
         if any(len(piece) < 2 for piece in pieces):
             return []
         synonyms, stopwords = self.synonyms, self.stopwords
-        return [w for w in (synonyms.get(w, w) for w in pieces) if w not in stopwords and _WORDLIKE.search(w)]
+        parts = [w for w in (synonyms.get(w, w) for w in pieces) if w not in stopwords and _WORDLIKE.search(w)]
+        return [] if word in parts else parts  # 住房 / 公积金 → 住房 / 住房公积金: no segmentation of it
 
     def written_forms(self, term: str) -> tuple[str, ...]:
         """Every normalised string `analyze` turns into `term`: the term and its synonyms' variants.
