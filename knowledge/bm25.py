@@ -150,6 +150,11 @@ class BM25:
         tid = self.vocab.get(term)
         return 0.0 if tid is None else float(self.idf[tid])
 
+    def document_count(self, term: str) -> int:
+        """How many documents contain `term` (0 if unseen)."""
+        tid = self.vocab.get(term)
+        return 0 if tid is None else self._bounds[tid + 1] - self._bounds[tid]
+
     def max_term_score(self, term: str) -> float:
         """The largest contribution `term` makes to any document (0 if unseen)."""
         tid = self.vocab.get(term)

@@ -54,6 +54,10 @@ class Hit:
     #: (`knowledge.associations`, unanswered searches only): counted by the reply stage's share
     #: of the question's words, never as the shared topic word.
     associated: tuple[str, ...] = ()
+    #: The question's telling words (held by few entries) that this entry's own question —
+    #: title, 相似问法, keywords — writes; computed for an unanswered search's top hit only
+    #: (`Searcher`), for the reply stage's related rule (``Thresholds.related_top_share``).
+    titled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -299,8 +299,9 @@ class AnswerPolicy:
         about something unpublished is not answered with entries that merely share 申请 or
         怎么办, and that share a topic word with it
         (`knowledge.topicwords`: never only 证/办/丢, a verb or a district name; the word
-        itself, never only an associate). A disclosure item ranked first, for a question, needs
-        only a shared word (``related_top_item``)."""
+        itself, never only an associate). The top hit, for a question, needs only a telling
+        topic word written in its own question (``related_top_share``, `Hit.titled`); a
+        disclosure item ranked first, only a shared word (``related_top_item``)."""
         content = content_words(terms)
         if not content:
             return []
@@ -312,6 +313,10 @@ class AnswerPolicy:
             and shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
         ]
         top = result.hits[0]
+        if self.thresholds.related_top_share > 0 and top not in related and asks_a_question(result.query):
+            own = "\n".join((top.doc.title, *top.doc.similar, *top.doc.keywords))
+            if shares_topic(terms, top.titled, FOLLOW_UP_WORDS, own):
+                related.insert(0, top)
         if (self.thresholds.related_top_item and top.doc.kind == "item" and top not in related
                 and asks_a_question(result.query) and shares_word(terms, top.matched, FOLLOW_UP_WORDS)):
             related.insert(0, top)

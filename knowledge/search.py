@@ -9,6 +9,7 @@ list or "did you mean …" suggestions when the decision is not to answer.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
@@ -80,6 +81,8 @@ class Searcher:
         if not answered and self.expansion is not None and self.expansion.settings.soft_match:
             credit = self._associated(words, ranked[:limit], self.expansion)  # for the reply stage's list
         hits = tuple(Hit(r.doc, r.score, r.matched, credit.get(r.position, ())) for r in ranked[:limit])
+        if not answered and hits:
+            hits = (dataclasses.replace(hits[0], titled=self._titled(ranked[0])), *hits[1:])
         return SearchResult(query, tuple(words), hits, answered, assessment), assessment
 
     def search_distinct(self, query: str, limit: int, within: int, *, whole: bool = False) -> SearchResult:
@@ -126,6 +129,8 @@ class Searcher:
         if not answered and self.expansion is not None and self.expansion.settings.soft_match:
             credit = self._associated(words, shown, self.expansion)
         hits = tuple(Hit(r.doc, r.score, r.matched, credit.get(r.position, ())) for r in shown)
+        if not answered:
+            hits = (dataclasses.replace(hits[0], titled=self._titled(best)), *hits[1:])
         return SearchResult(query, tuple(words), hits, answered, assessment)
 
     def _expanded(self, words: list[str], depth: int, expansion: Expansion) -> tuple[list[Ranked], dict[int, float]]:
@@ -173,6 +178,21 @@ class Searcher:
                     if held:
                         credit.setdefault(position, set()).add(word)
         return {position: tuple(sorted(found)) for position, found in credit.items()}
+
+    def _titled(self, hit: Ranked) -> tuple[str, ...]:
+        """`Hit.titled` of an unanswered search's top hit: the question's words it matched that
+        at most ``related_top_share`` of the entries hold (a word in many entries does not say
+        what a question is about; below 50 entries no word is that rare, and the rule rests) and
+        that its own question — title, 相似问法 or keywords — yields as a word (the citizen sees
+        the title, not the body; 不要 inside 要不要 does not count)."""
+        share = self.policy.thresholds.related_top_share
+        if share <= 0 or not hit.matched:
+            return ()
+        text = self.index.scope(hit.position)[0].fields["text"]
+        most = share * text.corpus_size
+        doc = hit.doc
+        own = {word for part in (doc.title, *doc.similar, *doc.keywords) for word in self.processor.analyze(part)}
+        return tuple(word for word in dict.fromkeys(hit.matched) if word in own and text.document_count(word) <= most)
 
     def _holding(self, word: str, positions: Sequence[int]) -> list[bool]:
         """Whether each document at `positions` contains `word` as a word (one search in the

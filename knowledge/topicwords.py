@@ -43,9 +43,11 @@ _PLACE_SUFFIXES = ("省", "市", "区", "县", "镇", "乡", "街道")
 # One-character place suffixes (and 村): two characters of which one is these are a place name cut up.
 _PLACE_CHARACTERS = frozenset("省市区县镇乡村")
 # jieba tags of words that do not name a topic: verbs, adjectives, adverbs, pronouns,
-# prepositions, conjunctions, particles, numerals, measure words, time and direction words.
+# prepositions, conjunctions, particles, numerals, measure words, time and direction words —
+# every sub-tag of these families that jieba's dictionary uses (df is 不要, rr 咱们, uv 地 …).
 _NOT_A_THING = frozenset(
-    ("v", "vd", "vi", "a", "ad", "an", "d", "r", "p", "c", "u", "uj", "ul", "m", "mq", "q", "t", "tg")
+    ("v", "vd", "vi", "vg", "vq", "a", "ad", "an", "ag", "d", "df", "dg", "r", "rr", "rz", "rg", "p", "c",
+     "u", "uj", "ul", "ud", "ug", "uv", "uz", "m", "mq", "mg", "q", "t", "tg")
 ) | {"f", "y", "e", "o"}
 
 

@@ -266,3 +266,37 @@ def test_an_unsure_search_offers_as_related_an_entry_writing_the_cut_compound_wh
     decision = decide(kb, "雾霾天出门")
     assert decision.kind is DecisionKind.RELATED and [h.doc for h in decision.hits] == [smog]
 
+
+
+CREDIT = Document(kind="faq", id=30, title="请问参加学法减分有次数限制吗？", body="每个记分周期内参加一次。")
+CREDIT_TERMS = {"学法减分能学几次 有没有上限": ["学法减分", "学", "几次", "上限"],
+                "学法减分我学满了 名额上限也到了 真麻烦": ["学法减分", "学满", "名额", "上限", "麻烦"]}
+
+
+def test_an_unsure_question_is_offered_its_top_entry_whose_title_writes_a_telling_word() -> None:
+    """One content word of four is short of the related share; the search's best guess, its
+    telling word visible in its title, is one tap away instead of a bare "not found"."""
+    kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",), titled=("学法减分",)),), answered=False, terms=CREDIT_TERMS)
+    decision = decide(kb, "学法减分能学几次 有没有上限")
+    assert decision.kind is DecisionKind.RELATED and [h.doc for h in decision.hits] == [CREDIT]
+    assert not decision.offered
+    assert decide(kb, "学法减分能学几次 有没有上限", related_top_share=0).kind is DecisionKind.NOT_FOUND
+
+
+def test_a_top_entry_whose_title_writes_no_telling_word_still_needs_the_related_share() -> None:
+    kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",)),), answered=False, terms=CREDIT_TERMS)
+    assert decide(kb, "学法减分能学几次 有没有上限").kind is DecisionKind.NOT_FOUND
+
+
+def test_a_statement_is_not_offered_the_top_entry_by_its_title() -> None:
+    kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",), titled=("学法减分",)),), answered=False, terms=CREDIT_TERMS)
+    assert decide(kb, "学法减分我学满了 名额上限也到了 真麻烦").kind is DecisionKind.NOT_FOUND
+
+
+def test_the_top_entry_by_its_title_goes_first_among_the_related_entries() -> None:
+    others = tuple(Hit(Document(kind="faq", id=40 + n, title=f"学法减分和上限{n}", body=f"答复{n}"), 9.0,
+                       ("学法减分", "上限")) for n in range(3))
+    kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",), titled=("学法减分",)), *others), answered=False,
+                       terms=CREDIT_TERMS)
+    decision = decide(kb, "学法减分能学几次 有没有上限")
+    assert [h.doc for h in decision.hits] == [CREDIT, others[0].doc, others[1].doc]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from knowledge.document import Document
@@ -9,6 +11,7 @@ from knowledge.fielded import FieldedIndex
 from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.text import TextProcessor
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 
 
 def _faq(i: int, question: str, answer: str) -> Document:
@@ -144,3 +147,49 @@ def test_a_word_found_only_in_an_answer_does_not_make_that_entry_the_answer(proc
     assert assessment.confidence >= searcher.policy.thresholds.answer_threshold  # confident on the answer text
     assert assessment.title_coverage < searcher.policy.thresholds.min_title_coverage
     assert not result.answered
+
+
+TRAFFIC = [
+    _faq(1, "请问参加学法减分有次数限制吗？", "每个记分周期内参加学法减分的次数不超过一次，上限为6分。"),
+    _faq(2, "驾驶证记分周期是多久？", "记分周期为12个月，自初次领证之日起计算。"),
+    _faq(3, "驾驶证到期怎么换证？", "到车管所办理换证。"),
+    # A word is telling when at most 2 % of the entries hold it: 50 more make one entry 1.9 %.
+    *(_faq(10 + n, f"第{n}期公告何时发布？", f"第{n}期公告已于当月发布。") for n in range(50)),
+]
+
+
+@pytest.fixture
+def unsure(processor) -> Searcher:
+    """A searcher that never answers, so every search is one the reply stage decides on."""
+    never = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, answer_threshold=1.01))
+    return Searcher(FieldedIndex(TRAFFIC, processor), processor, never)
+
+
+def test_an_unsure_top_hit_names_the_telling_words_its_own_question_writes(unsure) -> None:
+    top = unsure.search("学法减分的上限是多少").hits[0]
+    assert top.doc.id == 1 and set(top.matched) >= {"学法减分", "上限"}
+    assert top.titled == ("学法减分",)  # 上限 is only in its answer
+
+
+def test_a_word_several_entries_hold_is_not_telling(unsure) -> None:
+    hits = unsure.search("驾驶证换证要多久").hits
+    assert hits[0].doc.id == 3 and "驾驶证" in hits[0].matched
+    assert hits[0].titled == ("换证",)
+    assert all(h.titled == () for h in hits[1:])  # only the top hit is looked at
+
+
+def test_an_answered_search_names_no_telling_words(processor) -> None:
+    result = Searcher(FieldedIndex(TRAFFIC, processor), processor).search("请问参加学法减分有次数限制吗")
+    assert result.answered and all(h.titled == () for h in result.hits)
+
+
+def test_in_a_small_knowledge_base_no_word_is_telling(processor) -> None:
+    never = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, answer_threshold=1.01))
+    searcher = Searcher(FieldedIndex(TRAFFIC[:3], processor), processor, never)
+    assert searcher.search("学法减分的上限是多少").hits[0].titled == ()
+
+
+def test_the_telling_words_are_not_looked_for_when_the_rule_is_off(processor) -> None:
+    off = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, answer_threshold=1.01, related_top_share=0))
+    searcher = Searcher(FieldedIndex(TRAFFIC, processor), processor, off)
+    assert searcher.search("学法减分的上限是多少").hits[0].titled == ()
