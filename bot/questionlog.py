@@ -34,12 +34,12 @@ import weakref
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.privacy import mask_citizen_text, mask_personal_data, pseudonymise, safe_terms
 from bot.questionlog_days import insert_rows, set_feedback
 from bot.questionlog_reads import HotCache, HotTopics
+from bot.questionlog_replay import BATCH, SpoolReplay
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.spool import Journal, Spool
 from bot.turn import Feedback
@@ -54,8 +54,6 @@ FEEDBACK_VALUES = tuple(Feedback)
 MAX_QUESTION_CHARS = 1000
 MAX_REPLY_CHARS = 4000  # a WeChat text reply is at most 2,048 bytes; a card's lines are shorter
 TOP_HITS = 3
-REJECTED_NAME = "questionlog.rejected.jsonl"
-BATCH = 500
 # Seconds the writer keeps gathering operations after the first one before it writes them. A
 # write costs about 8 ms of CPU however few rows it carries (a transaction, the row insert and
 # the per-day summary statements of `bot.questionlog_days`) and only ~0.2 ms more per row, so
@@ -108,7 +106,7 @@ def _masked_reply(reply_text: str) -> str:
     return mask_personal_data(reply_text)[:MAX_REPLY_CHARS]
 
 
-class QuestionLog(HotTopics):
+class QuestionLog(SpoolReplay, HotTopics):
     """Records questions and feedback; see the module docstring for the guarantees."""
 
     def __init__(self, store: Store, secret: str, spool_dir: Path, *, background: bool = True,
@@ -325,104 +323,6 @@ class QuestionLog(HotTopics):
                 handler.applied()
             except Exception:  # written already: a failing follow-up must not spool the ops again
                 log.exception("question log: a handler's follow-up failed")
-
-    # -- the spool --------------------------------------------------------------------------
-
-    def _replay_if_pending(self) -> None:
-        try:
-            if time.monotonic() >= self._down_until and self.spool.pending():
-                self._write([])
-        except Exception:
-            log.exception("question log: spool replay failed; will retry")
-
-    def start_recovery(self) -> None:
-        """Replay what stopped processes left, in the background (a gunicorn worker at boot).
-
-        A thread, because a hung database must not keep a worker from booting; it also starts
-        the writer thread, which keeps retrying while rows wait.
-        """
-        self._ensure_worker()
-        threading.Thread(target=self.recover, name="question-log-recovery", daemon=True).start()
-
-    def recover(self) -> int:
-        """At start: replay what stopped processes left (journals, spool); never raises."""
-        try:
-            if self.spool.pending():
-                return self.flush_spool()
-        except Exception as exc:
-            log.warning("question log: replay at start postponed (%s)",
-                        mask_personal_data(str(exc).splitlines()[0][:200]))
-        return 0
-
-    def flush_spool(self) -> int:
-        """Replay spooled operations into the database now; returns how many were applied."""
-        with self._write_lock:
-            return self._replay()
-
-    def _replay(self) -> int:
-        applied = 0
-        for path, handle in self.spool.claim():
-            try:
-                ops = []
-                for number, line in enumerate(handle, 1):
-                    try:
-                        ops.append(json.loads(line))
-                    except ValueError:  # a line cut short by a crash mid-append
-                        log.warning("question log: skipping unreadable spool line %d of %s", number, path.name)
-                done, ok = self._apply_all(ops)
-                applied += ok
-                if done < len(ops):
-                    self.spool.append(ops[done:])  # rejected ones are not in ops[done:]: see _apply_all
-                    self._down_until = time.monotonic() + self.retry_after
-                    log.error("question log: spool replay stopped; %d op(s) kept", len(ops) - done)
-                path.unlink()
-            finally:
-                handle.close()
-        if applied:
-            log.info("question log: replayed %d spooled operation(s)", applied)
-        return applied
-
-    def _apply_all(self, ops: list[dict[str, Any]]) -> tuple[int, int]:
-        """Apply ops in batches; returns (ops dealt with before the database went away, ops applied).
-
-        A batch the database *refuses* (not a connection problem: a value the schema rejects)
-        is retried one operation at a time and the refused ones are set aside in
-        `questionlog.rejected.jsonl`, so that one bad row never blocks the spool forever.
-        """
-        done = applied = 0
-        while done < len(ops):
-            batch = ops[done:done + BATCH]
-            try:
-                self._apply(batch)
-                done += len(batch)
-                applied += len(batch)
-                continue
-            except Exception as exc:
-                if self._transient(exc):
-                    return done, applied
-            for op in batch:
-                try:
-                    self._apply([op])
-                    applied += 1
-                except Exception as exc:
-                    if self._transient(exc):
-                        return done, applied
-                    log.error("question log: database refused a spooled %s (%s); kept in %s", op.get("op"),
-                              mask_personal_data(str(exc).splitlines()[0][:300]), REJECTED_NAME)
-                    Spool(self.spool.directory, REJECTED_NAME).append([op])
-                done += 1
-        return done, applied
-
-    def _transient(self, exc: Exception) -> bool:
-        """A lost connection or a lock (try again later), as opposed to data the database refuses."""
-        invalidated = bool(getattr(exc, "connection_invalidated", False))
-        if isinstance(exc, OperationalError | InterfaceError | OSError) or invalidated:
-            return True
-        try:
-            self.store.ping()
-        except Exception:
-            return True
-        return False
 
 
 def from_settings(store: Store, settings: Any, *, background: bool = True) -> QuestionLog:
