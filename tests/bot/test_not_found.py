@@ -87,3 +87,16 @@ def test_entries_sharing_only_a_single_character_or_a_place_are_not_offered(app:
     )
     reply = say(conversation(app, kb), "朝阳区户口证丢了", "1")
     assert wording.NOT_FOUND in reply and wording.MAYBE_RELATED not in reply
+
+
+def test_a_long_question_is_offered_the_best_guess_whose_title_writes_its_telling_word(app: Flask) -> None:
+    """One content word of five is short of the related share; the top hit's own question writes
+    that word (`Hit.titled`), so the citizen gets it one tap away instead of a bare "not found"."""
+    kb = UnsureKnowledgeBase(
+        hits=(Hit(SUBSIDY, 5.0, ("危房改造",), titled=("危房改造",)),),
+        terms={"危房改造到底按啥算 我家房子裂缝咋评级": ["危房改造", "算", "房子", "裂缝", "评级"]},
+    )
+    conv = conversation(app, kb)
+    reply = say(conv, "危房改造到底按啥算 我家房子裂缝咋评级", "1")
+    assert wording.NOT_FOUND in reply and wording.MAYBE_RELATED in reply and "1. 农村危房改造补助标准" in reply
+    assert "以县住建局文件为准" in say(conv, "1", "2")

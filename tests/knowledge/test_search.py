@@ -193,3 +193,9 @@ def test_the_telling_words_are_not_looked_for_when_the_rule_is_off(processor) ->
     off = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, answer_threshold=1.01, related_top_share=0))
     searcher = Searcher(FieldedIndex(TRAFFIC, processor), processor, off)
     assert searcher.search("学法减分的上限是多少").hits[0].titled == ()
+
+
+def test_the_distinct_search_names_the_telling_words_of_its_top_hit_too(unsure) -> None:
+    """The conversation searches for distinct answers (`search_distinct`): the same `Hit.titled`."""
+    top = unsure.search_distinct("学法减分的上限是多少", 5, 50).hits[0]
+    assert top.doc.id == 1 and top.titled == ("学法减分",)
