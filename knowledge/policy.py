@@ -313,10 +313,9 @@ class AnswerPolicy:
             and shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
         ]
         top = result.hits[0]
-        if self.thresholds.related_top_share > 0 and top not in related and asks_a_question(result.query):
-            own = "\n".join((top.doc.title, *top.doc.similar, *top.doc.keywords))
-            if shares_topic(terms, top.titled, FOLLOW_UP_WORDS, own):
-                related.insert(0, top)
+        if (self.thresholds.related_top_share > 0 and top.titled and top not in related
+                and asks_a_question(result.query) and shares_topic(terms, top.titled, FOLLOW_UP_WORDS)):
+            related.insert(0, top)
         if (self.thresholds.related_top_item and top.doc.kind == "item" and top not in related
                 and asks_a_question(result.query) and shares_word(terms, top.matched, FOLLOW_UP_WORDS)):
             related.insert(0, top)
