@@ -93,4 +93,10 @@ class Decision:
             Reason.FOLLOW_UP_ON_TOPIC: f"追问：结合上一话题检索，{n} 条结果涉及该话题和追问内容",
             Reason.FOLLOW_UP_UNANSWERED: "追问：没有结果同时涉及上一话题和追问内容：答复未找到",
         }[self.reason]
+        if self.reason is Reason.PARTLY_RELATED and self.result is not None and self.hits \
+                and self.hits[0] == self.result.hits[0] and self.hits[0].titled:
+            # The best guess may stand first for a telling word of its title alone (``related_top_share``).
+            words = "、".join(f"“{w}”" for w in self.hits[0].titled)
+            others = f"，另有 {n - 1} 条结果包含问题至少 {t.related_share:.0%} 的关键词" if n > 1 else ""
+            text = f"检索没有把握；最佳结果的标题含问题中的少见词{words}，列在首位{others}：作为相关内容列出"
         return f"{text}。{gate}" if gate else text

@@ -300,3 +300,11 @@ def test_the_top_entry_by_its_title_goes_first_among_the_related_entries() -> No
                        terms=CREDIT_TERMS)
     decision = decide(kb, "学法减分能学几次 有没有上限")
     assert [h.doc for h in decision.hits] == [CREDIT, others[0].doc, others[1].doc]
+
+
+def test_the_explanation_names_the_telling_word_of_a_best_guess() -> None:
+    """Staff testing a question (命中测试) see why an entry short of the share is offered."""
+    kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",), titled=("学法减分",)),), answered=False, terms=CREDIT_TERMS)
+    explanation = decide(kb, "学法减分能学几次 有没有上限").explanation
+    assert "最佳结果的标题含问题中的少见词“学法减分”，列在首位：作为相关内容列出" in explanation
+    assert "33%" not in explanation  # it holds one content word of four: not the share
