@@ -63,6 +63,8 @@ TOP_HITS = 3
 LINGER = 0.5
 # `flush`'s nudge through the queue: the writer stops gathering and writes what it holds.
 _HURRY: dict[str, Any] = {"op": "hurry"}
+# `close`'s last word: the writer writes what it holds, then its thread ends.
+_STOP: dict[str, Any] = {"op": "stop"}
 
 _open_logs: weakref.WeakSet[QuestionLog] = weakref.WeakSet()
 
@@ -231,7 +233,7 @@ class QuestionLog(SpoolReplay, HotTopics):
                 self._replay_if_pending()
                 continue
             self._gather(q, taken)
-            ops = [op for op in taken if op is not _HURRY]
+            ops = [op for op in taken if op is not _HURRY and op is not _STOP]
             try:
                 if ops:
                     self._write(ops)
@@ -241,11 +243,15 @@ class QuestionLog(SpoolReplay, HotTopics):
             finally:
                 for _ in taken:
                     q.task_done()
+            if any(op is _STOP for op in taken):
+                return
 
     @staticmethod
     def _gather(q: queue.Queue[dict[str, Any]], taken: list[dict[str, Any]]) -> None:
         """Add to `taken` what arrives within `LINGER` of its first operation (see `LINGER`),
         then whatever is already queued, up to `BATCH`; at once after a `flush`'s nudge."""
+        if taken[0] is _STOP:
+            return
         deadline = time.monotonic() + LINGER
         hurried = taken[0] is _HURRY
         while len(taken) < BATCH:
@@ -256,6 +262,8 @@ class QuestionLog(SpoolReplay, HotTopics):
                 return
             hurried = hurried or op is _HURRY
             taken.append(op)
+            if op is _STOP:
+                return
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every submitted row is written or spooled (tests, shutdown); True if done."""
@@ -274,7 +282,16 @@ class QuestionLog(SpoolReplay, HotTopics):
         return True
 
     def close(self) -> None:
+        """Write (or spool) what was submitted, then end the writer thread. Without this a
+        closed log's writer would go on retrying its spool every `retry_after` seconds against a
+        database that may be gone (a test's schema, a decommissioned server); a row recorded
+        after `close` starts a new writer."""
         self.flush(timeout=5.0)
+        with self._start_lock:
+            q, self._queue = self._queue, None
+        if q is not None and self._thread_pid == os.getpid():
+            with contextlib.suppress(queue.Full):  # a full queue's writer is busy: it ends as a daemon
+                q.put_nowait(_STOP)
 
     def _write(self, ops: list[dict[str, Any]]) -> None:
         """Replay the spool if it is pending, then apply `ops`; spool them if the database fails.

@@ -104,6 +104,7 @@ def instances(tmp_path: Path, postgres_url: str, redis_url: str, redis_prefix: s
         runtime = get_runtime(app)
         if runtime.reloader is not None:
             runtime.reloader.stop()
+        runtime.questions.close()  # before the schema is dropped: no writer retries against it later
         runtime.db.engine.dispose()
 
 
@@ -147,12 +148,14 @@ def base_env(instance: Path, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build and prepare an app on a throwaway instance folder, as a server starts it.
 
     Keyword arguments are environment variables. The app is prepared (`bot.startup.prepare`:
-    schema, index) like a server's, so tests can write to the database at once.
+    schema, index) like a server's, so tests can write to the database at once. Afterwards each
+    app's question log is closed, so that no writer thread outlives its test.
     """
+    made: list[Flask] = []
 
     def factory(**env: str) -> Flask:
         instance = tmp_path / "instance"
@@ -160,9 +163,12 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
         app = create_app(base_env(instance, **env), instance_path=str(instance))
         app.config["TESTING"] = True
         prepare(app, announce=False)
+        made.append(app)
         return app
 
-    return factory
+    yield factory
+    for app in made:
+        get_runtime(app).questions.close()
 
 
 @pytest.fixture

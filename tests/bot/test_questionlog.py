@@ -376,3 +376,23 @@ def test_threads_appending_to_the_journal_at_once_share_a_sync_and_every_line_is
     lines = [json.loads(line)["n"] for line in path.read_text(encoding="utf-8").splitlines()]
     assert sorted(lines) == list(range(threads_count))
     assert len(syncs) < threads_count, syncs  # 2 when every thread writes during the first sync
+
+
+def _writers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "question-log" and t.is_alive()]
+
+
+def test_close_writes_what_was_submitted_and_ends_the_writer(store: Store, tmp_path: Path) -> None:
+    """A closed log's writer must not go on retrying its spool against a database that is gone."""
+    log = QuestionLog(store, "secret", tmp_path / "spool")
+    before = set(_writers())
+    record(log, "m:1")
+    writer = next(iter(set(_writers()) - before))
+    log.close()
+    writer.join(timeout=5)
+    assert not writer.is_alive()
+    assert [r.question for r in rows(store)] == ["低保怎么申请"]
+    record(log, "m:2", question="危房改造补助多少钱")  # a row after close starts a new writer
+    log.flush()
+    assert [r.question for r in rows(store)] == ["低保怎么申请", "危房改造补助多少钱"]
+    log.close()
