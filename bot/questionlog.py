@@ -249,12 +249,11 @@ class QuestionLog(SpoolReplay, HotTopics):
     @staticmethod
     def _gather(q: queue.Queue[dict[str, Any]], taken: list[dict[str, Any]]) -> None:
         """Add to `taken` what arrives within `LINGER` of its first operation (see `LINGER`),
-        then whatever is already queued, up to `BATCH`; at once after a `flush`'s nudge."""
-        if taken[0] is _STOP:
-            return
+        then whatever is already queued, up to `BATCH`; at once after a `flush`'s nudge, and nothing
+        after `close`'s stop."""
         deadline = time.monotonic() + LINGER
         hurried = taken[0] is _HURRY
-        while len(taken) < BATCH:
+        while len(taken) < BATCH and taken[-1] is not _STOP:
             remaining = 0.0 if hurried else deadline - time.monotonic()
             try:
                 op = q.get(timeout=remaining) if remaining > 0 else q.get_nowait()
@@ -262,8 +261,6 @@ class QuestionLog(SpoolReplay, HotTopics):
                 return
             hurried = hurried or op is _HURRY
             taken.append(op)
-            if op is _STOP:
-                return
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every submitted row is written or spooled (tests, shutdown); True if done."""

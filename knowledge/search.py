@@ -190,9 +190,12 @@ class Searcher:
             return ()
         text = self.index.scope(hit.position)[0].fields["text"]
         most = share * text.corpus_size
+        rare = [word for word in dict.fromkeys(hit.matched) if text.document_count(word) <= most]
+        if not rare:  # the usual case: no title is analysed on the message's path
+            return ()
         doc = hit.doc
         own = {word for part in (doc.title, *doc.similar, *doc.keywords) for word in self.processor.analyze(part)}
-        return tuple(word for word in dict.fromkeys(hit.matched) if word in own and text.document_count(word) <= most)
+        return tuple(word for word in rare if word in own)
 
     def _holding(self, word: str, positions: Sequence[int]) -> list[bool]:
         """Whether each document at `positions` contains `word` as a word (one search in the
