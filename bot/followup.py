@@ -3,9 +3,11 @@
 The citizen has just read (part of) one entry; "需要什么材料" is about *that* entry, and the
 sentence of it that lists the materials is the answer — not a new search, and not the same
 paragraph again. The follow-up's kind of question (materials, place, cost, time, contact) is
-recognised from its ask words; the entry's sentences are scored by how many of that kind's cue
-words they contain, and the best is quoted when it has at least one. Otherwise the conversation
-goes on as before (a search within the topic).
+recognised from its ask words; the entry's sentences are scored first by how many of the ask
+words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料" before one
+that only mentions 提交), then by how many of that kind's cue words they contain, and the best is
+quoted when it has at least one. Otherwise the conversation goes on as before (a search within
+the topic).
 
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
 of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
@@ -48,10 +50,11 @@ def quote_for(doc: Document, question: str) -> str | None:
     kind = ask_kind(question)
     if kind is None:
         return None
-    cues = ASKS[kind][1]
-    best, best_score = None, 0
+    asks, cues = ASKS[kind]
+    asked = [a for a in asks if a in question]
+    best, best_score = None, (0, 0)
     for sentence in sentences(doc.body):
-        score = sum(1 for cue in cues if cue in sentence)
-        if score > best_score:
+        score = (sum(1 for a in asked if a in sentence), sum(1 for cue in cues if cue in sentence))
+        if score[1] > 0 and score > best_score:
             best, best_score = sentence, score
     return best

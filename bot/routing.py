@@ -138,9 +138,13 @@ class Router:
         office = self.office_for(terms)
         if office is None:
             return None
-        lines = [wording.ROUTED_INTRO, wording.ROUTED_OFFICE.format(name=office.name), *_office_lines(office)]
+        details = _office_lines(office)  # a line ending in "：" must have something after it
+        lines = [wording.ROUTED_INTRO, (wording.ROUTED_OFFICE if details else wording.ROUTED_OFFICE_PLAIN)
+                 .format(name=office.name), *details]
         if not office.phone:  # no number to call: the township can at least be reached
-            lines += [wording.ROUTED_SEE_TOWNSHIP.format(name=self.township.name), *self._township_lines()]
+            township = self._township_lines()
+            see = wording.ROUTED_SEE_TOWNSHIP if township else wording.ROUTED_SEE_TOWNSHIP_PLAIN
+            lines += [see.format(name=self.township.name), *township]
         lines.append(wording.ROUTED_CAVEAT)
         return Routed(ReplyKind.ROUTED, "\n".join(line for line in lines if line))
 

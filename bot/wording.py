@@ -108,8 +108,10 @@ FEEDBACK_NOTHING = "感谢您的反馈！请先提问，收到答复后再回复
 
 ROUTED_INTRO = "您问的事项暂未收录在本平台的公开信息中。"
 ROUTED_OFFICE = "这件事一般由{name}办理："
+ROUTED_OFFICE_PLAIN = "这件事一般由{name}办理。"  # the directory lists no phone, address or hours for it
 ROUTED_CAVEAT = "（以上为常见办理渠道，具体以当地实际为准。）"
 ROUTED_SEE_TOWNSHIP = "也可以在办公时间到{name}咨询："
+ROUTED_SEE_TOWNSHIP_PLAIN = "可以在办公时间到{name}咨询。"  # no township detail configured either
 COMPLAINT_INTRO = "投诉、举报可以通过以下途径反映，请说明事情经过、时间和地点："
 COMPLAINT_TOWNSHIP = "也可以在办公时间到{name}当面反映。"
 TOWNSHIP_INFO_INTRO = "{name}："

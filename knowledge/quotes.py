@@ -58,7 +58,9 @@ rank on either half (the associates are topical, 充电 → 桩/电池, not para
 
 Headings and fragments count half (as in `knowledge.summary`). The best sentence, and the next
 one when it scores at least half as well, are assembled in text order within the length budget
-by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence alone is too long.
+by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence alone is too long. A
+heading that scores best (六、2019年打算。) brings the sentence after it instead of the runner-up:
+the heading names the section, the sentence says what is in it.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ _COMPARISON = re.compile(r"(不超过|不高于|不多于|不大于)|(不低于|
 # its phrases too, so no word of `analyze` spans it. Not "." ("…" becomes "..."), which stays
 # inside jieba's runs.
 _CLAUSE_BREAK = re.compile(r"[\s。、“”‘’《》【】,;:?!()]+")
+# A numbered section title written as a short sentence of its own: 六、2019年打算。 （二）不足。
+_SECTION_TITLE = re.compile(
+    r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、．])[^，,；;。]{1,16}[。.]?")
 _SYNTHETIC = "\x00"  # starts every synthetic word: never a word of the analyser
 _AT_MOST, _AT_LEAST = _SYNTHETIC + "≤", _SYNTHETIC + "≥"
 _AMOUNT = r"([0-9０-９]+(?:\.[0-9]+)?)\s*([万千亿]?)"
@@ -339,6 +344,11 @@ def rank_sentences(
     return list(parts), [score(i) for i in range(n)]
 
 
+def _titles_a_section(sentence: str) -> bool:
+    """A heading or fragment (`knowledge.summary.is_heading`), or a short numbered section title."""
+    return is_heading(sentence) or bool(_SECTION_TITLE.fullmatch(sentence))
+
+
 def quote(
     doc: Document,
     terms: Iterable[str],
@@ -357,4 +367,9 @@ def quote(
     ranked = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], i)) or list(range(n))
     # A second sentence only when it matches nearly as well: never padding with weak matches.
     ranked = [i for i in ranked if scores[i] >= SECOND_SENTENCE_SHARE * scores[ranked[0]]]
-    return assemble(parts, ranked[: max(1, sentences)], set(wanted), reader.analyze, max_chars)
+    chosen = ranked[: max(1, sentences)]
+    best = chosen[0]
+    if _titles_a_section(parts[best]) and best + 1 < n and best + 1 not in chosen:
+        # A heading names its section ("六、2019年打算。"): what the section says comes next.
+        chosen = [best, best + 1, *chosen[1:]][: max(2, sentences)]
+    return assemble(parts, chosen, set(wanted), reader.analyze, max_chars)

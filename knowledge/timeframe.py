@@ -4,9 +4,11 @@ BM25 sees "2018" as one more word and "最新" as nothing at all, so a question 
 公示 would be answered with whichever 公示 matches best. After the search, the time the
 question names is applied to the disclosure items among the hits (FAQ entries have no date):
 
-* a year (2018年, 今年, 去年, 前年) keeps only items published in that year — an item of
-  another year is not the one asked for. When that removes the best hit, the search's decision
-  (taken about that hit) no longer holds and the result is not answered;
+* a year (2018年, 今年, 去年, 前年) keeps only items published in that year, or whose own title
+  names that year — an item of another year is not the one asked for, but a document *about* a
+  year is usually published after it (the 2018年政府信息公开工作年度报告 by 31 January 2019, a
+  2018年工作总结暨2019年工作计划 in December 2018). When that removes the best hit, the search's
+  decision (taken about that hit) no longer holds and the result is not answered;
 * "latest" (最新, 最近, 近期) orders the items that match about as well as the best one
   (score at least `LATEST_SHARE` of it) newest first, so the newest 公示 is shown, not the
   one whose wording happens to match best.
@@ -53,13 +55,21 @@ def apply(result: SearchResult, today: datetime.date | None = None) -> SearchRes
         return result
     hits = list(result.hits)
     if frame.years:
-        hits = [h for h in hits if h.doc.kind != "item" or (h.doc.published and h.doc.published.year in frame.years)]
+        hits = [h for h in hits if h.doc.kind != "item" or _of_years(h, frame.years)]
     if frame.latest and hits:
         hits = _newest_first(hits)
     # The decision was taken about the best hit: it stands while that hit stays (moved down
     # among close alternatives by "latest" is fine: the newest of them is then the answer).
     answered = result.answered and result.hits[0] in hits
     return dataclasses.replace(result, hits=tuple(hits), answered=answered)
+
+
+def _of_years(hit: Hit, years: frozenset[int]) -> bool:
+    """Whether an item hit was published in one of `years` or its title names one of them."""
+    published = hit.doc.published
+    if published is not None and published.year in years:
+        return True
+    return any(int(year) in years for year in _YEAR.findall(unicodedata.normalize("NFKC", hit.doc.title)))
 
 
 def _newest_first(hits: list[Hit]) -> list[Hit]:

@@ -67,3 +67,12 @@ def test_a_new_question_ends_the_quoting(conv: Conversation) -> None:
     say(conv, "宅基地申请流程")
     turn = say(conv, "需要什么材料")  # now about 宅基地, whose entry lists no materials
     assert "残疾人证" not in (turn.reply.content if isinstance(turn.reply, TextReply) else "")
+
+
+def test_the_sentence_writing_the_asked_word_wins_over_one_with_as_many_cues() -> None:
+    doc = Document(
+        kind="faq", id=2, title="低保怎么申请",
+        body="由家庭成员向镇人民政府提出书面申请（可以委托村委会代为提交）；"
+             "所需材料以镇民生服务中心的告知为准。",
+    )
+    assert quote_for(doc, "要什么材料") == "所需材料以镇民生服务中心的告知为准。"

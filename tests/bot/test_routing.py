@@ -228,3 +228,15 @@ def test_a_routed_reply_quotes_its_related_items_sentence(app: Flask, conv: Conv
     assert turn.kind == "routed" and "一般由公安出入境管理部门办理" in reply, reply
     assert "1. 金贵镇2024年便民服务工作总结" in reply
     assert "第1条《金贵镇2024年便民服务工作总结》中写道：“" in reply and "护照" in reply.split("中写道")[1]
+
+
+def test_an_office_listed_without_any_detail_is_named_without_a_dangling_colon(app: Flask) -> None:
+    runtime = get_runtime(app)
+    settings = dataclasses.replace(runtime.settings, township=Township(name="金贵镇人民政府", phone="",
+                                                                      address="", office_hours=""))
+    bare = [OfficeEntry("镇便民服务中心", ("危房改造", "高龄津贴"), "", "", "")]
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), settings, offices=lambda: bare)
+    turn, reply = ask(conv, "危房改造补助多少钱")
+    assert turn.kind == "routed", reply
+    assert "这件事一般由镇便民服务中心办理。" in reply and "可以在办公时间到金贵镇人民政府咨询。" in reply
+    assert not any(line.endswith("：") for line in reply.splitlines()), reply

@@ -220,3 +220,12 @@ def test_a_question_by_what_standard_quotes_the_rate_not_a_sentence_naming_stand
     question = "老小区物业补贴 按啥标准算的"
     text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question, sentences=1)
     assert "0.25元/平方米·月" in text
+
+
+def test_a_heading_that_matches_best_is_quoted_with_the_sentence_after_it(reader) -> None:
+    body = ("一、总体情况。全年发布信息389条。\n五、不足。宣传力度不够，群众参与度不高。\n"
+            "六、2019年打算。加强宣传和干部培训，每周至少更新一次。")
+    doc = Document(kind="item", id=2, title="2018年政务公开工作总结", body=body)
+    question = "2019年有什么打算"
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question)
+    assert "六、2019年打算。" in text and "加强宣传和干部培训，每周至少更新一次。" in text

@@ -56,3 +56,14 @@ def test_latest_orders_close_matches_newest_first_and_undated_last() -> None:
 def test_a_question_without_time_words_is_left_alone() -> None:
     original = result("低保公示", (item(1, datetime.date(2020, 1, 1)), 5.0), (item(2, datetime.date(2025, 1, 1)), 4.9))
     assert timeframe.apply(original, TODAY) is original
+
+
+def test_an_item_whose_title_names_the_asked_year_is_kept_whenever_it_was_published() -> None:
+    report = Document(kind="item", id=1, title="金贵镇2018年政府信息公开工作年度报告", body="…",
+                      published=datetime.date(2019, 1, 28))
+    plan = Document(kind="item", id=2, title="2018年工作总结暨2019年工作计划", body="…",
+                    published=datetime.date(2018, 12, 10))
+    other = item(3, datetime.date(2020, 3, 1), "2020年低保对象公示")
+    r = timeframe.apply(result("2018年公开了多少条信息", (report, 9.0), (plan, 8.0), (other, 7.0)), TODAY)
+    assert keys(r) == ["item:1", "item:2"] and r.answered
+    assert keys(timeframe.apply(result("2019年有什么打算", (plan, 9.0), (report, 8.0)), TODAY)) == ["item:2", "item:1"]
