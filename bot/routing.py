@@ -20,7 +20,14 @@ Instead of "not found" (`Router.instead_of_not_found`), in this order:
   phone, address and hours (and the township's contacts when it lists no phone). A directory
   entry matches when every word of one of its 办理事项 (analysed like the knowledge base, so
   synonyms apply) is among the question's words; the entry matching the most specific service
-  (longest matched 办理事项, then directory order) wins.
+  (longest matched 办理事项, then directory order) wins;
+* a request or appeal (诉求: 请求 / 反映 / 希望 / 呼吁 / 恳请 / 质疑 as words of the message — 希望工程
+  is no request) that names no service of the directory: the same line as complaints, introduced
+  as the way to raise 意见、建议和诉求 — unless it asks for something to be disclosed (请求公开…), which
+  is what the 依申请公开 boilerplate is for. Most messages citizens send a government account are such
+  requests (of the 2,816 real city messages 416 say 请求, 332 反映, 319 希望); 依申请公开 is
+  the way to obtain government information, not to get a road repaired, so its boilerplate is
+  the wrong advice for them.
 
 Only when the search found nothing to offer: a routed question is still logged unanswered, so
 staff see which services citizens expect the knowledge base to cover.
@@ -43,6 +50,9 @@ from knowledge.text import DEFAULT_LEXICON_DIR
 
 ABUSE_FILE = DEFAULT_LEXICON_DIR / "abuse.txt"
 COMPLAINT_WORDS = ("投诉", "举报")
+REQUEST_WORDS = ("请求", "反映", "希望", "呼吁", "恳请", "质疑", "诉求")
+# A request to disclose something ("请求公开…规划图") is what 依申请公开 is for: it keeps "not found".
+DISCLOSURE_WORDS = ("公开", "信息公开", "依申请公开")
 SELF_WORDS = ("镇政府", "乡政府", "政府", "你们", "镇里", "便民服务中心", "服务中心", "办事大厅")
 ASK_WORDS = {
     "phone": ("电话", "号码", "联系方式", "热线", "怎么联系"),
@@ -96,6 +106,14 @@ class Router:
         return {t for w in words if w for t in self.analyze(w)}
 
     @cached_property
+    def _request_terms(self) -> set[str]:
+        return {t for w in REQUEST_WORDS for t in self.analyze(w)}
+
+    @cached_property
+    def _disclosure_terms(self) -> set[str]:
+        return {t for w in DISCLOSURE_WORDS for t in self.analyze(w)}
+
+    @cached_property
     def _ask_terms(self) -> set[str]:
         return {t for words in ASK_WORDS.values() for w in words for t in self.analyze(w)}
 
@@ -134,9 +152,11 @@ class Router:
         if any(word in folded for word in self.abuse_words):
             return Routed(ReplyKind.ABUSE, wording.ABUSE_REPLY)
         if any(word in text for word in COMPLAINT_WORDS):
-            return Routed(ReplyKind.COMPLAINT, self._complaint())
+            return Routed(ReplyKind.COMPLAINT, self._complaint(wording.COMPLAINT_INTRO))
         office = self.office_for(terms)
         if office is None:
+            if self._request_terms.intersection(terms) and not self._disclosure_terms.intersection(terms):
+                return Routed(ReplyKind.ROUTED, self._complaint(wording.REQUEST_INTRO))
             return None
         details = _office_lines(office)  # a line ending in "：" must have something after it
         lines = [wording.ROUTED_INTRO, (wording.ROUTED_OFFICE if details else wording.ROUTED_OFFICE_PLAIN)
@@ -148,9 +168,11 @@ class Router:
         lines.append(wording.ROUTED_CAVEAT)
         return Routed(ReplyKind.ROUTED, "\n".join(line for line in lines if line))
 
-    def _complaint(self) -> str:
+    def _complaint(self, intro: str) -> str:
+        """`intro`, the directory's complaint line (the first office handling 投诉 or 举报) and the
+        township: where complaints, and requests that name no service, are raised."""
         line = next((o for o in self.offices() if any(w in o.handles for w in COMPLAINT_WORDS)), None)
-        lines = [wording.COMPLAINT_INTRO]
+        lines = [intro]
         if line is not None:
             lines += [line.name, *_office_lines(line)]
         lines.append(wording.COMPLAINT_TOWNSHIP.format(name=self.township.name))

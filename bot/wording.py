@@ -113,6 +113,7 @@ ROUTED_CAVEAT = "（以上为常见办理渠道，具体以当地实际为准。
 ROUTED_SEE_TOWNSHIP = "也可以在办公时间到{name}咨询："
 ROUTED_SEE_TOWNSHIP_PLAIN = "可以在办公时间到{name}咨询。"  # no township detail configured either
 COMPLAINT_INTRO = "投诉、举报可以通过以下途径反映，请说明事情经过、时间和地点："
+REQUEST_INTRO = "意见、建议和诉求可以通过以下途径反映，请说明具体事项和地点："
 COMPLAINT_TOWNSHIP = "也可以在办公时间到{name}当面反映。"
 TOWNSHIP_INFO_INTRO = "{name}："
 TOWNSHIP_NOT_PUBLISHED = "{what}暂未在本平台公布，请在办公时间到{name}咨询。"

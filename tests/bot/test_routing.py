@@ -129,6 +129,32 @@ def test_a_complaint_gets_the_complaint_route(conv: Conversation) -> None:
     assert turn.kind == "complaint" and "12345" in reply and wording.COMPLAINT_INTRO in reply
 
 
+@pytest.mark.parametrize("message", ["希望增加701路公交车的班次", "请求恢复白石港社区的公共自行车站点",
+                                     "反映东方红小学后门下水道堵塞问题", "对卫计系统这次招聘质疑"])
+def test_a_request_the_kb_cannot_answer_is_told_where_requests_go_not_about_disclosure_applications(
+    conv: Conversation, message: str
+) -> None:
+    turn, reply = ask(conv, message)
+    assert turn.kind == "routed" and not turn.answered, reply
+    assert wording.REQUEST_INTRO in reply and "12345" in reply and "金贵镇人民政府" in reply
+    assert wording.NOT_FOUND_REQUEST not in reply
+
+
+def test_a_request_naming_a_service_goes_to_the_office_of_that_service(conv: Conversation) -> None:
+    turn, reply = ask(conv, "反映住房公积金提取到账太慢")
+    assert turn.kind == "routed" and "一般由住房公积金管理中心办理" in reply and wording.REQUEST_INTRO not in reply
+
+
+def test_a_request_for_disclosure_keeps_the_disclosure_application_advice(conv: Conversation) -> None:
+    turn, reply = ask(conv, "请求公开罗巷集镇规划图")
+    assert turn.kind == "not_found" and wording.NOT_FOUND_REQUEST in reply and wording.REQUEST_INTRO not in reply
+
+
+def test_a_word_holding_a_request_verb_is_no_request(conv: Conversation) -> None:
+    turn, reply = ask(conv, "希望工程是什么")
+    assert turn.kind == "not_found" and wording.REQUEST_INTRO not in reply
+
+
 def test_a_message_in_another_language_gets_a_bilingual_request_for_chinese(conv: Conversation) -> None:
     turn, reply = ask(conv, "Where is the town hall?")
     assert turn.kind == "not_chinese" and "中文" in reply and "Chinese" in reply
