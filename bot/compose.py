@@ -12,6 +12,7 @@ from typing import overload
 
 from bot import wording
 from bot.config import Township
+from bot.followup import WHAT
 from bot.wechat.replies import TEXT_LIMIT_BYTES, NewsReply, TextReply, fit_text
 from knowledge.document import Document
 
@@ -178,6 +179,12 @@ def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> 
     link = full_text_url or (doc.url if doc.url and doc.url.startswith(("http://", "https://")) else None)
     text = _lines(wording.FOLLOW_UP_QUOTE.format(title=_clip(doc.title, 60)), sentence)
     return text_reply(text, _tail(link, True))
+
+
+def follow_up_not_stated(doc: Document, kind: str) -> TextReply:
+    """The entry just shown does not state what the follow-up asks (`bot.followup.WHAT`)."""
+    return text_reply(_lines(wording.FOLLOW_UP_NOT_STATED.format(title=_clip(doc.title, 60), what=WHAT[kind]),
+                             wording.FEEDBACK_UNSATISFIED_HELP))
 
 
 @overload

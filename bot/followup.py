@@ -12,6 +12,10 @@ the topic).
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
 of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
 written once per kind, never for a particular entry or question.
+
+When the entry states no such fact, and no other entry the search within the topic finds does
+either (`may_state`), the citizen is told that the entry does not say (`WHAT`) and how to reach
+staff, rather than shown the same list again: the entry was read, the list adds nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (ask wor
              ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日")),
     "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线", "联系", "咨询")),
 }
+# What each kind of fact is called when an entry does not state it: "「…」中没有写明所需材料".
+WHAT = {"materials": "所需材料", "place": "办理地点", "cost": "费用或金额", "time": "办理时间或期限",
+        "contact": "联系电话"}
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 
@@ -58,3 +65,9 @@ def quote_for(doc: Document, question: str) -> str | None:
         if score[1] > 0 and score > best_score:
             best, best_score = sentence, score
     return best
+
+
+def may_state(doc: Document, question: str) -> bool:
+    """Whether `doc` may hold the fact the follow-up `question` asks for: an FAQ entry when one of
+    its sentences does (`quote_for`); an item always (its passages are read by the item reply)."""
+    return doc.kind != "faq" or quote_for(doc, question) is not None

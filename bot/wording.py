@@ -129,6 +129,7 @@ ABUSE_REPLY = (
 FULL_TEXT_LINK = "答复较长，查看全文：{url}"
 FULL_TEXT_CUT = "（答复较长，以上只显示了一部分。如需完整内容，请回复“人工”。）"
 FOLLOW_UP_QUOTE = "「{title}」中写道："
+FOLLOW_UP_NOT_STATED = "「{title}」中没有写明{what}，已公开的其他内容中也没有找到。"
 
 # -- typos (knowledge/spelling.py) ------------------------------------------------------------------
 

@@ -76,3 +76,19 @@ def test_the_sentence_writing_the_asked_word_wins_over_one_with_as_many_cues() -
              "所需材料以镇民生服务中心的告知为准。",
     )
     assert quote_for(doc, "要什么材料") == "所需材料以镇民生服务中心的告知为准。"
+
+
+def test_a_follow_up_the_entry_just_read_does_not_answer_says_so_instead_of_listing_again(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[
+        FaqData(question="农村危房改造怎么申请？", answer="由农户本人提出申请，经村委会评议并公示，镇政府审核。"),
+        FaqData(question="危房改造的名单公开吗？", answer="公开。危房改造对象在村里评议后要公示。"),
+        *(FaqData(question=q, answer=a) for q, a in OTHER),
+    ])
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    assert say(conv, "农村危房改造怎么申请").kind == "answer_faq"
+    turn = say(conv, "需要什么材料")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "not_found" and not turn.answered
+    assert "中没有写明所需材料" in turn.reply.content and "人工" in turn.reply.content
+    assert "1." not in turn.reply.content  # not a list of the topic's entries, none of which says it
+
