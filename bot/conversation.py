@@ -23,7 +23,7 @@ from bot import commands, compose, item_followups, item_reply, picks, wording
 from bot.commands import Said
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
-from bot.followup import ask_kind, may_state, quote_for
+from bot.followup import not_stated, quote_for
 from bot.fulltext import page_url
 from bot.privacy import pseudonymise
 from bot.routing import Router
@@ -231,11 +231,11 @@ class Conversation:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
-        if decision.follow_up and session.entry and ask_kind(asked) and not any(
-                may_state(h.doc, asked) for h in decision.hits if h.doc.key != session.entry):
-            not_stated = self._not_stated(session.entry, asked)  # the entry just read does not say
-            if not_stated is not None:
-                return dataclasses.replace(not_stated, question=question, result=decision.result, decision=decision)
+        entry = self.kb.document(session.entry) if decision.follow_up and session.entry else None
+        if entry is not None and (missing := not_stated(entry, [h.doc for h in decision.hits], asked)):
+            self._remember_answer(session, self._message_key(message), entry)  # 不满意 rates this follow-up
+            return Turn(compose.follow_up_not_stated(entry, missing), kind=ReplyKind.NOT_FOUND, question=question,
+                        result=decision.result, answered=False, decision=decision)
         session.choices = None
         if not decision.follow_up:
             session.topic = asked if decision.offered else None
@@ -315,12 +315,6 @@ class Conversation:
             return None
         reply = compose.follow_up_quote(doc, sentence, page_url(self.settings.public_base_url, doc))
         return Turn(reply, kind=ReplyKind.FOLLOW_UP_QUOTE, answered=True)
-
-    def _not_stated(self, key: str, question: str) -> Turn | None:
-        doc, kind = self.kb.document(key), ask_kind(question)
-        if doc is None or doc.kind != "faq" or kind is None:  # an item's passages are the item reply's to read
-            return None
-        return Turn(compose.follow_up_not_stated(doc, kind), kind=ReplyKind.NOT_FOUND, answered=False)
 
     @staticmethod
     def _remember_answer(session: Session, message_key: str | None, doc: Document | None) -> None:

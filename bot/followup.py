@@ -21,6 +21,7 @@ staff, rather than shown the same list again: the entry was read, the list adds 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from knowledge.document import Document
 
@@ -71,3 +72,13 @@ def may_state(doc: Document, question: str) -> bool:
     """Whether `doc` may hold the fact the follow-up `question` asks for: an FAQ entry when one of
     its sentences does (`quote_for`); an item always (its passages are read by the item reply)."""
     return doc.kind != "faq" or quote_for(doc, question) is not None
+
+
+def not_stated(entry: Document, found: Sequence[Document], question: str) -> str | None:
+    """The kind of fact (`WHAT`) the follow-up `question` asks that the FAQ `entry` just read does
+    not state, when none of the entries the search within the topic `found` may state it either;
+    else None (quote, or list what was found)."""
+    kind = ask_kind(question)
+    if kind is None or entry.kind != "faq" or quote_for(entry, question) is not None:
+        return None
+    return None if any(may_state(doc, question) for doc in found if doc.key != entry.key) else kind

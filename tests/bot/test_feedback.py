@@ -63,3 +63,14 @@ def test_feedback_rates_the_latest_question_only(bot: Flask) -> None:
     ask(client, "宠物狗疫苗接种", user=user)
     ask(client, "不满意", user=user)
     assert [(q, f) for q, _, f in logged(bot)] == [("高龄津贴怎么申领", "satisfied"), ("宠物狗疫苗接种", "unsatisfied")]
+
+
+def test_unsatisfied_after_an_entry_that_does_not_state_the_follow_up_is_recorded_on_the_follow_up(
+    bot: Flask,
+) -> None:
+    client, user = bot.test_client(), f"o-{uuid.uuid4().hex[:12]}"
+    ask(client, "耕地地力保护补贴什么时候发", user=user)
+    assert "中没有写明所需材料" in ask(client, "需要什么材料", user=user)
+    assert wording.FEEDBACK_UNSATISFIED in ask(client, "不满意", user=user)
+    assert [(q, answered, feedback) for q, answered, feedback in logged(bot)] == [
+        ("耕地地力保护补贴什么时候发", True, None), ("需要什么材料", False, "unsatisfied")]

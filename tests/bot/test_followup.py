@@ -91,4 +91,5 @@ def test_a_follow_up_the_entry_just_read_does_not_answer_says_so_instead_of_list
     assert isinstance(turn.reply, TextReply) and turn.kind == "not_found" and not turn.answered
     assert "中没有写明所需材料" in turn.reply.content and "人工" in turn.reply.content
     assert "1." not in turn.reply.content  # not a list of the topic's entries, none of which says it
+    assert say(conv, "在哪里办").kind == "follow_up_quote"  # the entry is still what is being asked about
 
