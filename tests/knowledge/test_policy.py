@@ -232,11 +232,12 @@ def test_a_top_item_sharing_no_topic_word_is_not_offered() -> None:
 
 
 def test_the_top_item_goes_first_among_the_related_entries_and_the_limit_holds() -> None:
+    limit = DEFAULT_THRESHOLDS.max_related
     others = tuple(Hit(Document(kind="faq", id=20 + n, title=f"菜场平价菜摊{n}", body=f"答复{n}"), 9.0,
-                       ("菜场", "平价", "菜摊")) for n in range(3))
+                       ("菜场", "平价", "菜摊")) for n in range(limit))
     kb = FakeKnowledge((Hit(ITEM, 10.0, ("菜摊",)), *others), answered=False, terms=STALL_TERMS)
     decision = decide(kb, "菜场平价菜摊补贴多少")
-    assert [h.doc for h in decision.hits] == [ITEM, others[0].doc, others[1].doc]
+    assert [h.doc for h in decision.hits] == [ITEM, *(h.doc for h in others[: limit - 1])]
 
 
 def test_the_top_item_rule_can_be_switched_off() -> None:
@@ -294,12 +295,13 @@ def test_a_statement_is_not_offered_the_top_entry_by_its_title() -> None:
 
 
 def test_the_top_entry_by_its_title_goes_first_among_the_related_entries() -> None:
+    limit = DEFAULT_THRESHOLDS.max_related
     others = tuple(Hit(Document(kind="faq", id=40 + n, title=f"学法减分和上限{n}", body=f"答复{n}"), 9.0,
-                       ("学法减分", "上限")) for n in range(3))
+                       ("学法减分", "上限")) for n in range(limit))
     kb = FakeKnowledge((Hit(CREDIT, 10.0, ("学法减分",), titled=("学法减分",)), *others), answered=False,
                        terms=CREDIT_TERMS)
     decision = decide(kb, "学法减分能学几次 有没有上限")
-    assert [h.doc for h in decision.hits] == [CREDIT, others[0].doc, others[1].doc]
+    assert [h.doc for h in decision.hits] == [CREDIT, *(h.doc for h in others[: limit - 1])]
 
 
 def test_the_explanation_names_the_telling_word_of_a_best_guess() -> None:
