@@ -23,7 +23,7 @@ from bot import commands, compose, item_followups, item_reply, picks, wording
 from bot.commands import Said
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
-from bot.followup import not_stated, quote_for
+from bot.followup import ask_kind, not_stated, quote_for
 from bot.fulltext import page_url
 from bot.privacy import pseudonymise
 from bot.routing import Router
@@ -231,7 +231,8 @@ class Conversation:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
-        entry = self.kb.document(session.entry) if decision.follow_up and session.entry else None
+        asks_fact = decision.follow_up and ask_kind(asked) is not None  # only then is the entry read
+        entry = self.kb.document(session.entry) if asks_fact and session.entry else None
         if entry is not None and (missing := not_stated(entry, [h.doc for h in decision.hits], asked)):
             self._remember_answer(session, self._message_key(message), entry)  # 不满意 rates this follow-up
             return Turn(compose.follow_up_not_stated(entry, missing), kind=ReplyKind.NOT_FOUND, question=question,

@@ -100,22 +100,25 @@ class Router:
         self._handles: tuple[list[OfficeEntry], list[tuple[OfficeEntry, list[frozenset[str]]]]] | None = None
 
     # Analysed lazily: building the app must not load jieba (bot.startup does, once).
-    @cached_property
-    def _self_terms(self) -> set[str]:
-        words = [*SELF_WORDS, self.township.short_name, self.township.name]
+    def _terms_of(self, words: Iterable[str]) -> set[str]:
+        """The analysed terms of `words`, as a message's words are analysed (synonyms applied)."""
         return {t for w in words if w for t in self.analyze(w)}
 
     @cached_property
+    def _self_terms(self) -> set[str]:
+        return self._terms_of([*SELF_WORDS, self.township.short_name, self.township.name])
+
+    @cached_property
     def _request_terms(self) -> set[str]:
-        return {t for w in REQUEST_WORDS for t in self.analyze(w)}
+        return self._terms_of(REQUEST_WORDS)
 
     @cached_property
     def _disclosure_terms(self) -> set[str]:
-        return {t for w in DISCLOSURE_WORDS for t in self.analyze(w)}
+        return self._terms_of(DISCLOSURE_WORDS)
 
     @cached_property
     def _ask_terms(self) -> set[str]:
-        return {t for words in ASK_WORDS.values() for w in words for t in self.analyze(w)}
+        return self._terms_of(w for words in ASK_WORDS.values() for w in words)
 
     # -- before the search ---------------------------------------------------------------------
 
@@ -152,11 +155,11 @@ class Router:
         if any(word in folded for word in self.abuse_words):
             return Routed(ReplyKind.ABUSE, wording.ABUSE_REPLY)
         if any(word in text for word in COMPLAINT_WORDS):
-            return Routed(ReplyKind.COMPLAINT, self._complaint(wording.COMPLAINT_INTRO))
+            return Routed(ReplyKind.COMPLAINT, self._raise_line(wording.COMPLAINT_INTRO))
         office = self.office_for(terms)
         if office is None:
             if self._request_terms.intersection(terms) and not self._disclosure_terms.intersection(terms):
-                return Routed(ReplyKind.ROUTED, self._complaint(wording.REQUEST_INTRO))
+                return Routed(ReplyKind.ROUTED, self._raise_line(wording.REQUEST_INTRO))
             return None
         details = _office_lines(office)  # a line ending in "：" must have something after it
         lines = [wording.ROUTED_INTRO, (wording.ROUTED_OFFICE if details else wording.ROUTED_OFFICE_PLAIN)
@@ -168,7 +171,7 @@ class Router:
         lines.append(wording.ROUTED_CAVEAT)
         return Routed(ReplyKind.ROUTED, "\n".join(line for line in lines if line))
 
-    def _complaint(self, intro: str) -> str:
+    def _raise_line(self, intro: str) -> str:
         """`intro`, the directory's complaint line (the first office handling 投诉 or 举报) and the
         township: where complaints, and requests that name no service, are raised."""
         line = next((o for o in self.offices() if any(w in o.handles for w in COMPLAINT_WORDS)), None)
