@@ -148,7 +148,7 @@ def not_found_reply(
     `suggestions` are entries that share the question's words without answering it with
     confidence: listed under a heading that says so, numbered so the citizen can open one,
     never presented as the answer. `excerpt` (`bot.item_reply.related_excerpt`) quotes the
-    first suggestion's best sentence under the same "only related" heading.
+    first item suggested, its best sentence under the same "only related" heading.
     """
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     request_lines = _lines(
@@ -158,7 +158,7 @@ def not_found_reply(
         _filled(wording.LINE_PORTAL, township.portal_url),
     )
     parts = [
-        _lines(wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
+        _lines(wording.NOT_FOUND_NEAR if maybe else wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
         _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else "",
         request_lines,
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
@@ -168,7 +168,7 @@ def not_found_reply(
 
 def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = (), excerpt: str | None = None) -> TextReply:
     """A routing reply (`bot.routing`) instead of "not found", with related entries if any, and
-    the first one's best sentence when it is an item (`excerpt`, as in `not_found_reply`)."""
+    the first item's best sentence among them (`excerpt`, as in `not_found_reply`)."""
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     related = _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else ""
     return text_reply("\n\n".join(p for p in (text, related) if p))

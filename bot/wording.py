@@ -83,12 +83,14 @@ CHOICE_GONE = "这条内容已更新或撤下，请重新发送您的问题。"
 # -- not found ------------------------------------------------------------------------------------
 
 NOT_FOUND = "抱歉，没有找到与您的问题相符的已公开信息。"
+# The same, when entries sharing the question's words are listed below it: they were found, the answer was not.
+NOT_FOUND_NEAR = "抱歉，没有找到能确切回答您问题的已公开信息。"
 NOT_FOUND_REQUEST = "如需了解尚未公开的政府信息，可以提出“依申请公开”申请："
 NOT_FOUND_CHANNELS = "申请渠道：{value}"
 NOT_FOUND_REPHRASE = "您可以换个说法，或用更简短的关键词再问一次。"
 RELATED_TOPICS = "大家还在问："
 MAYBE_RELATED = "以下已公开内容与您的问题部分相关，仅供参考（回复序号查看）："
-MAYBE_EXCERPT = "第1条《{title}》中写道：“{quote}”"
+MAYBE_EXCERPT = "第{number}条《{title}》中写道：“{quote}”"
 
 # -- other turns ----------------------------------------------------------------------------------
 

@@ -22,9 +22,11 @@ def ask(app: Flask, question: str) -> dict[str, Any]:
     return found
 
 
-def test_a_word_the_sample_never_writes_whole_is_not_answered_through_the_place_alone(sample_app: Flask) -> None:
-    # 回应关切 is one dictionary word; the sample's work summary writes only 电话回应. The FAQ entry
-    # about applications (金贵镇 … 情况) used to be given as the answer.
+def test_a_question_about_a_section_of_the_work_summary_quotes_that_section(sample_app: Flask) -> None:
+    # The summary's section on 回应关切 is found, listed and quoted; the FAQ entry about
+    # applications (金贵镇 … 情况), which only shares the place, used to be given as the answer.
     turn = ask(sample_app, "金贵镇回应关切情况")
     assert not turn["answered"] and turn["kind"] != "answer_faq"
-    assert any("回应" in hit["matched"] for hit in turn["hits"][:5])
+    summary = next(n for n, hit in enumerate(turn["hits"][:5], start=1) if hit["kind"] == "item")
+    assert "回应关切" in turn["hits"][summary - 1]["matched"]
+    assert f"第{summary}条《贺兰县金贵镇2018年政务公开工作总结暨2019年工作计划》中写道：“五、政策解读和回应关切。" in turn["reply"]
