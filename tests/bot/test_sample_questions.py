@@ -29,4 +29,5 @@ def test_a_question_about_a_section_of_the_work_summary_quotes_that_section(samp
     assert not turn["answered"] and turn["kind"] != "answer_faq"
     summary = next(n for n, hit in enumerate(turn["hits"][:5], start=1) if hit["kind"] == "item")
     assert "回应关切" in turn["hits"][summary - 1]["matched"]
-    assert f"第{summary}条《贺兰县金贵镇2018年政务公开工作总结暨2019年工作计划》中写道：“五、政策解读和回应关切。" in turn["reply"]
+    title = "贺兰县金贵镇2018年政务公开工作总结暨2019年工作计划"
+    assert f"第{summary}条《{title}》中写道：“五、政策解读和回应关切。" in turn["reply"]
