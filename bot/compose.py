@@ -148,7 +148,7 @@ def not_found_reply(
     `suggestions` are entries that share the question's words without answering it with
     confidence: listed under a heading that says so, numbered so the citizen can open one,
     never presented as the answer. `excerpt` (`bot.item_reply.related_excerpt`) quotes the
-    first item suggested, its best sentence under the same "only related" heading.
+    first suggestion's best sentence under the same "only related" heading.
     """
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     request_lines = _lines(
@@ -168,7 +168,7 @@ def not_found_reply(
 
 def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = (), excerpt: str | None = None) -> TextReply:
     """A routing reply (`bot.routing`) instead of "not found", with related entries if any, and
-    the first item's best sentence among them (`excerpt`, as in `not_found_reply`)."""
+    the first one's best sentence when it is an item (`excerpt`, as in `not_found_reply`)."""
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     related = _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else ""
     return text_reply("\n\n".join(p for p in (text, related) if p))

@@ -248,11 +248,8 @@ class Conversation:
                 session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                           learnable=not menu and not decision.follow_up)
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
-            # The first item listed gets its best sentence quoted, wherever it stands: a title
-            # alone seldom shows whether a long notice holds the answer.
-            item = next(((n, doc) for n, doc in numbered if doc.kind == "item"), None)
-            excerpt = None if item is None else item_reply.related_excerpt(
-                self.kb, item[1], decision.terms, question=asked, number=item[0])
+            first = decision.hits[0].doc if decision.hits else None
+            excerpt = item_reply.related_excerpt(self.kb, first, decision.terms, question=asked) if first else None
             routed = None if decision.follow_up else self.router.instead_of_not_found(question, list(decision.terms))
             if routed is not None:  # who handles it, a complaint route, or a calm reply
                 return Turn(compose.routed_reply(routed.text, numbered, excerpt), kind=routed.kind, question=question,

@@ -91,10 +91,8 @@ def answer(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str
     return item_answer(full, text, hint=hint)
 
 
-def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str = "",
-                    number: int = 1) -> str | None:
-    """For an item offered only as related under "not found" (entry `number` of the list): its
-    best sentence, labelled so.
+def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, question: str = "") -> str | None:
+    """For an item offered only as related under "not found": its best sentence, labelled so.
 
     The citizen sees what the item says about their words, verbatim and under the heading that
     calls it only related — never as the answer. FAQ entries get none (their title says it).
@@ -105,4 +103,4 @@ def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, ques
     text = quote(full, terms, kb, max_chars=RELATED_QUOTE_CHARS, question=question)
     if not text:
         return None
-    return wording.MAYBE_EXCERPT.format(number=number, title=" ".join(full.title.split())[:TITLE_CHARS], quote=text)
+    return wording.MAYBE_EXCERPT.format(title=" ".join(full.title.split())[:TITLE_CHARS], quote=text)

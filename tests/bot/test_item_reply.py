@@ -68,7 +68,7 @@ def test_not_found_quotes_a_related_items_sentence_under_the_related_heading() -
 
     township = Township(name="金贵镇人民政府", short_name="金贵镇", phone="", address="", office_hours="",
                         disclosure_channels="", staff_contact="")
-    excerpt = wording.MAYBE_EXCERPT.format(number=1, title="某办法", quote="每台补助不超过10万元。")
+    excerpt = wording.MAYBE_EXCERPT.format(title="某办法", quote="每台补助不超过10万元。")
     reply = compose.not_found_reply(township, [], [(1, item())], excerpt)
     lines = reply.content.splitlines()
     assert lines[0] == wording.NOT_FOUND_NEAR  # entries were found, the answer was not

@@ -22,12 +22,11 @@ def ask(app: Flask, question: str) -> dict[str, Any]:
     return found
 
 
-def test_a_question_about_a_section_of_the_work_summary_quotes_that_section(sample_app: Flask) -> None:
-    # The summary's section on 回应关切 is found, listed and quoted; the FAQ entry about
-    # applications (金贵镇 … 情况), which only shares the place, used to be given as the answer.
+def test_a_question_about_a_section_of_the_work_summary_is_offered_the_summary(sample_app: Flask) -> None:
+    # The summary's section on 回应关切 is found and listed; the FAQ entry about applications
+    # (金贵镇 … 情况), which only shares the place, used to be given as the answer.
     turn = ask(sample_app, "金贵镇回应关切情况")
     assert not turn["answered"] and turn["kind"] != "answer_faq"
-    summary = next(n for n, hit in enumerate(turn["hits"][:5], start=1) if hit["kind"] == "item")
-    assert "回应关切" in turn["hits"][summary - 1]["matched"]
-    title = "贺兰县金贵镇2018年政务公开工作总结暨2019年工作计划"
-    assert f"第{summary}条《{title}》中写道：“五、政策解读和回应关切。" in turn["reply"]
+    assert "贺兰县金贵镇2018年政务公开工作总结暨2019年工作计划" in turn["reply"]
+    summary = next(hit for hit in turn["hits"][:5] if hit["kind"] == "item")
+    assert "回应关切" in summary["matched"]
