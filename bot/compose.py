@@ -159,7 +159,8 @@ def not_found_reply(
     )
     parts = [
         _lines(wording.NOT_FOUND_NEAR if maybe else wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
-        _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else "",
+        _lines(wording.MAYBE_RELATED, *maybe) if maybe else "",
+        (excerpt or "") if maybe else "",
         request_lines,
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
     ]
@@ -170,8 +171,8 @@ def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = (), ex
     """A routing reply (`bot.routing`) instead of "not found", with related entries if any, and
     the first one's best sentence when it is an item (`excerpt`, as in `not_found_reply`)."""
     maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
-    related = _lines(wording.MAYBE_RELATED, *maybe, excerpt) if maybe else ""
-    return text_reply("\n\n".join(p for p in (text, related) if p))
+    related = _lines(wording.MAYBE_RELATED, *maybe) if maybe else ""
+    return text_reply("\n\n".join(p for p in (text, related, excerpt if maybe else None) if p))
 
 
 def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> TextReply:

@@ -103,4 +103,4 @@ def related_excerpt(kb: ItemSource, doc: Document, terms: Sequence[str], *, ques
     text = quote(full, terms, kb, max_chars=RELATED_QUOTE_CHARS, question=question)
     if not text:
         return None
-    return wording.MAYBE_EXCERPT.format(title=" ".join(full.title.split())[:TITLE_CHARS], quote=text)
+    return wording.MAYBE_EXCERPT.format(quote=text)

@@ -90,7 +90,8 @@ NOT_FOUND_CHANNELS = "申请渠道：{value}"
 NOT_FOUND_REPHRASE = "您可以换个说法，或用更简短的关键词再问一次。"
 RELATED_TOPICS = "大家还在问："
 MAYBE_RELATED = "以下已公开内容与您的问题部分相关，仅供参考（回复序号查看）："
-MAYBE_EXCERPT = "第1条《{title}》中写道：“{quote}”"
+# Under the list it quotes, in a paragraph of its own: the first entry's title is in the list just above.
+MAYBE_EXCERPT = "第1条中写道：“{quote}”"
 
 # -- other turns ----------------------------------------------------------------------------------
 

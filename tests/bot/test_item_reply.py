@@ -68,19 +68,21 @@ def test_not_found_quotes_a_related_items_sentence_under_the_related_heading() -
 
     township = Township(name="金贵镇人民政府", short_name="金贵镇", phone="", address="", office_hours="",
                         disclosure_channels="", staff_contact="")
-    excerpt = wording.MAYBE_EXCERPT.format(title="某办法", quote="每台补助不超过10万元。")
+    excerpt = wording.MAYBE_EXCERPT.format(quote="每台补助不超过10万元。")
     reply = compose.not_found_reply(township, [], [(1, item())], excerpt)
     lines = reply.content.splitlines()
     assert lines[0] == wording.NOT_FOUND_NEAR  # entries were found, the answer was not
     heading = lines.index(wording.MAYBE_RELATED)
-    assert lines[heading + 2] == "第1条《某办法》中写道：“每台补助不超过10万元。”"
+    assert lines[heading + 1].startswith("1. ")
+    # A paragraph of its own under the list: the title it names is the line just above.
+    assert lines[heading + 2 : heading + 4] == ["", "第1条中写道：“每台补助不超过10万元。”"]
 
 
 def test_a_related_excerpt_is_only_for_items(kb_runtime) -> None:  # noqa: F811
     kb = kb_runtime.kb
     docs = {kb.document(k).kind: kb.document(k) for k in ("item:1", "faq:1") if kb.document(k)}
     text = item_reply.related_excerpt(kb, docs["item"], kb.analyze("扶贫资金多少"))
-    assert text is not None and "300万元" in text and text.startswith("第1条《金贵镇2018年扶贫工作情况》")
+    assert text is not None and "300万元" in text and text.startswith("第1条中写道：“")
     assert item_reply.related_excerpt(kb, docs["faq"], kb.analyze("低保")) is None
 
 

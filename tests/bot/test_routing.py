@@ -253,7 +253,7 @@ def test_a_routed_reply_quotes_its_related_items_sentence(app: Flask, conv: Conv
     turn, reply = ask(conv, "护照加急要几天")
     assert turn.kind == "routed" and "一般由公安出入境管理部门办理" in reply, reply
     assert "1. 金贵镇2024年便民服务工作总结" in reply
-    assert "第1条《金贵镇2024年便民服务工作总结》中写道：“" in reply and "护照" in reply.split("中写道")[1]
+    assert "\n\n第1条中写道：“" in reply and "护照" in reply.split("中写道")[1]
 
 
 def test_an_office_listed_without_any_detail_is_named_without_a_dangling_colon(app: Flask) -> None:
