@@ -150,6 +150,16 @@ def test_a_request_for_disclosure_keeps_the_disclosure_application_advice(conv: 
     assert turn.kind == "not_found" and wording.NOT_FOUND_REQUEST in reply and wording.REQUEST_INTRO not in reply
 
 
+def test_a_request_to_disclose_a_services_records_keeps_the_disclosure_application_advice(
+    conv: Conversation,
+) -> None:
+    """护照 names a service of the directory, but the citizen asks for information to be disclosed:
+    依申请公开 is the way to ask for it, not the office that issues passports."""
+    turn, reply = ask(conv, "请求公开本镇护照办理数量")
+    assert turn.kind == "not_found" and wording.NOT_FOUND_REQUEST in reply
+    assert "一般由公安出入境管理部门办理" not in reply
+
+
 def test_a_word_holding_a_request_verb_is_no_request(conv: Conversation) -> None:
     turn, reply = ask(conv, "希望工程是什么")
     assert turn.kind == "not_found" and wording.REQUEST_INTRO not in reply
