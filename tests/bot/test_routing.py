@@ -160,6 +160,11 @@ def test_a_request_to_disclose_a_services_records_keeps_the_disclosure_applicati
     assert "一般由公安出入境管理部门办理" not in reply
 
 
+def test_public_as_an_adverb_does_not_keep_a_service_from_its_office(conv: Conversation) -> None:
+    turn, reply = ask(conv, "护照办理进度公开查询在哪")
+    assert turn.kind == "routed" and "一般由公安出入境管理部门办理" in reply
+
+
 def test_a_word_holding_a_request_verb_is_no_request(conv: Conversation) -> None:
     turn, reply = ask(conv, "希望工程是什么")
     assert turn.kind == "not_found" and wording.REQUEST_INTRO not in reply
