@@ -150,7 +150,6 @@ def not_found_reply(
     never presented as the answer. `excerpt` (`bot.item_reply.related_excerpt`) quotes the
     first suggestion's best sentence under the same "only related" heading.
     """
-    maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
     request_lines = _lines(
         wording.NOT_FOUND_REQUEST,
         _filled(wording.NOT_FOUND_CHANNELS, township.disclosure_channels),
@@ -158,9 +157,8 @@ def not_found_reply(
         _filled(wording.LINE_PORTAL, township.portal_url),
     )
     parts = [
-        _lines(wording.NOT_FOUND_NEAR if maybe else wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
-        _lines(wording.MAYBE_RELATED, *maybe) if maybe else "",
-        (excerpt or "") if maybe else "",
+        _lines(wording.NOT_FOUND_NEAR if suggestions else wording.NOT_FOUND, wording.NOT_FOUND_REPHRASE),
+        _related_block(suggestions, excerpt),
         request_lines,
         _topic_lines(wording.RELATED_TOPICS, related, RELATED_TOPICS),
     ]
@@ -170,9 +168,16 @@ def not_found_reply(
 def routed_reply(text: str, suggestions: Sequence[tuple[int, Document]] = (), excerpt: str | None = None) -> TextReply:
     """A routing reply (`bot.routing`) instead of "not found", with related entries if any, and
     the first one's best sentence when it is an item (`excerpt`, as in `not_found_reply`)."""
-    maybe = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
-    related = _lines(wording.MAYBE_RELATED, *maybe) if maybe else ""
-    return text_reply("\n\n".join(p for p in (text, related, excerpt if maybe else None) if p))
+    return text_reply("\n\n".join(p for p in (text, _related_block(suggestions, excerpt)) if p))
+
+
+def _related_block(suggestions: Sequence[tuple[int, Document]], excerpt: str | None) -> str:
+    """The numbered "only related" entries under their heading, and the first one's quoted
+    sentence in a paragraph of its own (nothing without entries)."""
+    if not suggestions:
+        return ""
+    rows = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
+    return "\n\n".join(p for p in (_lines(wording.MAYBE_RELATED, *rows), excerpt) if p)
 
 
 def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> TextReply:

@@ -212,8 +212,9 @@ class Conversation:
         asked = question if menu or respelled else self.asks.reduce(question)  # a long plea: its asks
         terms = self.kb.analyze(asked)
         follow_up = not menu and self.kb.policy.is_follow_up(terms, session.topic)
-        if follow_up and session.entry:  # about the entry just shown: quote its answering sentence
-            quoted = self._quote(session.entry, asked)
+        entry = self.kb.document(session.entry) if follow_up and session.entry else None
+        if entry is not None:  # about the entry just shown: quote its answering sentence
+            quoted = self._quote(entry, asked)
             if quoted is not None:
                 return dataclasses.replace(quoted, question=question)
         if not follow_up:
@@ -231,9 +232,8 @@ class Conversation:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
-        asks_fact = decision.follow_up and ask_kind(asked) is not None  # only then is the entry read
-        entry = self.kb.document(session.entry) if asks_fact and session.entry else None
-        if entry is not None and (missing := not_stated(entry, [h.doc for h in decision.hits], asked)):
+        asks_fact = decision.follow_up and ask_kind(asked) is not None
+        if entry is not None and asks_fact and (missing := not_stated(entry, [h.doc for h in decision.hits], asked)):
             self._remember_answer(session, self._message_key(message), entry)  # 不满意 rates this follow-up
             return Turn(compose.follow_up_not_stated(entry, missing), kind=ReplyKind.NOT_FOUND, question=question,
                         result=decision.result, answered=False, decision=decision)
@@ -309,10 +309,9 @@ class Conversation:
             turn = dataclasses.replace(turn, reply=compose.with_note(turn.reply, template.format(words=held)))
         return turn, None
 
-    def _quote(self, key: str, question: str) -> Turn | None:
-        doc = self.kb.document(key)
-        sentence = quote_for(doc, question) if doc is not None and doc.kind == "faq" else None
-        if doc is None or sentence is None:
+    def _quote(self, doc: Document, question: str) -> Turn | None:
+        sentence = quote_for(doc, question) if doc.kind == "faq" else None
+        if sentence is None:
             return None
         reply = compose.follow_up_quote(doc, sentence, page_url(self.settings.public_base_url, doc))
         return Turn(reply, kind=ReplyKind.FOLLOW_UP_QUOTE, answered=True)

@@ -126,7 +126,7 @@ class Router:
 
     @cached_property
     def _asking_terms(self) -> set[str]:
-        return self._terms_of((*REQUEST_WORDS, *APPLY_WORDS))
+        return self._request_terms | self._terms_of(APPLY_WORDS)
 
     @cached_property
     def _ask_terms(self) -> set[str]:
