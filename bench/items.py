@@ -43,7 +43,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench.outcomes import classify
+from bench.outcomes import REACHABLE, WRONG, classify
 from bench.quality import DevSet, default_shared, first_correct, ranking_metrics, read_jsonl, require_shared
 from bot import create_app
 from bot.runtime import Runtime, get_runtime
@@ -217,11 +217,10 @@ def faq_gold_titles(bank: Sequence[dict], queries: Sequence[dict]) -> list[set[s
 
 def outcome_line(counts: dict[str, int]) -> str:
     total = sum(counts.values())
-    reach = sum(v for k, v in counts.items()
-                if k in {"direct answer, correct", "list, gold shown", "not found + related, gold shown"})
+    reach = sum(v for k, v in counts.items() if k in REACHABLE)
     return (f"direct correct {counts.get('direct answer, correct', 0) / total:.1%}, "
             f"answered or one tap away {reach / total:.1%}, "
-            f"wrong direct answers {counts.get('direct answer, WRONG', 0) / total:.1%}")
+            f"wrong direct answers {sum(counts.get(w, 0) for w in WRONG) / total:.1%}")
 
 
 def sweep(runtime: Runtime, questions: Sequence[dict], gold_keys: Sequence[str], sizes: Sequence[int]) -> None:

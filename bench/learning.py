@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench import crossval
-from bench.outcomes import ANSWERED, BANK, LISTS, QUERIES, RELATED, classify
+from bench.outcomes import ANSWERED, BANK, LISTS, QUERIES, RELATED, WRONG, classify
 from bench.quality import DevSet, Project, assessed_without_own_gold, default_shared, require_shared
 from bot import create_app, learning
 from bot.conversation import Conversation
@@ -245,8 +245,8 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
                        for i in range(len(queries)))
     print(f"  of them with another way of asking inside the sentence: {moved_inside} of {swapped} moved")
     report("learning wordings themselves (memorised)", learned_before, learned_after, folds, thresholds)
-    wrong = [(held_out[i], after_turns[i]) for i, c in enumerate(after) if c == "direct answer, WRONG"]
-    wrong += [(learn_on[i][0], learned_turns[i]) for i, c in enumerate(learned_after) if c == "direct answer, WRONG"]
+    wrong = [(held_out[i], after_turns[i]) for i, c in enumerate(after) if c in WRONG]
+    wrong += [(learn_on[i][0], learned_turns[i]) for i, c in enumerate(learned_after) if c in WRONG]
     for wording, turn in wrong:  # each one is worth reading: what did learning pull it to?
         top = turn.result.hits[0].doc if turn is not None and turn.result and turn.result.hits else None
         print(f"  wrong after learning: {wording!r} → {top.title if top else '?'!r}")
@@ -267,7 +267,7 @@ def report(title: str, before: list[str | None], after: list[str | None], folds:
     counts_a = collections.Counter(a for _, a in pairs)
     for name in sorted(set(counts_b) | set(counts_a), key=lambda k: -counts_b[k]):
         print(f"  {name:38s} {counts_b[name]:4d} → {counts_a[name]:4d}")
-    wrong_b, wrong_a = counts_b["direct answer, WRONG"], counts_a["direct answer, WRONG"]
+    wrong_b, wrong_a = sum(counts_b[w] for w in WRONG), sum(counts_a[w] for w in WRONG)
     correct_b, correct_a = counts_b["direct answer, correct"], counts_a["direct answer, correct"]
     print(f"  moved from a list or \"not found\" to a direct correct answer: {moved} ({moved / n:.1%})")
     print(f"  direct correct {correct_b / n:.1%} → {correct_a / n:.1%}; direct wrong {wrong_b / n:.1%} → "
@@ -280,8 +280,8 @@ def report(title: str, before: list[str | None], after: list[str | None], folds:
         per_fold[name] = {
             "correct before": sum(b == "direct answer, correct" for b, _ in mine) / m,
             "correct after": sum(a == "direct answer, correct" for _, a in mine) / m,
-            "wrong before": sum(b == "direct answer, WRONG" for b, _ in mine) / m,
-            "wrong after": sum(a == "direct answer, WRONG" for _, a in mine) / m,
+            "wrong before": sum(b in WRONG for b, _ in mine) / m,
+            "wrong after": sum(a in WRONG for _, a in mine) / m,
         }
     labels = [("correct before", True), ("correct after", True), ("wrong before", False), ("wrong after", False)]
     columns = [(label, lambda f, label=label: per_fold[f][label], better) for label, better in labels]

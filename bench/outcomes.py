@@ -46,7 +46,7 @@ from typing import Any
 
 from bench import crossval
 from bench.quality import default_shared, require_shared
-from bot import create_app
+from bot import create_app, wording
 from bot.conversation import Conversation
 from bot.runtime import Runtime, get_runtime
 from bot.startup import prepare
@@ -79,10 +79,16 @@ def classify(reply: TextReply | NewsReply | None, kind: str, gold_titles: set[st
         if not shown:
             return "not found"
         return "not found + related, gold shown" if in_shown else "not found + related, gold not shown"
-    return "direct answer, correct" if answered_title in gold_titles else "direct answer, WRONG"
+    if answered_title in gold_titles:
+        return "direct answer, correct"
+    rivals = listed_titles(text.rpartition(wording.RIVALS)[2]) if wording.RIVALS in text else []
+    return "direct answer, WRONG, gold shown" if any(
+        any(g.startswith(t) for g in gold_titles) for t in rivals if t) else "direct answer, WRONG"
 
 
-REACHABLE = ("direct answer, correct", "list, gold shown", "not found + related, gold shown")
+# A wrong direct answer with the right entry among its close rivals (`Decision.rivals`) is one tap away.
+WRONG = ("direct answer, WRONG", "direct answer, WRONG, gold shown")
+REACHABLE = ("direct answer, correct", "list, gold shown", "not found + related, gold shown", WRONG[1])
 # Reply-stage thresholds tried by --sweep, around the defaults (see knowledge.thresholds.Thresholds).
 SWEEP: dict[str, tuple[float, ...]] = {
     "good_ratio": (0.6, 0.7, 0.8),
@@ -143,14 +149,14 @@ def sweep(runtime: Runtime, bank: list[dict], queries: list[dict]) -> None:
             default = "  (default)" if getattr(DEFAULT_THRESHOLDS, name) == value else ""
             print(
                 f"  {name} = {value:<5g}  reachable {o.share(*REACHABLE):6.1%}  wrong "
-                f"{o.share('direct answer, WRONG'):5.1%}  answered {o.share(*ANSWERED):6.1%}  "
+                f"{o.share(*WRONG):5.1%}  answered {o.share(*ANSWERED):6.1%}  "
                 f"list {o.share(*LISTS):6.1%}  related shown {o.share(*RELATED):6.1%}  "
                 f"(gold among them {o.share(RELATED[0]):5.1%}){default}"
             )
     runtime.kb.policy = AnswerPolicy(DEFAULT_THRESHOLDS)
 
 
-ANSWERED = ("direct answer, correct", "direct answer, WRONG")
+ANSWERED = ("direct answer, correct", *WRONG)
 LISTS = ("list, gold shown", "list, gold not shown")
 RELATED = ("not found + related, gold shown", "not found + related, gold not shown")
 
@@ -222,7 +228,7 @@ def report(outcomes: Outcomes) -> None:
     for name, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {name:38s} {count:4d}  {count / total:6.1%}")
     print(f"correct entry answered or one tap away: {outcomes.share(*REACHABLE):.1%}; "
-          f"wrong direct answers: {counts['direct answer, WRONG'] / total:.1%}")
+          f"wrong direct answers: {outcomes.share(*WRONG):.1%}")
     print("by the answer policy's decision (knowledge.policy):")
     for name, count in sorted(outcomes.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {name:38s} {count:4d}  {count / total:6.1%}")

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import crossval
-from bench.outcomes import NOT_FOUND_KINDS, REACHABLE, ask, classify, top_title
+from bench.outcomes import NOT_FOUND_KINDS, REACHABLE, WRONG, ask, classify, top_title
 from bench.quality import BANK, DEV, DevSet, default_shared, first_correct, require_shared
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -218,7 +218,7 @@ def evaluate(bench: Bench, grid: Sequence[tuple[str, AssociationSettings | None]
                     "direct_threshold": policy.thresholds.direct_threshold,
                     "reachable": sum(counts[k] for k in REACHABLE) / n,
                     "direct correct": counts["direct answer, correct"] / n,
-                    "direct wrong": counts["direct answer, WRONG"] / n,
+                    "direct wrong": sum(counts[w] for w in WRONG) / n,
                     "not found|miss": honest / n,
                     "hit@1": sum(r == 1 for r in ranks) / n,
                     "hit@3": sum(r is not None and r <= 3 for r in ranks) / n,
@@ -243,7 +243,7 @@ def calibrate_ratio(kb: crossval.FixedKnowledgeBase, searcher: Searcher, members
         for i in members:
             turn = ask(conversation, i, dev.queries[i])
             counts[classify(turn.reply, turn.kind, {titles[k] for k in dev.gold[i]}, top_title(turn))] += 1
-        correct, wrong = counts["direct answer, correct"], counts["direct answer, WRONG"]
+        correct, wrong = counts["direct answer, correct"], sum(counts[w] for w in WRONG)
         if wrong <= max_wrong * len(members) and correct > best_correct:
             best, best_correct = ratio, correct
     return best

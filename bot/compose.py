@@ -116,6 +116,19 @@ def faq_answer(doc: Document, *, hint: bool = True, full_text_url: str | None = 
     return text_reply(text, tail)
 
 
+def with_rivals(reply: TextReply | NewsReply, rows: Sequence[tuple[int, Document]]) -> TextReply | None:
+    """`reply` (a direct answer) with the close rivals it was chosen over listed under it, above
+    the rating hint, when the whole still fits; None when it does not: the answer, its links and
+    its "查看全文" are never cut to make room for suggestions."""
+    if isinstance(reply, NewsReply) or not rows:
+        return None
+    block = _lines(wording.RIVALS, *(wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS))
+                                     for n, d in rows))
+    head, hint, _ = reply.content.rpartition("\n" + wording.FEEDBACK_HINT)
+    content = f"{head}\n\n{block}{hint}" if hint else f"{reply.content}\n\n{block}"
+    return TextReply(content) if len(content.encode("utf-8")) <= TEXT_LIMIT_BYTES else None
+
+
 # -- lists -----------------------------------------------------------------------------------------
 
 

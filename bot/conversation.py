@@ -264,6 +264,11 @@ class Conversation:
         if decision.kind is DecisionKind.ANSWER:
             self._remember_answer(session, self._message_key(message), decision.hits[0].doc)
             answer, kind = self._answer(decision.hits[0].doc, decision.result.terms, asked)
+            rivals = [(n, hit.doc) for n, hit in enumerate(decision.rivals, start=1)]
+            if (listed := compose.with_rivals(answer, rivals)) is not None:  # one tap away if the choice was wrong
+                answer = listed
+                session.choices = Choices(query=decision.query, keys=[d.key for _, d in rivals],
+                                          message_key=self._message_key(message), learnable=not menu)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                   learnable=not menu and not decision.follow_up)

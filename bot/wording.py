@@ -79,6 +79,8 @@ CHOICES_NO_MORE = "以上已是全部结果。回复序号查看详情，或换�
 CHOICE_OUT_OF_RANGE = "请回复 1—{total} 之间的序号查看详情。"
 CHOICES_EXPIRED = "之前的结果列表已过期，请重新发送您的问题。"
 CHOICE_GONE = "这条内容已更新或撤下，请重新发送您的问题。"
+# Under a direct answer chosen over close rivals: those rivals, numbered like a list.
+RIVALS = "您可能还想问（回复序号查看）："
 
 # -- not found ------------------------------------------------------------------------------------
 

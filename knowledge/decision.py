@@ -53,6 +53,10 @@ class Decision:
     result: SearchResult | None  # None when nothing was searched
     follow_up: bool = False
     thresholds: Thresholds = DEFAULT_THRESHOLDS
+    #: A direct answer chosen over close rivals (`Reason.CONFIDENT_DIRECT`): those rivals, best
+    #: first, at most ``max_rivals`` — shown under the answer, one tap away, in case the choice
+    #: was wrong. Empty for every other decision.
+    rivals: tuple[Hit, ...] = ()
 
     @property
     def offered(self) -> bool:

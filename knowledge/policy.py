@@ -196,7 +196,11 @@ class AnswerPolicy:
         if follow_up:
             result = self._within_topic(result, kb.analyze(topic or ""))
         kind, reason, hits = self._choose(result, terms, follow_up, kb.analyze)
-        return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds)
+        rivals: list[Hit] = []
+        if reason is Reason.CONFIDENT_DIRECT:  # the answer, and the close rivals it was chosen over
+            hits, rivals = hits[:1], hits[1 : 1 + self.thresholds.max_rivals]
+        return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds,
+                        tuple(rivals))
 
     def _distinct_answers(self, kb: Searchable, query: str, result: SearchResult) -> SearchResult:
         """The hits with one entry per answer: entries whose answers are the same text are one
@@ -251,19 +255,20 @@ class AnswerPolicy:
             if related:
                 return DecisionKind.RELATED, Reason.PARTLY_RELATED, related
             return DecisionKind.NOT_FOUND, (Reason.FOLLOW_UP_UNANSWERED if follow_up else Reason.UNSURE), []
-        if len(offered) == 1 and reason is not Reason.CONFIDENT_DIRECT:
+        if len(offered) == 1:
             return DecisionKind.ANSWER, reason, offered
         if self._asked_verbatim(terms, offered[0].doc, analyze):  # the more telling reason
             return DecisionKind.ANSWER, Reason.VERBATIM, offered[:1]
-        if len(offered) == 1:
+        if reason is Reason.CONFIDENT_DIRECT:  # the top hit first, its close rivals after it
             return DecisionKind.ANSWER, reason, offered
         return DecisionKind.CHOICES, reason, offered
 
     def _offer(self, result: SearchResult, terms: list[str], follow_up: bool) -> tuple[list[Hit], Reason]:
         """The hits to show: none (not found), one (the answer) or several (a numbered list).
 
-        * The search answered: its hits within ``confident_ratio`` of the top one, or only the
-          top one when there are several and the direct-answer confidence is high enough.
+        * The search answered: its hits within ``confident_ratio`` of the top one — a list, or,
+          when there are several and the direct-answer confidence is high enough, the top one
+          as the answer with the others as its close rivals (`Decision.rivals`).
         * It did not, on a fresh question: the search also refuses when close neighbours
           leave no margin — exactly when a list is the right reply. So a list is offered when
           at least ``min_covering`` good hits each contain every content word of the
@@ -282,7 +287,7 @@ class AnswerPolicy:
             if len(confident) == 1:
                 return confident, Reason.CONFIDENT_SINGLE
             if self.answers_directly(result.assessment):
-                return confident[:1], Reason.CONFIDENT_DIRECT
+                return confident, Reason.CONFIDENT_DIRECT
             return confident, Reason.CONFIDENT_SEVERAL
         if follow_up:
             on_topic = not terms or bool(set(terms).intersection(good[0].matched))

@@ -367,6 +367,11 @@ def quote(
     ranked = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], i)) or list(range(n))
     # A second sentence only when it matches nearly as well: never padding with weak matches.
     ranked = [i for i in ranked if scores[i] >= SECOND_SENTENCE_SHARE * scores[ranked[0]]]
+    # A sentence a document repeats word for word (the same condition under two articles) is quoted once.
+    distinct: dict[str, int] = {}
+    for i in ranked:
+        distinct.setdefault(parts[i].strip(), i)
+    ranked = list(distinct.values())
     chosen = ranked[: max(1, sentences)]
     best = chosen[0]
     if _titles_a_section(parts[best]) and best + 1 < n and best + 1 not in chosen:

@@ -166,6 +166,11 @@ class Thresholds:
     #: 297 of them sharing no word held by ≤ 2 % of the entries, and 15 more replies hold such a
     #: suggestion (536 of 1,044); the topic-word test's count stays 8.
     max_related: int = 5
+    #: Under a direct answer chosen over close rivals (``direct_threshold``), at most this many of
+    #: those rivals are listed as "您可能还想问", numbered (`Decision.rivals`): the rule answers
+    #: wrongly for 1.5 % of held-out questions, and the right entry is then usually the runner-up.
+    #: Two keep the reply short on a phone; 0 turns the list off.
+    max_rivals: int = 2
     #: How many hits a question is searched for: three pages of five choices (not measured).
     max_choices: int = 15
     #: When hits repeat an answer (`AnswerPolicy._distinct_answers`), the search is repeated

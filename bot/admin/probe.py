@@ -60,9 +60,12 @@ class Probe:
         return self.decision.explanation
 
     def reaches(self, key: str) -> str | None:
-        """How this question reaches document `key`: "answer", "list", "related" or None (not at all)."""
+        """How this question reaches document `key`: "answer", "list", "rival" (listed under
+        another entry's direct answer, `Decision.rivals`), "related" or None (not at all)."""
         if key in self.offered:
             return "answer" if self.decision.kind is DecisionKind.ANSWER else "list"
+        if key in (h.doc.key for h in self.decision.rivals):
+            return "rival"
         return "related" if key in self.related else None
 
 

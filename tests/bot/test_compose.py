@@ -152,3 +152,24 @@ def test_staff_reply_without_contacts_points_to_the_township() -> None:
 )
 def test_every_reply_kind_fits_with_long_settings(reply: TextReply) -> None:
     assert size(reply) <= TEXT_LIMIT_BYTES
+
+
+# -- close rivals under a direct answer ------------------------------------------------------------
+
+
+def test_close_rivals_are_numbered_under_the_answer_above_the_rating_hint() -> None:
+    answer = compose.faq_answer(faq(url=URL))
+    rows = [(1, faq(id=2, title="低保申请需要什么材料？")), (2, faq(id=3, title="低保审批要多久？"))]
+    listed = compose.with_rivals(answer, rows)
+    assert listed is not None
+    body = listed.content
+    assert body.startswith(answer.content.rpartition("\n" + wording.FEEDBACK_HINT)[0])  # answer and link untouched
+    assert body.endswith(f"{wording.RIVALS}\n1. 低保申请需要什么材料？\n2. 低保审批要多久？\n{wording.FEEDBACK_HINT}")
+
+
+def test_rivals_never_cut_an_answer_that_fills_the_reply() -> None:
+    answer = compose.faq_answer(faq(body=LONG), full_text_url=URL)
+    assert compose.with_rivals(answer, [(1, faq(id=2, title="低保审批要多久？"))]) is None
+    assert compose.with_rivals(answer, []) is None
+    card = NewsReply(title="t", description="d", url=URL)
+    assert compose.with_rivals(card, [(1, faq(id=2))]) is None

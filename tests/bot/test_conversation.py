@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from bot import wording
+from bot.admin.probe import probe
 from bot.commands import command_form, parse_choice
 from bot.config import Township
 from bot.conversation import Conversation
@@ -25,7 +26,10 @@ from bot.state import MemoryStore, ResilientStore, StateStore
 from bot.turn import Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import TEXT_LIMIT_BYTES, TextReply
+from knowledge.decision import Reason
 from knowledge.models import DisclosureItem, FaqEntry
+from knowledge.policy import AnswerPolicy
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 from tests.support import DIBAO, OTHER, FakeClock
 
 ITEM_URL = "https://www.helan.gov.cn/xxgk/fp/2018.html"
@@ -511,3 +515,44 @@ def test_every_reply_kind_fits(conv: Conversation) -> None:
         assert reply is not None
         fields = (reply.content,) if isinstance(reply, TextReply) else (reply.title, reply.description, reply.url)
         assert len("".join(fields).encode("utf-8")) <= TEXT_LIMIT_BYTES
+
+
+# -- a direct answer over close rivals -----------------------------------------------------------
+
+
+def test_a_direct_answer_over_close_rivals_lists_them_and_a_number_opens_one(
+    kb_runtime: Runtime, store: StateStore
+) -> None:
+    """The direct-answer rule picks one entry among close rivals; when it picks wrongly, the right
+    one must still be one tap away: the rivals are numbered under the answer, above the rating hint."""
+    kb_runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
+                                                            direct_min_title=0.0))
+    conv = build(kb_runtime, store)
+    turn = conv.respond(text("低保申请"))
+    assert turn.decision is not None and turn.decision.reason is Reason.CONFIDENT_DIRECT
+    body = content(turn)
+    rivals = [h.doc.title for h in turn.decision.rivals]
+    assert 1 <= len(rivals) <= DEFAULT_THRESHOLDS.max_rivals
+    assert body.index(turn.decision.hits[0].doc.title) < body.index(wording.RIVALS)
+    assert titles(turn) == rivals and body.endswith(wording.FEEDBACK_HINT)
+    opened = conv.respond(text("1"))
+    assert wording.FAQ_HEADING.format(title=rivals[0]) in content(opened)
+
+
+def test_without_rivals_a_number_after_a_direct_answer_opens_nothing(kb_runtime: Runtime, store: StateStore) -> None:
+    kb_runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
+                                                            direct_min_title=0.0, max_rivals=0))
+    conv = build(kb_runtime, store)
+    turn = conv.respond(text("低保申请"))
+    assert turn.decision is not None and turn.decision.reason is Reason.CONFIDENT_DIRECT
+    assert wording.RIVALS not in content(turn)
+    assert conv.respond(text("1")).kind != "answer_faq"
+
+
+def test_the_hit_test_tells_staff_an_entry_is_reached_only_as_a_rival(kb_runtime: Runtime) -> None:
+    kb_runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
+                                                            direct_min_title=0.0))
+    found = probe(kb_runtime, "低保申请")
+    assert found.decision.rivals and wording.RIVALS in found.reply
+    assert found.reaches(found.decision.hits[0].doc.key) == "answer"
+    assert found.reaches(found.decision.rivals[0].doc.key) == "rival"

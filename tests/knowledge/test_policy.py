@@ -85,6 +85,28 @@ def test_close_rivals_are_skipped_when_the_direct_answer_confidence_is_high_enou
     assert "直接答复" in decision.explanation
 
 
+D = Document(kind="faq", id=4, title="低保多久审批下来", body="一般30个工作日。")
+E = Document(kind="faq", id=5, title="低保金什么时候发", body="每月10日前发放。")
+
+
+def test_a_direct_answer_over_close_rivals_keeps_them_best_first_up_to_max_rivals() -> None:
+    hits = (Hit(A, 10.0, ("低保",)), Hit(B, 9.0, ("低保",)), Hit(D, 8.5, ("低保",)), Hit(E, 8.0, ("低保",)),
+            Hit(C, 2.0, ()))
+    kb = FakeKnowledge(hits, answered=True, terms=TERMS, assessment=RIVALLED)
+    decision = decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0)
+    assert [h.doc for h in decision.hits] == [A]
+    assert [h.doc for h in decision.rivals] == [B, D]  # C is no close rival: below confident_ratio
+    assert decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0, max_rivals=0).rivals == ()
+
+
+def test_only_a_direct_answer_chosen_over_rivals_has_rivals() -> None:
+    single = FakeKnowledge((Hit(A, 10.0, ("低保", "申请")), Hit(C, 2.0, ("申请",))), answered=True, terms=TERMS)
+    listed = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS,
+                           assessment=RIVALLED)
+    assert decide(single, "低保").rivals == ()
+    assert decide(listed, "低保").kind is DecisionKind.CHOICES and decide(listed, "低保").rivals == ()
+
+
 def test_a_question_naming_little_of_the_top_entry_keeps_its_rivals_listed() -> None:
     """A broad topic word matches its one word as well as can be (strength near 1) but names
     little of any entry's question: it is shown the subtopics, not one of them."""

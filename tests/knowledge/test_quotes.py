@@ -229,3 +229,13 @@ def test_a_heading_that_matches_best_is_quoted_with_the_sentence_after_it(reader
     question = "2019年有什么打算"
     text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question)
     assert "六、2019年打算。" in text and "加强宣传和干部培训，每周至少更新一次。" in text
+
+
+def test_a_sentence_the_document_repeats_is_quoted_once(reader) -> None:
+    """The same condition under two articles (宅基地 rules list 一户一宅 for building and for rebuilding)."""
+    repeated = "3.符合一户一宅基本原则，无违章搭建；"
+    body = f"第五条 新建条件：\n{repeated}\n第六条 翻建条件：\n{repeated}\n第七条 申请人应提交书面申请。"
+    doc = Document(kind="item", id=2, title="宅基地房屋管理办法", body=body)
+    question = "一户一宅 违章搭建 有什么条件"
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question)
+    assert text.count("一户一宅") == 1
