@@ -17,9 +17,9 @@ the learning wordings, handed round the simulated citizens.
 1. Pass 0: the held-out wording of every question from a fresh citizen (no learning yet).
 2. Pass 1 (learning): `--citizens` distinct simulated citizens per question (3, the
    threshold's minimum), each asking one learning wording. A citizen who is shown the right
-   entry in a numbered list (or among related entries) replies with its number and then says
-   nothing more — the behaviour `bot.learning` records as evidence; one shown no right entry,
-   or answered directly, does nothing.
+   entry in a numbered list (among related entries, or among the close rivals listed under a
+   direct answer) replies with its number and then says nothing more — the behaviour
+   `bot.learning` records as evidence; one shown no right entry, or answered rightly, does nothing.
 3. Every suggestion the evidence makes (`Learning.refresh`) is approved through the editor,
    as staff would at /admin/learning, and the index is rebuilt.
 4. Pass 2: the held-out wordings again (fresh citizens), and the first learning wording
@@ -214,7 +214,7 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
             for c in range(citizens):
                 user = f"citizen-{i}-{c}"
                 turn = stream.say(user, learn_on[i][c % len(learn_on[i])])
-                number = shown_number(turn, gold[i]) if turn.kind in (ReplyKind.CHOICES, *_NOT_FOUND) else None
+                number = shown_number(turn, gold[i]) if turn.kind in _LISTING else None
                 if number is not None:
                     stream.say(user, str(number))
                     picks += 1
@@ -255,6 +255,9 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
 
 
 _NOT_FOUND = (ReplyKind.NOT_FOUND, ReplyKind.ROUTED, ReplyKind.COMPLAINT, ReplyKind.ABUSE)
+# Replies a simulated citizen picks the right entry from: a list, "not found" with related entries,
+# and a direct answer with its close rivals under it (a wrong answer's right entry is often there).
+_LISTING = (ReplyKind.CHOICES, ReplyKind.ANSWER_FAQ, ReplyKind.ANSWER_ITEM, *_NOT_FOUND)
 
 
 def report(title: str, before: list[str | None], after: list[str | None], folds: dict[str, list[int]],
