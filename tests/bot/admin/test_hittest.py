@@ -4,6 +4,7 @@ its reason — and no question-log row, session or rate-limit count written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import redis
@@ -14,6 +15,8 @@ from bot.admin.accounts import Role
 from bot.questionlog_table import QuestionLogRow as QuestionLog
 from bot.runtime import get_runtime
 from knowledge import offices
+from knowledge.policy import AnswerPolicy
+from knowledge.thresholds import DEFAULT_THRESHOLDS
 from tests.admin_support import logged_in
 from tests.support import DIBAO, OTHER, add_knowledge, ask
 
@@ -71,3 +74,14 @@ def test_a_list_reply_marks_the_listed_entries(app: Flask) -> None:
     add_knowledge(get_runtime(app), DIBAO + OTHER)
     html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=低保").get_data(as_text=True)
     assert "列出编号让群众选择" in html and html.count('<span class="badge ok">列出</span>') >= 2
+
+
+def test_the_hit_test_marks_the_rivals_listed_under_a_direct_answer(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, DIBAO + OTHER)
+    runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
+                                                         direct_min_title=0.0))
+    html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=低保申请").get_data(as_text=True)
+    listed = re.findall(r"^\d+\. ", reply_in(html).partition("您可能还想问")[2], re.M)
+    assert listed and html.count('<span class="badge ok">还想问</span>') == len(listed)
+    assert html.count('<span class="badge ok">回答</span>') == 1
