@@ -198,7 +198,7 @@ class AnswerPolicy:
         kind, reason, hits = self._choose(result, terms, follow_up, kb.analyze)
         rivals: list[Hit] = []
         if reason is Reason.CONFIDENT_DIRECT:  # the answer, and the close rivals it was chosen over
-            hits, rivals = hits[:1], hits[1 : 1 + self.thresholds.max_rivals]
+            hits, rivals = hits[:1], self._rivals(hits[1:], terms)
         return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds,
                         tuple(rivals))
 
@@ -325,6 +325,13 @@ class AnswerPolicy:
                 and asks_a_question(result.query) and shares_word(terms, top.matched, FOLLOW_UP_WORDS)):
             related.insert(0, top)
         return related[: self.thresholds.max_related]
+
+    def _rivals(self, hits: Sequence[Hit], terms: list[str]) -> list[Hit]:
+        """Up to ``max_rivals`` of a direct answer's close rivals, each sharing a topic word with
+        the question like any related entry (`knowledge.topicwords`): a rival that is close only
+        through 咨询 or 投诉 is no alternative worth a line."""
+        return [h for h in hits if shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
+                ][: self.thresholds.max_rivals]
 
     @staticmethod
     def _within_topic(result: SearchResult, topic_terms: list[str]) -> SearchResult:

@@ -99,6 +99,14 @@ def test_a_direct_answer_over_close_rivals_keeps_them_best_first_up_to_max_rival
     assert decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0, max_rivals=0).rivals == ()
 
 
+def test_a_rival_sharing_no_topic_word_with_the_question_is_not_listed() -> None:
+    terms = {"低保申请咨询": ["低保", "申请", "咨询"]}
+    hits = (Hit(A, 10.0, ("低保", "申请")), Hit(C, 9.0, ("申请",)), Hit(B, 8.0, ("低保",)))
+    kb = FakeKnowledge(hits, answered=True, terms=terms, assessment=RIVALLED)
+    decision = decide(kb, "低保申请咨询", direct_threshold=0.0, direct_min_title=0.0)
+    assert [h.doc for h in decision.rivals] == [B]  # C (结婚登记) is close only through 申请
+
+
 def test_only_a_direct_answer_chosen_over_rivals_has_rivals() -> None:
     single = FakeKnowledge((Hit(A, 10.0, ("低保", "申请")), Hit(C, 2.0, ("申请",))), answered=True, terms=TERMS)
     listed = FakeKnowledge((Hit(A, 10.0, ("低保",)), Hit(B, 8.0, ("低保",))), answered=True, terms=TERMS,
