@@ -87,6 +87,7 @@ class Decision:
             Reason.CONFIDENT_DIRECT: (
                 f"检索有把握；虽有其他结果得分在最高分的 {t.confident_ratio:.0%} 以上，"
                 f"但直接答复把握度达到阈值 {t.direct_threshold:g}：直接答复最佳结果"
+                + (f"，并在下方列出 {len(self.rivals)} 条“您可能还想问”" if self.rivals else "")
             ),
             Reason.VERBATIM: "问题与常见问题（或其相似问法）的写法一致：直接答复",
             Reason.COVERING_SEVERAL: f"检索没有把握，但 {n} 条结果都包含问题的全部关键词：列出供选择",

@@ -96,6 +96,7 @@ def test_a_direct_answer_over_close_rivals_keeps_them_best_first_up_to_max_rival
     decision = decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0)
     assert [h.doc for h in decision.hits] == [A]
     assert [h.doc for h in decision.rivals] == [B, D]  # C is no close rival: below confident_ratio
+    assert "列出 2 条“您可能还想问”" in decision.explanation
     assert decide(kb, "低保", direct_threshold=0.0, direct_min_title=0.0, max_rivals=0).rivals == ()
 
 
