@@ -183,6 +183,11 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
         import_paths(runtime.db, [shared / BANK])
         runtime.kb.maybe_reload(wait=True)
         default_policy = runtime.kb.policy
+        assert runtime.learning is not None
+        # Suggestions are made once, from all the evidence (step 3). The writer thread's own
+        # refresh (once a minute, `Learning.applied`) would make some mid-pass from part of it —
+        # how many depended on the machine's speed (29 or 41 suggestions from the same 181 picks).
+        runtime.learning.applied = lambda: None  # type: ignore[method-assign]
         stream = Stream(runtime, time.time() - 3600)
         wordings = [same_group(runtime.kb.analyze, q["query"]) for q in queries]
         held_out = [pick_held_out(w) for w in wordings]
