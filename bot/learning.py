@@ -62,6 +62,8 @@ WORDING_CHARS = 200  # as the session keeps a list's question (bot.session.STORE
 EXAMPLES = 5
 REFRESH_EVERY = 60.0  # seconds between the writer thread's refreshes in one process
 MASK_SIGNS = ("*", "＊")  # a masked stretch (bot.privacy): never worth a 相似问法
+# Suggestions still following the evidence: waiting for staff, or lapsed until it reaches the threshold again.
+OPEN = ("suggested", "lapsed")
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,11 @@ class Learning:
         """Make a suggestion of every (group, entry) whose settled evidence reaches the threshold.
 
         Settled: picked more than `window` seconds before `now` and not doubted. Suggestions
-        still waiting get their counts updated; decided ones are left alone. With auto
-        approval the new ones are added at once. Returns the ids of new suggestions.
+        still waiting get their counts updated; a waiting one whose group no longer reaches
+        the threshold (later citizens chose other entries, or doubted their picks) lapses: it
+        leaves staff's list until its evidence reaches the threshold again. Decided ones are
+        left alone. With auto approval the new ones are added at once. Returns the ids of new
+        (or reinstated) suggestions.
         """
         cutoff = _moment(time.time() if now is None else now) - datetime.timedelta(seconds=self.window)
         settled = (ChoiceEvidence.doubted.is_(False), ChoiceEvidence.picked_at <= cutoff,
@@ -209,28 +214,33 @@ class Learning:
                 select(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id, citizens, func.count())
                 .where(*settled).group_by(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id)
                 .having(citizens >= self.threshold.min_citizens)).all()
-            if not candidates:
+            open_rows = list(session.scalars(select(LearnedSimilar).where(
+                LearnedSimilar.status.in_(OPEN), LearnedSimilar.entry_kind == "faq")))
+            hashes = sorted({c[0] for c in candidates} | {row.key_hash for row in open_rows})
+            if not hashes:
                 return created
-            hashes = sorted({c[0] for c in candidates})
             per_group = dict(session.execute(
                 select(ChoiceEvidence.key_hash, citizens).where(*settled, ChoiceEvidence.key_hash.in_(hashes))
                 .group_by(ChoiceEvidence.key_hash)).all())
             known = {(row.key_hash, row.entry_id): row for row in session.scalars(
                 select(LearnedSimilar).where(LearnedSimilar.key_hash.in_(hashes), LearnedSimilar.entry_kind == "faq"))}
-            for hashed, entry_id, chose, picks in candidates:
-                if not self.threshold.reached(chose, per_group.get(hashed, 0)):
-                    continue
-                row = known.get((hashed, entry_id))
-                if row is not None:
-                    if row.status == "suggested":
-                        row.citizens, row.group_citizens, row.choices = chose, per_group[hashed], picks
-                    continue
-                row = self._suggest(session, hashed, entry_id, settled)
-                if row is not None:
-                    row.citizens, row.group_citizens, row.choices = chose, per_group[hashed], picks
+            counts = {(hashed, entry_id): (chose, picks) for hashed, entry_id, chose, picks in candidates}
+            for row in open_rows:  # waiting or lapsed: follow the evidence as it stands now
+                chose, picks = counts.pop((row.key_hash, row.entry_id), (0, 0))
+                row.citizens, row.group_citizens, row.choices = chose, per_group.get(row.key_hash, 0), picks
+                reached = self.threshold.reached(chose, row.group_citizens)
+                if reached and row.status == "lapsed":
+                    created.append(row.id)
+                row.status = "suggested" if reached else "lapsed"
+            for (hashed, entry_id), (chose, picks) in counts.items():
+                if (hashed, entry_id) in known or not self.threshold.reached(chose, per_group.get(hashed, 0)):
+                    continue  # decided before (never suggested again), or not enough evidence
+                made = self._suggest(session, hashed, entry_id, settled)
+                if made is not None:
+                    made.citizens, made.group_citizens, made.choices = chose, per_group[hashed], picks
                     session.flush()
-                    if row.status == "suggested":
-                        created.append(row.id)
+                    if made.status == "suggested":
+                        created.append(made.id)
         if self.auto_approve:
             for suggestion_id in created:
                 try:

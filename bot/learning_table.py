@@ -48,7 +48,9 @@ class LearnedSimilar(Base):
 
     One row per (group, entry), whatever its status, so a rejected suggestion is never made
     again. `status`: suggested (waiting for staff), approved (by staff), auto (added without
-    staff, `LEARN_AUTO_APPROVE`), rejected, present (the wording was already the entry's).
+    staff, `LEARN_AUTO_APPROVE`), rejected, present (the wording was already the entry's), lapsed
+    (was suggested, but the group's evidence no longer reaches the threshold; suggested again if
+    it does).
     """
 
     __tablename__ = "learned_similar"

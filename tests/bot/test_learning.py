@@ -128,6 +128,23 @@ def test_a_group_split_between_entries_makes_no_suggestion(bot: Flask) -> None:
     assert refresh(runtime) == []
 
 
+def test_a_waiting_suggestion_lapses_when_its_group_splits_and_returns_when_it_agrees_again(bot: Flask) -> None:
+    """The writer thread refreshes as evidence arrives: a suggestion made from the first three
+    citizens must not stay on staff's list once later citizens of the group choose otherwise."""
+    runtime, client = get_runtime(bot), bot.test_client()
+    for _ in range(3):
+        pick(client, citizen())
+    [made] = refresh(runtime)
+    for _ in range(3):
+        pick(client, citizen(), number="2")
+    assert refresh(runtime) == [] and waiting(runtime) == []  # 3 of 6 citizens: no longer 60 %
+    for _ in range(3):
+        pick(client, citizen())
+    assert refresh(runtime) == [made]  # 6 of 9
+    [suggestion] = waiting(runtime)
+    assert (suggestion.entry_question, suggestion.citizens, suggestion.group_citizens) == (PICKED, 6, 9)
+
+
 def test_approving_adds_the_similar_question_and_then_it_is_answered_directly(bot: Flask) -> None:
     runtime, client = get_runtime(bot), bot.test_client()
     assert "1. " in ask(client, WORDING, user=citizen())
