@@ -380,7 +380,9 @@ class Conversation:
         if value is Feedback.SATISFIED:
             text = wording.FEEDBACK_SATISFIED
         else:
-            text = f"{wording.FEEDBACK_UNSATISFIED}\n{wording.FEEDBACK_UNSATISFIED_HELP}"
+            listed = session.choices is not None and session.choices.message_key == session.answered
+            text = "\n".join((wording.FEEDBACK_UNSATISFIED, *([wording.FEEDBACK_UNSATISFIED_LISTED] if listed else []),
+                              wording.FEEDBACK_UNSATISFIED_HELP))
         return Turn(compose.text_reply(text), kind=ReplyKind.FEEDBACK, feedback=(session.answered, value))
 
     def _hot(self) -> list[str]:

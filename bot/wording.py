@@ -105,6 +105,8 @@ THANKS_REPLY = "不客气！还有其他问题，随时发给我。"
 
 FEEDBACK_SATISFIED = "感谢您的评价！还有其他问题，随时发给我。"
 FEEDBACK_UNSATISFIED = "感谢您的反馈，我们会改进答复内容。"
+# After 不满意 with the rated reply's numbered entries still open (a list, related entries, a direct answer's rivals).
+FEEDBACK_UNSATISFIED_LISTED = "上面列出的其他内容，回复序号即可查看。"
 FEEDBACK_UNSATISFIED_HELP = "如需进一步帮助，可回复“人工”获取联系方式。"
 FEEDBACK_ALREADY = "您的评价已收到，谢谢！"
 FEEDBACK_NOTHING = "感谢您的反馈！请先提问，收到答复后再回复“满意”或“不满意”进行评价。"

@@ -539,6 +539,20 @@ def test_a_direct_answer_over_close_rivals_lists_them_and_a_number_opens_one(
     assert wording.FAQ_HEADING.format(title=rivals[0]) in content(opened)
 
 
+def test_unsatisfied_with_a_direct_answer_points_to_its_rivals_which_stay_open(
+    kb_runtime: Runtime, store: StateStore
+) -> None:
+    kb_runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
+                                                            direct_min_title=0.0))
+    conv = build(kb_runtime, store)
+    rivals = conv.respond(text("低保申请")).decision.rivals  # type: ignore[union-attr]
+    assert wording.FEEDBACK_UNSATISFIED_LISTED in content(conv.respond(text("不满意")))
+    assert wording.FAQ_HEADING.format(title=rivals[0].doc.title) in content(conv.respond(text("1")))
+    single = conv.respond(text("高龄津贴怎么申领", user="openid-b"))
+    assert single.decision is not None and not single.decision.rivals
+    assert wording.FEEDBACK_UNSATISFIED_LISTED not in content(conv.respond(text("不满意", user="openid-b")))
+
+
 def test_without_rivals_a_number_after_a_direct_answer_opens_nothing(kb_runtime: Runtime, store: StateStore) -> None:
     kb_runtime.kb.policy = AnswerPolicy(dataclasses.replace(DEFAULT_THRESHOLDS, direct_threshold=0.0,
                                                             direct_min_title=0.0, max_rivals=0))
