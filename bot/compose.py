@@ -122,8 +122,7 @@ def with_rivals(reply: TextReply | NewsReply, rows: Sequence[tuple[int, Document
     its "查看全文" are never cut to make room for suggestions."""
     if isinstance(reply, NewsReply) or not rows:
         return None
-    block = _lines(wording.RIVALS, *(wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS))
-                                     for n, d in rows))
+    block = _lines(wording.RIVALS, *_numbered_titles(rows))
     head, hint, _ = reply.content.rpartition("\n" + wording.FEEDBACK_HINT)
     content = f"{head}\n\n{block}{hint}" if hint else f"{reply.content}\n\n{block}"
     return TextReply(content) if len(content.encode("utf-8")) <= TEXT_LIMIT_BYTES else None
@@ -189,8 +188,12 @@ def _related_block(suggestions: Sequence[tuple[int, Document]], excerpt: str | N
     sentence in a paragraph of its own (nothing without entries)."""
     if not suggestions:
         return ""
-    rows = [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in suggestions]
-    return "\n\n".join(p for p in (_lines(wording.MAYBE_RELATED, *rows), excerpt) if p)
+    return "\n\n".join(p for p in (_lines(wording.MAYBE_RELATED, *_numbered_titles(suggestions)), excerpt) if p)
+
+
+def _numbered_titles(rows: Sequence[tuple[int, Document]]) -> list[str]:
+    """"1. title" lines, each title clipped to a phone line or two (related entries, rivals)."""
+    return [wording.CHOICE_LINE.format(number=n, title=_clip(d.title, CHOICE_TITLE_CHARS)) for n, d in rows]
 
 
 def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> TextReply:

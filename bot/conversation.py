@@ -380,9 +380,10 @@ class Conversation:
         if value is Feedback.SATISFIED:
             text = wording.FEEDBACK_SATISFIED
         else:
-            listed = session.choices is not None and session.choices.message_key == session.answered
-            text = "\n".join((wording.FEEDBACK_UNSATISFIED, *([wording.FEEDBACK_UNSATISFIED_LISTED] if listed else []),
-                              wording.FEEDBACK_UNSATISFIED_HELP))
+            lines = [wording.FEEDBACK_UNSATISFIED, wording.FEEDBACK_UNSATISFIED_HELP]
+            if session.choices is not None and session.choices.message_key == session.answered:
+                lines.insert(1, wording.FEEDBACK_UNSATISFIED_LISTED)  # the rated reply's numbers still open
+            text = "\n".join(lines)
         return Turn(compose.text_reply(text), kind=ReplyKind.FEEDBACK, feedback=(session.answered, value))
 
     def _hot(self) -> list[str]:
