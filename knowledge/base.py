@@ -141,6 +141,12 @@ class KnowledgeBase:
         with self._rebuilding:
             self._load()
 
+    def close(self) -> None:
+        """Wait for (or stop) a background index build before this knowledge base goes away
+        (`SharedIndex.close`); searching goes on working with what is served."""
+        if self._shared is not None:
+            self._shared.close()
+
     @property
     def shared(self) -> SharedIndex | None:
         """The machine's shared builds (created on first use: it needs the processor's lexicon)."""

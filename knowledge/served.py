@@ -170,6 +170,21 @@ class SharedIndex:
         self._child = self._start_child(pending)
         return False
 
+    def close(self, timeout: float = 30.0) -> None:
+        """Let a background build child finish (up to `timeout` seconds, then stop it) before the
+        process, or a test that owns the database, goes away: a child left running reads a
+        database that may be gone by then. A stopped child leaves no half build (`knowledge.shared`:
+        a build is renamed into place when complete; the next build clears its temporary folder)."""
+        child, self._child = self._child, None
+        if child is None or child.poll() is not None:
+            return
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("index build child %d still running after %.0f s; stopping it", child.pid, timeout)
+            child.terminate()
+            child.wait()
+
     def _build_now(self, name: str, in_child: bool) -> None:
         """Build `name` before going on (start-up, a large import): in a child process when so
         configured — the build's temporary Python objects then never bloat this process (nor,

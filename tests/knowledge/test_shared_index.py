@@ -266,6 +266,37 @@ def test_a_child_process_makes_the_full_build_while_the_delta_is_served(store, p
     assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
 
 
+def test_closing_waits_for_the_background_build_so_none_outlives_the_database(store, processor, tmp_path) -> None:
+    ids = fill(store)
+    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
+    kb.load()
+    KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
+                             faq_id=ids[6])
+    kb.refresh()
+    shared, pending = kb.shared, kb.snapshot.pending
+    assert shared is not None and pending is not None
+    child = shared._child
+    assert child is not None and child.poll() is None
+    kb.close()
+    assert child.returncode == 0 and shared.builds.ready(pending)
+    kb.close()  # nothing left to wait for
+
+
+def test_a_build_child_that_outlasts_the_close_is_stopped_and_leaves_no_half_build(store, processor, tmp_path) -> None:
+    ids = fill(store)
+    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
+    kb.load()
+    KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
+                             faq_id=ids[6])
+    kb.refresh()
+    shared, pending = kb.shared, kb.snapshot.pending
+    assert shared is not None and pending is not None and shared._child is not None
+    child = shared._child
+    shared.close(timeout=0)
+    assert child.returncode not in (None, 0) and not shared.builds.ready(pending)
+    assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body  # the delta is still served
+
+
 def test_two_databases_sharing_a_folder_never_map_each_others_build(processor, tmp_path) -> None:
     stores = [Store(f"sqlite:///{tmp_path / f'{name}.sqlite3'}") for name in ("a", "b")]
     for store, faqs in zip(stores, (FAQS[:4], FAQS[4:]), strict=True):
