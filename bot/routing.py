@@ -50,12 +50,11 @@ from pathlib import Path
 from bot import wording
 from bot.config import Township
 from bot.turn import ReplyKind
+from knowledge.asks import COMPLAINT_WORDS, REQUEST_WORDS
 from knowledge.offices import OfficeEntry
 from knowledge.text import DEFAULT_LEXICON_DIR
 
 ABUSE_FILE = DEFAULT_LEXICON_DIR / "abuse.txt"
-COMPLAINT_WORDS = ("投诉", "举报")
-REQUEST_WORDS = ("请求", "反映", "希望", "呼吁", "恳请", "质疑", "诉求")
 # A request to disclose something ("请求公开…规划图") is what 依申请公开 is for: it keeps "not found".
 DISCLOSURE_WORDS = ("公开", "信息公开", "依申请公开")
 # With a disclosure word, these (or a request word) ask for something to be disclosed (申请公开,

@@ -34,6 +34,14 @@ def test_sharing_only_verbs_is_not_related():
     assert not shares_topic(["护照", "丢失", "补办"], ["丢失", "补办"], GENERIC)
 
 
+def test_words_saying_what_the_citizen_does_with_the_message_are_not_topic_words():
+    # "关于办理居住证登记凭证的咨询" against 地下管线配合咨询热线: only 咨询 is shared
+    assert topic_words(["居住证", "登记", "凭证", "咨询"], GENERIC) == ["居住证", "凭证"]
+    assert not shares_topic(["居住证", "咨询"], ["咨询"], GENERIC)
+    assert not shares_topic(["诉求", "停车费"], ["诉求"], GENERIC)
+    assert shares_topic(["居住证", "咨询"], ["居住证", "咨询"], GENERIC)
+
+
 def test_shares_word_counts_verbs_but_not_single_characters_generic_words_or_places() -> None:
     from knowledge.topicwords import shares_word
 
