@@ -250,31 +250,30 @@ def test_an_edited_item_is_served_from_the_delta(store, processor, tmp_path, mon
     assert record is not None and "八百五十" in record.body
 
 
-def test_a_child_process_makes_the_full_build_while_the_delta_is_served(store, processor, tmp_path) -> None:
+def building_in_child(store: Store, processor: TextProcessor, folder: Path) -> tuple[KnowledgeBase, SharedIndex, str]:
+    """A knowledge base serving an edit as a delta while a child process makes the full build."""
     ids = fill(store)
-    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
+    kb = KnowledgeBase(store, processor, index_dir=folder, build_in_child=True)
     kb.load()
     KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
                              faq_id=ids[6])
     kb.refresh()
-    pending = kb.snapshot.pending
-    assert pending is not None and "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
-    shared = kb.shared
-    assert shared is not None and shared._child is not None
+    shared, pending = kb.shared, kb.snapshot.pending
+    assert shared is not None and pending is not None and shared._child is not None
+    return kb, shared, pending
+
+
+def test_a_child_process_makes_the_full_build_while_the_delta_is_served(store, processor, tmp_path) -> None:
+    kb, shared, pending = building_in_child(store, processor, tmp_path / "index")
+    assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
+    assert shared._child is not None
     assert shared._child.wait(120) == 0 and shared.builds.ready(pending)
     assert kb.refresh() and kb.snapshot.pending is None
     assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body
 
 
 def test_closing_waits_for_the_background_build_so_none_outlives_the_database(store, processor, tmp_path) -> None:
-    ids = fill(store)
-    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
-    kb.load()
-    KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
-                             faq_id=ids[6])
-    kb.refresh()
-    shared, pending = kb.shared, kb.snapshot.pending
-    assert shared is not None and pending is not None
+    kb, shared, pending = building_in_child(store, processor, tmp_path / "index")
     child = shared._child
     assert child is not None and child.poll() is None
     kb.close()
@@ -283,15 +282,9 @@ def test_closing_waits_for_the_background_build_so_none_outlives_the_database(st
 
 
 def test_a_build_child_that_outlasts_the_close_is_stopped_and_leaves_no_half_build(store, processor, tmp_path) -> None:
-    ids = fill(store)
-    kb = KnowledgeBase(store, processor, index_dir=tmp_path / "index", build_in_child=True)
-    kb.load()
-    KbEditor(store).save_faq(FaqData(question="临时救助怎么申请", answer="向乡镇社会事务办申请临时救助（新）。"),
-                             faq_id=ids[6])
-    kb.refresh()
-    shared, pending = kb.shared, kb.snapshot.pending
-    assert shared is not None and pending is not None and shared._child is not None
+    kb, shared, pending = building_in_child(store, processor, tmp_path / "index")
     child = shared._child
+    assert child is not None
     shared.close(timeout=0)
     assert child.returncode not in (None, 0) and not shared.builds.ready(pending)
     assert "（新）" in kb.search("临时救助怎么申请").hits[0].doc.body  # the delta is still served
