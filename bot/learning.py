@@ -225,8 +225,14 @@ class Learning:
             known = {(row.key_hash, row.entry_id): row for row in session.scalars(
                 select(LearnedSimilar).where(LearnedSimilar.key_hash.in_(hashes), LearnedSimilar.entry_kind == "faq"))}
             counts = {(hashed, entry_id): (chose, picks) for hashed, entry_id, chose, picks in candidates}
+            # An open suggestion's own counts, also when they fell below the threshold (not among the candidates).
+            standing = {(hashed, entry_id): (chose, picks) for hashed, entry_id, chose, picks in session.execute(
+                select(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id, citizens, func.count())
+                .where(*settled, ChoiceEvidence.key_hash.in_(sorted({row.key_hash for row in open_rows})))
+                .group_by(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id))} if open_rows else {}
             for row in open_rows:  # waiting or lapsed: follow the evidence as it stands now
-                chose, picks = counts.pop((row.key_hash, row.entry_id), (0, 0))
+                counts.pop((row.key_hash, row.entry_id), None)
+                chose, picks = standing.get((row.key_hash, row.entry_id), (0, 0))
                 row.citizens, row.group_citizens, row.choices = chose, per_group.get(row.key_hash, 0), picks
                 reached = self.threshold.reached(chose, row.group_citizens)
                 if reached and row.status == "lapsed":

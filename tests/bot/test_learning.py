@@ -145,6 +145,21 @@ def test_a_waiting_suggestion_lapses_when_its_group_splits_and_returns_when_it_a
     assert (suggestion.entry_question, suggestion.citizens, suggestion.group_citizens) == (PICKED, 6, 9)
 
 
+def test_a_lapsed_suggestion_keeps_its_true_counts_below_the_threshold(bot: Flask) -> None:
+    runtime, client = get_runtime(bot), bot.test_client()
+    runtime.conversation.clock = lambda: time.time() - 400 * 86400
+    pick(client, citizen())
+    runtime.conversation.clock = time.time
+    pick(client, citizen())
+    pick(client, citizen())
+    [made] = refresh(runtime)
+    result = bot.test_cli_runner().invoke(args=["purge", "--older-than", "365d"])
+    assert result.exit_code == 0, result.output
+    assert refresh(runtime) == [] and waiting(runtime) == []  # 2 citizens left of the 3 needed
+    [lapsed] = learning.suggestions(runtime.db, ("lapsed",))
+    assert (lapsed.id, lapsed.citizens, lapsed.group_citizens) == (made, 2, 2)
+
+
 def test_approving_adds_the_similar_question_and_then_it_is_answered_directly(bot: Flask) -> None:
     runtime, client = get_runtime(bot), bot.test_client()
     assert "1. " in ask(client, WORDING, user=citizen())
