@@ -286,7 +286,7 @@ def main() -> None:
                 print(f"{label:32} {p50:8.1f} {p95:8.1f} {status:6}")
             print(json.dumps(results, ensure_ascii=False))
             _final_table(results, args, total, os.getloadavg())
-            runtime.questions.close()
+            runtime.close()
             runtime.db.engine.dispose()
         finally:
             if drop:

@@ -345,12 +345,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             calibrate(runtime, questions, gold_keys, dev, bank, faq_queries, (0.5, 0.6, 0.7, 0.8, 0.9, 1.0))
         if dev is not None:
             combined = faq_figures(runtime, dev, bank, faq_queries)
-        runtime.questions.close()
+        runtime.close()
     if dev is not None:
         with tempfile.TemporaryDirectory() as tmp:
             runtime = open_runtime(tmp, [args.shared / BANK])
             alone = faq_figures(runtime, dev, bank, faq_queries)
-            runtime.questions.close()
+            runtime.close()
         print(f"\nFAQ development questions ({len(dev.queries)}):")
         for name, (metrics, counts) in (("FAQ bank alone", alone), ("FAQ bank + 86 documents", combined)):
             print(f"  {name:<24} hit@1 {metrics['hit@1']:.3f}  hit@3 {metrics['hit@3']:.3f}  "

@@ -132,7 +132,7 @@ def run(shared: Path, docs: Sequence[dict], item_questions: Sequence[str], faq_q
                 if (r + 1) * per_round > len(faq_questions):  # both questions were asked in an earlier round
                     timings["item, asked before"].append(seconds[0])
                     timings["faq, asked before"].append(seconds[1])
-        runtime.questions.close()
+        runtime.close()
     figures: dict[str, float] = {}
     for kind, values in timings.items():
         if not values:

@@ -237,7 +237,7 @@ def run(shared: Path, citizens: int, city: Path | None) -> None:
         learned_turns = each(lambda i: stream.fresh(learn_on[i][0]))
         after, learned_after = classes(after_turns), classes(learned_turns)
         city_after = replay_city(stream, city) if city else []
-        runtime.questions.close()
+        runtime.close()
 
     print(f"{len(queries)} development questions, {citizens} simulated citizens each: {picks} picks of the right "
           f"entry from a list; {len(created)} suggested 相似问法, all approved")

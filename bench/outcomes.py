@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             report(outcomes)
             if args.sweep and not index_dir:
                 sweep(runtime, bank, queries)
-            runtime.questions.close()
+            runtime.close()
     first, *others = per_mode.values()
     for mode, other in zip(list(per_mode)[1:], others, strict=True):
         same = sum(a == b for a, b in zip(first.per_question, other.per_question, strict=True))

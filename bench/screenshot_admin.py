@@ -49,6 +49,8 @@ PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("admin-faq-edit.png", "/admin/faq/{faq_id}", _edit_an_entry),
     ("admin-faq-test.png", "/admin/faq/{faq_id}?test=1#test", None),
     ("admin-hittest.png", "/admin/hittest?q=政府公开的文件在哪里能查到", None),
+    # a new entry from the unanswered queue, for a question an existing entry answers already
+    ("admin-faq-new-existing.png", "/admin/faq/new?question=低保要怎么申请", None),
     ("admin-review-list.png", "/admin/review", None),
     ("admin-review-change.png", "/admin/review/{change_id}", None),
     ("admin-items-list.png", "/admin/items", None),
@@ -123,7 +125,7 @@ def main() -> None:
                 browser.close()
         finally:
             server.shutdown()
-            runtime.questions.close()
+            runtime.close()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,16 @@ class Runtime:
     wechat_api: SharedTokenClient | None = None  # WeChat's API, when WECHAT_APPSECRET is set
     learning: Learning | None = None  # evidence from citizens' choices (bot.learning)
 
+    def close(self) -> None:
+        """Stop this process's background work before its instance goes away (tests, benches,
+        a throwaway instance): the knowledge-base watcher, a background index build (its child
+        reads the database and writes into the instance folder) and the question log's writer,
+        whose last rows are written first."""
+        if self.reloader is not None:
+            self.reloader.stop()
+        self.kb.close()
+        self.questions.close()
+
 
 def get_runtime(app: Flask | None = None) -> Runtime:
     return (app or current_app).extensions[EXTENSION_KEY]

@@ -102,10 +102,7 @@ def instances(tmp_path: Path, postgres_url: str, redis_url: str, redis_prefix: s
     yield factory
     for app in made:
         runtime = get_runtime(app)
-        if runtime.reloader is not None:
-            runtime.reloader.stop()
-        runtime.kb.close()  # nor a background build child reading it
-        runtime.questions.close()  # before the schema is dropped: no writer retries against it later
+        runtime.close()  # before the schema is dropped: no build child or writer reads it later
         runtime.db.engine.dispose()
 
 
@@ -154,8 +151,8 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 
     Keyword arguments are environment variables. The app is prepared (`bot.startup.prepare`:
     schema, index) like a server's, so tests can write to the database at once. Afterwards each
-    app's background index build is waited for and its question log closed, so that no writer
-    thread or build child outlives its test.
+    app's background work is stopped (`Runtime.close`), so that no writer thread or build
+    child outlives its test.
     """
     made: list[Flask] = []
 
@@ -170,9 +167,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 
     yield factory
     for app in made:
-        runtime = get_runtime(app)
-        runtime.kb.close()
-        runtime.questions.close()
+        get_runtime(app).close()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ The form contract (issue 9, scripts and tests rely on it): `/admin/faq/new` post
 (the unanswered-question queue uses it).
 
 The create/edit/disable/enable/delete routes are the shared ones of `bot.admin.entries`; this
-module adds the list, the reply preview and "test this entry".
+module adds the list, the reply preview, "test this entry", and on the new-entry form the
+existing entries its question reaches today (`existing_answers`).
 """
 
 from __future__ import annotations
@@ -130,9 +131,27 @@ def test_entry(row: FaqEntry) -> list[tuple[str, Probe, str | None]]:
     return results
 
 
+# How a question reaches an existing entry (`Probe.reaches`), as the new-entry form says it.
+REACH_LABELS = {"answer": "直接回答", "list": "在编号列表中", "rival": "列在“您可能还想问”", "related": "仅列为相关"}
+
+
+def existing_answers(question: str) -> list[tuple[Document, str]]:
+    """The entries a citizen asking `question` is shown today, each with how (`REACH_LABELS`).
+
+    Why: a new entry that asks what an existing one answers splits the bot's answer in two — a
+    numbered list where there was an answer, and citizens' choices (and the suggestions learned
+    from them) divided between the copies. Staff writing an entry from the unanswered queue see
+    this before saving, and can add the wording to the existing entry's 相似问法 instead."""
+    found = probe(get_runtime(), question)
+    shown = [*found.decision.hits, *found.decision.rivals]
+    return [(hit.doc, REACH_LABELS[how]) for hit in shown if (how := found.reaches(hit.doc.key)) is not None]
+
+
 def _context(row: FaqEntry | None, form: dict[str, str]) -> dict[str, Any]:
     tested = test_entry(row) if row is not None and request.method == "GET" and request.args.get("test") else None
-    return {"preview": preview(form, row.id if row else 0), "tested": tested}
+    question = form["question"].strip()
+    existing = existing_answers(question) if row is None and question else None
+    return {"preview": preview(form, row.id if row else 0), "tested": tested, "existing": existing}
 
 
 def _save(editor: KbEditor, data: FaqData | ItemData, faq_id: int | None) -> EditResult:

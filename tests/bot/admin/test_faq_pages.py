@@ -97,9 +97,22 @@ def test_a_duplicate_question_links_to_the_existing_entry(app: Flask, editor_cli
         assert len(session.scalars(select(FaqEntry)).all()) == 1
 
 
+def test_a_new_entry_shows_which_existing_entry_citizens_asking_it_get_today(
+        app: Flask, editor_client: FlaskClient) -> None:
+    first = entry_id(new_faq(editor_client))
+    html = editor_client.get("/admin/faq/new", query_string={"question": "低保要怎么申请"}).get_data(as_text=True)
+    card = html.split('id="existing"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/admin/faq/{first}"' in card and "直接回答" in card and "相似问法" in card
+    html = editor_client.get("/admin/faq/new", query_string={"question": "养狗要办证吗"}).get_data(as_text=True)
+    assert "现在这样问找不到任何已有条目" in html
+    assert 'id="existing"' not in editor_client.get("/admin/faq/new").get_data(as_text=True)  # nothing typed yet
+    assert 'id="existing"' not in editor_client.get(f"/admin/faq/{first}").get_data(as_text=True)
+
+
 def test_an_answer_with_a_script_tag_is_shown_escaped(app: Flask, editor_client: FlaskClient) -> None:
     faq_id = entry_id(new_faq(editor_client, question=f"问题{XSS}", answer=f"答案{XSS}", similar=XSS))
-    pages = [f"/admin/faq/{faq_id}", "/admin/faq", f"/admin/faq?q={XSS}", f"/admin/faq/{faq_id}?test=1"]
+    pages = [f"/admin/faq/{faq_id}", "/admin/faq", f"/admin/faq?q={XSS}", f"/admin/faq/{faq_id}?test=1",
+             f"/admin/faq/new?question=问题{XSS}"]
     with get_runtime(app).db.session() as session:
         rev = session.scalars(select(Revision)).first()
         assert rev is not None
