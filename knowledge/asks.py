@@ -23,14 +23,6 @@ from pathlib import Path
 from knowledge.text import DEFAULT_LEXICON_DIR
 
 MIN_CLAUSES = 3
-# Words that say what the citizen does with a message — complain, request, ask — rather than what
-# it is about: "咨询…居住证", "投诉…停车收费" are about 居住证 and 停车收费. The router
-# (`bot.routing`) answers complaints and requests by them; the topic-word test
-# (`knowledge.topicwords`) never counts them as a topic.
-COMPLAINT_WORDS = ("投诉", "举报")
-REQUEST_WORDS = ("请求", "反映", "希望", "呼吁", "恳请", "质疑", "诉求")
-ASKING_WORDS = ("咨询", "询问")
-SPEECH_ACT_WORDS = frozenset((*COMPLAINT_WORDS, *REQUEST_WORDS, *ASKING_WORDS))
 MIN_CHARS = 25
 QUESTION_WORDS = ("吗", "呢", "怎么", "怎样", "如何", "什么", "啥", "咋", "哪", "多少", "几", "能否", "能不能",
                   "可不可以", "可以吗", "是否", "请问", "有没有", "多久", "多长")
@@ -39,6 +31,15 @@ QUESTION_WORDS = ("吗", "呢", "怎么", "怎样", "如何", "什么", "啥", "
 # so "老伴瘫痪在床好几年了" is story, not an ask.
 NOT_ASKING = ("好几", "几乎", "几十", "几百", "几千", "几万", "哪怕", "什么都", "什么也")
 _CLAUSE = re.compile(r"[^。！？!?；;，,、\n]+[。！？!?；;，,、]?")
+
+# Words that say what the citizen does with a message — complain, request, ask — rather than what
+# it is about: "咨询…居住证", "投诉…停车收费" are about 居住证 and 停车收费. The router
+# (`bot.routing`) answers complaints and requests by them; the topic-word test
+# (`knowledge.topicwords`) never counts them as a topic.
+COMPLAINT_WORDS = ("投诉", "举报")
+REQUEST_WORDS = ("请求", "反映", "希望", "呼吁", "恳请", "质疑", "诉求")
+ASKING_WORDS = ("咨询", "询问")
+SPEECH_ACT_WORDS = frozenset((*COMPLAINT_WORDS, *REQUEST_WORDS, *ASKING_WORDS))
 
 
 def lexicon_words(lexicon_dir: Path = DEFAULT_LEXICON_DIR) -> list[str]:
