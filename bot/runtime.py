@@ -45,11 +45,11 @@ class Runtime:
     def close(self) -> None:
         """Stop this process's background work before its instance goes away (tests, benches,
         a throwaway instance): the knowledge-base watcher, a background index build (its child
-        reads the database and writes into the instance folder) and the question log's writer,
-        whose last rows are written first."""
+        reads the database and writes into the instance folder, and its build would serve no
+        one: stopped at once) and the question log's writer, whose last rows are written first."""
         if self.reloader is not None:
             self.reloader.stop()
-        self.kb.close()
+        self.kb.close(timeout=0)
         self.questions.close()
 
 

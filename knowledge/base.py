@@ -141,11 +141,11 @@ class KnowledgeBase:
         with self._rebuilding:
             self._load()
 
-    def close(self) -> None:
-        """Wait for (or stop) a background index build before this knowledge base goes away
-        (`SharedIndex.close`); searching goes on working with what is served."""
+    def close(self, timeout: float = 30.0) -> None:
+        """Wait up to `timeout` seconds for a background index build, then stop it, before this
+        knowledge base goes away (`SharedIndex.close`); searching goes on with what is served."""
         if self._shared is not None:
-            self._shared.close()
+            self._shared.close(timeout)
 
     @property
     def shared(self) -> SharedIndex | None:

@@ -181,7 +181,7 @@ class SharedIndex:
         try:
             child.wait(timeout)
         except subprocess.TimeoutExpired:
-            log.warning("index build child %d still running after %.0f s; stopping it", child.pid, timeout)
+            log.info("index build child %d still running after %.0f s; stopping it", child.pid, timeout)
             child.terminate()
             child.wait()
 
