@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.learning_table import ChoiceEvidence, LearnedSimilar
@@ -210,13 +210,16 @@ class Learning:
         citizens = func.count(func.distinct(ChoiceEvidence.user_hash))
         created: list[int] = []
         with self._refresh_lock, self.store.session() as session:
+            open_rows = list(session.scalars(select(LearnedSimilar).where(
+                LearnedSimilar.status.in_(OPEN), LearnedSimilar.entry_kind == "faq")))
+            open_groups = sorted({row.key_hash for row in open_rows})
+            # (group, entry) pairs at the threshold, and every pair of an open suggestion's group:
+            # its own counts are kept even when they fall below the threshold.
             candidates = session.execute(
                 select(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id, citizens, func.count())
                 .where(*settled).group_by(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id)
-                .having(citizens >= self.threshold.min_citizens)).all()
-            open_rows = list(session.scalars(select(LearnedSimilar).where(
-                LearnedSimilar.status.in_(OPEN), LearnedSimilar.entry_kind == "faq")))
-            hashes = sorted({c[0] for c in candidates} | {row.key_hash for row in open_rows})
+                .having(or_(citizens >= self.threshold.min_citizens, ChoiceEvidence.key_hash.in_(open_groups)))).all()
+            hashes = sorted({c[0] for c in candidates} | set(open_groups))
             if not hashes:
                 return created
             per_group = dict(session.execute(
@@ -225,14 +228,8 @@ class Learning:
             known = {(row.key_hash, row.entry_id): row for row in session.scalars(
                 select(LearnedSimilar).where(LearnedSimilar.key_hash.in_(hashes), LearnedSimilar.entry_kind == "faq"))}
             counts = {(hashed, entry_id): (chose, picks) for hashed, entry_id, chose, picks in candidates}
-            # An open suggestion's own counts, also when they fell below the threshold (not among the candidates).
-            standing = {(hashed, entry_id): (chose, picks) for hashed, entry_id, chose, picks in session.execute(
-                select(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id, citizens, func.count())
-                .where(*settled, ChoiceEvidence.key_hash.in_(sorted({row.key_hash for row in open_rows})))
-                .group_by(ChoiceEvidence.key_hash, ChoiceEvidence.entry_id))} if open_rows else {}
             for row in open_rows:  # waiting or lapsed: follow the evidence as it stands now
-                counts.pop((row.key_hash, row.entry_id), None)
-                chose, picks = standing.get((row.key_hash, row.entry_id), (0, 0))
+                chose, picks = counts.pop((row.key_hash, row.entry_id), (0, 0))
                 row.citizens, row.group_citizens, row.choices = chose, per_group.get(row.key_hash, 0), picks
                 reached = self.threshold.reached(chose, row.group_citizens)
                 if reached and row.status == "lapsed":
