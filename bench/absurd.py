@@ -12,7 +12,8 @@ the suggestions ("related" replies only) that share no *meaningful* word with th
 two tests:
 
 * **project** — the project's topic words (`knowledge.topicwords.topic_words`: a word of two
-  or more characters that is not a follow-up word, a place name or a verb/adjective/…); the
+  or more characters that is not a follow-up word, a place name or a verb/adjective/… other
+  than a domain verb of the bank, `SearchResult.topical`); the
   related rule demands one, so this counts what a loosened rule lets through without one;
 * **strict** — independent of that rule: a shared analysed word of two or more characters,
   not a follow-up word, whose document frequency in the bank is at most ``MAX_DF`` of the
@@ -85,7 +86,8 @@ def measure(shared: Path, sample: int) -> dict[str, dict[str, int]]:
             bad_project = bad_strict = 0
             for hit in decision.hits:
                 counts["suggestions"] += 1
-                if set(topic_words(terms, FOLLOW_UP_WORDS)).isdisjoint(hit.matched):
+                domain = decision.result.topical if decision.result is not None else ()
+                if set(topic_words(terms, FOLLOW_UP_WORDS, domain)).isdisjoint(hit.matched):
                     bad_project += 1
                     examples.append(f"[{name}, no topic word] {question} → {hit.doc.title} "
                                     f"(shared: {'/'.join(hit.matched)})")

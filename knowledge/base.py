@@ -184,6 +184,8 @@ class KnowledgeBase:
         self._swap(snapshot)
 
     def _swap(self, snapshot: Snapshot) -> None:
+        if snapshot.searcher is not None:  # worked out here, by the loader, not by the first question
+            _ = snapshot.searcher.index.domain_verbs
         first = self._snapshot.searcher is None
         old = self._snapshot
         self._snapshot = snapshot  # one assignment: readers see the old version or the new one
@@ -375,6 +377,11 @@ class KnowledgeBase:
         index lacks in its parts), so the policy's content words are the words hits match."""
         searcher = self._snapshot.searcher
         return self.processor.analyze(text) if searcher is None else searcher.terms(text)
+
+    @property
+    def domain_verbs(self) -> frozenset[str]:
+        """The verbs that name a domain of the served documents (`knowledge.topicwords.domain_verbs`)."""
+        return self._searcher().index.domain_verbs
 
     def written_forms(self, term: str) -> tuple[str, ...]:
         """What `analyze` may have read as `term` (`TextProcessor.written_forms`)."""

@@ -81,6 +81,9 @@ class SearchResult:
     hits: tuple[Hit, ...]  # best first
     answered: bool  # the answered-or-not-found decision (stage 1 of `knowledge.policy`)
     assessment: Assessment = NO_EVIDENCE  # what `answered` was decided on
+    #: The question's verbs that name a domain of the knowledge base searched (停车 where it has
+    #: 停车场: `knowledge.topicwords.domain_verbs`): topic words for the reply stage's tests.
+    topical: tuple[str, ...] = ()
 
 
 def shared_answer(body: str) -> str | None:

@@ -7,6 +7,7 @@ See `FieldedIndex` for the fields and why; `knowledge.bm25` scores each field, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -16,6 +17,7 @@ from knowledge.bm25 import BM25, Scratch
 from knowledge.document import Document, DocumentSequence, answer_groups
 from knowledge.segcache import SegmentationCache, analyze_all
 from knowledge.text import TextProcessor
+from knowledge.topicwords import domain_verbs
 
 if TYPE_CHECKING:
     from knowledge.delta import Delta
@@ -198,6 +200,12 @@ class FieldedIndex:
     def knows(self, word: str) -> bool:
         """Whether `word` is a word of this index's documents (its build's or its delta's)."""
         return word in self._word_key or (self._delta is not None and self._delta.knows(word))
+
+    @cached_property
+    def domain_verbs(self) -> frozenset[str]:
+        """The verbs that name a domain of this build's documents (`knowledge.topicwords.domain_verbs`),
+        worked out once per build from its vocabulary (a delta's new words wait for the next build)."""
+        return domain_verbs(self._word_key)
 
     def _query_keys(self, words: Sequence[str]) -> list[int]:
         """Keys of the distinct query words and characters the index (and its delta) knows."""

@@ -188,6 +188,12 @@ class KindIndex:
         """Whether `word` is a word of any document served (`FieldedIndex.knows`)."""
         return any(part.knows(word) for part in self.parts)
 
+    @property
+    def domain_verbs(self) -> frozenset[str]:
+        """The domain verbs of the documents served (`FieldedIndex.domain_verbs`): the last part's,
+        which holds every document when there are items, else the FAQ part's."""
+        return self.parts[-1].domain_verbs if self.parts else frozenset()
+
     def max_score(self, words: Sequence[str]) -> float:
         """The largest attainable score in any part (see `FieldedIndex.max_score`)."""
         return max((part.max_score(words) for part in self.parts), default=0.0)

@@ -198,7 +198,7 @@ class AnswerPolicy:
         kind, reason, hits = self._choose(result, terms, follow_up, kb.analyze)
         rivals: list[Hit] = []
         if reason is Reason.CONFIDENT_DIRECT:  # the answer, and the close rivals it was chosen over
-            hits, rivals = hits[:1], self._rivals(hits[1:], terms)
+            hits, rivals = hits[:1], self._rivals(hits[1:], terms, result.topical)
         return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds,
                         tuple(rivals))
 
@@ -315,22 +315,24 @@ class AnswerPolicy:
         related = [
             h for h in good
             if len(content.intersection((*h.matched, *h.associated))) >= need
-            and shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
+            and shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}", result.topical)
         ]
         top = result.hits[0]
         if (self.thresholds.related_top_share > 0 and top.titled and top not in related
-                and asks_a_question(result.query) and shares_topic(terms, top.titled, FOLLOW_UP_WORDS)):
+                and asks_a_question(result.query)
+                and shares_topic(terms, top.titled, FOLLOW_UP_WORDS, domain=result.topical)):
             related.insert(0, top)
         if (self.thresholds.related_top_item and top.doc.kind == "item" and top not in related
                 and asks_a_question(result.query) and shares_word(terms, top.matched, FOLLOW_UP_WORDS)):
             related.insert(0, top)
         return related[: self.thresholds.max_related]
 
-    def _rivals(self, hits: Sequence[Hit], terms: list[str]) -> list[Hit]:
+    def _rivals(self, hits: Sequence[Hit], terms: list[str], domain: Sequence[str]) -> list[Hit]:
         """Up to ``max_rivals`` of a direct answer's close rivals, each sharing a topic word with
-        the question like any related entry (`knowledge.topicwords`): a rival that is close only
-        through 咨询 or 投诉 is no alternative worth a line."""
-        return [h for h in hits if shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}")
+        the question like any related entry (`knowledge.topicwords`; `domain`: the question's
+        domain verbs): a rival that is close only through 咨询 or 投诉 is no alternative worth a line."""
+        return [h for h in hits
+                if shares_topic(terms, h.matched, FOLLOW_UP_WORDS, f"{h.doc.title}\n{h.doc.body}", domain)
                 ][: self.thresholds.max_rivals]
 
     @staticmethod

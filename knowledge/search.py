@@ -83,7 +83,7 @@ class Searcher:
         hits = tuple(Hit(r.doc, r.score, r.matched, credit.get(r.position, ())) for r in ranked[:limit])
         if not answered and hits:
             hits = (dataclasses.replace(hits[0], titled=self._titled(ranked[0])), *hits[1:])
-        return SearchResult(query, tuple(words), hits, answered, assessment), assessment
+        return SearchResult(query, tuple(words), hits, answered, assessment, self._topical(words)), assessment
 
     def search_distinct(self, query: str, limit: int, within: int, *, whole: bool = False) -> SearchResult:
         """`search(query, within)` with every FAQ entry dropped whose answer an entry ranked
@@ -131,7 +131,12 @@ class Searcher:
         hits = tuple(Hit(r.doc, r.score, r.matched, credit.get(r.position, ())) for r in shown)
         if not answered:
             hits = (dataclasses.replace(hits[0], titled=self._titled(best)), *hits[1:])
-        return SearchResult(query, tuple(words), hits, answered, assessment)
+        return SearchResult(query, tuple(words), hits, answered, assessment, self._topical(words))
+
+    def _topical(self, words: Sequence[str]) -> tuple[str, ...]:
+        """`SearchResult.topical`: the question's words among the index's domain verbs."""
+        domain = self.index.domain_verbs
+        return tuple(w for w in dict.fromkeys(words) if w in domain)
 
     def _expanded(self, words: list[str], depth: int, expansion: Expansion) -> tuple[list[Ranked], dict[int, float]]:
         """The first pass's `pool` best re-ranked by the expansion words (`knowledge.associations`),

@@ -82,13 +82,14 @@ def _nearest(groups: list[QueueGroup]) -> dict[str, tuple[str, int, str]]:
     texts = {i: (e.question, *e.similar, e.answer) for i, e in entries.items()}
     analysed = _analysed(kb.processor, [t for each in texts.values() for t in each])
     shown = {}
+    domain = kb.domain_verbs
     for group in groups:
         entry = entries.get(wanted.get(group.hash, -1))
         if entry is None:
             continue
         terms = kb.analyze(group.wording)
         entry_terms = frozenset(t for text in texts[entry.id] for t in analysed[text])
-        if shares_topic(terms, entry_terms.intersection(terms), FOLLOW_UP_WORDS):
+        if shares_topic(terms, entry_terms.intersection(terms), FOLLOW_UP_WORDS, domain=domain):
             shown[group.hash] = ("faq", entry.id, entry.question)
     return shown
 

@@ -32,6 +32,7 @@ class FakeKnowledge:
     terms: dict[str, list[str]] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
     assessment: Assessment | None = None  # default: SURE when answered, else UNSURE
+    topical: tuple[str, ...] = ()  # `SearchResult.topical`: the question's domain verbs
 
     def analyze(self, text: str) -> list[str]:
         return self.terms.get(text, [c for c in text if c.strip()])
@@ -39,7 +40,8 @@ class FakeKnowledge:
     def search(self, query: str, limit: int = 10) -> SearchResult:
         self.asked.append(query)
         assessment = self.assessment or (SURE if self.answered else UNSURE)
-        return SearchResult(query, tuple(self.analyze(query)), self.hits[:limit], self.answered, assessment)
+        return SearchResult(query, tuple(self.analyze(query)), self.hits[:limit], self.answered, assessment,
+                            self.topical)
 
 
 def decide(kb: FakeKnowledge, question: str, topic: str | None = None, **thresholds: Any) -> Decision:
@@ -341,3 +343,16 @@ def test_the_explanation_names_the_telling_word_of_a_best_guess() -> None:
     explanation = decide(kb, "学法减分能学几次 有没有上限").explanation
     assert "最佳结果的标题含问题中的少见词“学法减分”，列在首位：作为相关内容列出" in explanation
     assert "33%" not in explanation  # it holds one content word of four: not the share
+
+
+PARKING = Document(kind="faq", id=9, title="道路停车收费价格是怎么规定的？", body="停车场按区域收费。")
+
+
+def test_an_entry_sharing_a_domain_verb_of_the_knowledge_base_is_offered_as_related() -> None:
+    """停车 is tagged a verb; where the search reports it as a domain verb of the knowledge base
+    (停车场: `SearchResult.topical`) it names the topic like a noun."""
+    terms = {"路边停车收费": ["路边", "停车", "收费"]}
+    hit = Hit(PARKING, 5.0, ("停车", "收费"))
+    assert decide(FakeKnowledge((hit,), answered=False, terms=terms), "路边停车收费").kind is DecisionKind.NOT_FOUND
+    decision = decide(FakeKnowledge((hit,), answered=False, terms=terms, topical=("停车",)), "路边停车收费")
+    assert decision.kind is DecisionKind.RELATED and decision.hits == (hit,)

@@ -199,3 +199,19 @@ def test_the_distinct_search_names_the_telling_words_of_its_top_hit_too(unsure) 
     """The conversation searches for distinct answers (`search_distinct`): the same `Hit.titled`."""
     top = unsure.search_distinct("学法减分的上限是多少", 5, 50).hits[0]
     assert top.doc.id == 1 and top.titled == ("学法减分",)
+
+
+PARKING = [
+    _faq(1, "道路停车收费价格是怎么规定的？", "停车场和道路停车位按区域分类收费，一类地区首小时10元。"),
+    _faq(2, "国际象棋棋士证书丢失补办", "向市国际象棋协会提交补办申请。"),
+    _faq(3, "城市道路排水标准是什么？", "排水管网按三年一遇标准建设。"),
+]
+
+
+def test_a_search_names_the_questions_verbs_that_are_the_knowledge_bases_domain(processor) -> None:
+    """停车 is tagged a verb, but a knowledge base that writes 停车场 and 停车位 is about parking
+    (`knowledge.topicwords.domain_verbs`); 补办 heads nothing it writes."""
+    searcher = Searcher(FieldedIndex(PARKING, processor), processor)
+    assert "停车" in searcher.search("路边停车三环以内多少钱").topical
+    assert searcher.search_distinct("路边停车三环以内多少钱", 5, 50).topical == ("停车",)
+    assert searcher.search("护照丢了怎么补办").topical == ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.topicwords import is_place_name, shares_topic, split_compounds, topic_words
+from knowledge.topicwords import domain_verbs, is_place_name, shares_topic, split_compounds, topic_words
 
 GENERIC = frozenset({"怎么", "办理", "材料", "申请"})
 
@@ -68,3 +68,22 @@ def test_characters_of_two_place_names_are_no_shared_compound():
 
 def test_generic_characters_make_no_compound():
     assert split_compounds(["办", "证"], frozenset({"办"})) == []
+
+
+def test_a_rare_verb_heading_a_thing_the_knowledge_base_names_is_a_domain_verb():
+    vocabulary = ["停车场", "停车位", "排水管", "溺水者", "国际象棋", "丢失", "补办", "挂失", "注意事项", "咨询台"]
+    assert domain_verbs(vocabulary) == {"停车", "排水", "溺水"}  # 注意 is common; 丢失/补办/挂失 head nothing
+
+
+def test_a_verb_the_knowledge_base_names_no_thing_by_is_no_domain_verb():
+    assert domain_verbs(["停车", "收费", "排水"]) == frozenset()  # the verbs alone: no 停车场, no 排水管
+    assert domain_verbs(["朝阳区"]) == frozenset()
+
+
+def test_a_domain_verb_of_the_knowledge_base_is_a_topic_word():
+    terms = ["路边", "停车", "怎么", "收费"]
+    assert "停车" not in topic_words(terms, GENERIC)  # jieba tags it a verb
+    assert "停车" in topic_words(terms, GENERIC, {"停车"})
+    assert not shares_topic(terms, ["停车"], GENERIC)
+    assert shares_topic(terms, ["停车"], GENERIC, domain={"停车"})
+    assert not shares_topic(["护照", "丢失", "补办"], ["丢失", "补办"], GENERIC, domain={"停车"})

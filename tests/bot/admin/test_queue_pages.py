@@ -129,3 +129,14 @@ def test_the_nearest_entry_is_shown_only_when_it_shares_a_topic_word(app: Flask)
     assert UNANSWERED in html and "低保申请要什么条件" in html
     assert "新生儿怎么办理户口登记" not in html
     assert OTHER[0] in html
+
+
+def test_the_nearest_entry_sharing_a_domain_verb_of_the_knowledge_base_is_shown(app: Flask) -> None:
+    """停车 is tagged a verb, but this knowledge base writes 停车场 and 停车位: it names the topic
+    for staff as it does for citizens (`knowledge.topicwords.domain_verbs`)."""
+    parking = ("道路停车收费标准是什么", "停车场和道路停车位按区域分类收费，一类地区首小时10元。")
+    add_knowledge(get_runtime(app), faqs=[parking, OTHER, *MORE])
+    get_runtime(app).kb.maybe_reload(wait=True)
+    logged_near(app, "路边停车三环以内咋交钱", parking[0])
+    html = logged_in(app, Role.EDITOR).get("/admin/queue").get_data(as_text=True)
+    assert "路边停车三环以内咋交钱" in html and parking[0] in html
