@@ -84,10 +84,10 @@ def measure(shared: Path, sample: int) -> dict[str, dict[str, int]]:
             counts["related replies"] += 1
             terms = list(decision.terms)
             bad_project = bad_strict = 0
+            topic = set(topic_words(terms, FOLLOW_UP_WORDS, decision.result.topical if decision.result else ()))
             for hit in decision.hits:
                 counts["suggestions"] += 1
-                domain = decision.result.topical if decision.result is not None else ()
-                if set(topic_words(terms, FOLLOW_UP_WORDS, domain)).isdisjoint(hit.matched):
+                if topic.isdisjoint(hit.matched):
                     bad_project += 1
                     examples.append(f"[{name}, no topic word] {question} → {hit.doc.title} "
                                     f"(shared: {'/'.join(hit.matched)})")
