@@ -265,7 +265,7 @@ class FixedKnowledgeBase:
         return self._documents.get(key)
 
     def spelling(self, text: str) -> list[Correction]:
-        return self._speller.corrections(self.processor.segment(text))
+        return self._speller.corrections_in(text, self.processor.segment)
 
     def analyze(self, text: str) -> list[str]:
         return self.searcher.terms(text)

@@ -366,7 +366,7 @@ class KnowledgeBase:
             self.load()
         speller = self._snapshot.speller
         assert speller is not None
-        return speller.corrections(self.processor.segment(text))
+        return speller.corrections_in(text, self.processor.segment)
 
     def document(self, key: str) -> Document | None:
         """A document by its key (`faq:12`), as of the loaded index: used for numbered choices."""

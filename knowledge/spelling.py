@@ -5,7 +5,8 @@ Chinese typing mistakes are mostly homophones: the pinyin input method offers �
 citizen meant 低保. The correction therefore looks only for words the knowledge base itself
 uses (the index's terms and the lexicon's synonyms), and proposes one only when:
 
-* a stretch of 2–4 Chinese characters of the question, made of whole jieba tokens at least one
+* a stretch of 2–4 Chinese characters of the question, inside one run of Chinese characters (never
+  across a comma or a space: `Speller.corrections_in`), made of whole jieba tokens at least one
   of which is a single character (a typo breaks a word into pieces), is not itself such a word,
 * a knowledge-base word has exactly the same toneless pinyin (pypinyin's own dictionary), and
 * the two differ in at most one character per three (character edit distance; a word of two
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -89,6 +90,16 @@ class Speller:
             if canonical in idf:
                 words.setdefault(variant, idf[canonical])
         return cls(words)
+
+    def corrections_in(self, text: str, segment: Callable[[str], list[str]]) -> list[Correction]:
+        """`corrections` of each run of Chinese characters of `text` on its own (`segment`:
+        `TextProcessor.segment`), longer first within a run.
+
+        A typo is typed inside one run: a stretch across a comma or a space is none, and its
+        "correction" named words the citizen never wrote (雾特别大，该开什么灯 → 大该 → 大概) and
+        cost the conversation a second search for a question `apply` could not even change.
+        """
+        return [c for run in _CJK_RUN.findall(text) for c in self.corrections(segment(run))]
 
     def corrections(self, tokens: list[str]) -> list[Correction]:
         """Corrections for the question's jieba `tokens` (`TextProcessor.segment`), longer first.

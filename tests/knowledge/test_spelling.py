@@ -60,3 +60,12 @@ def test_a_stretch_of_a_place_name_is_no_typo(processor: TextProcessor, question
     speller = Speller({heard: 1.0, "低保": 3.0})
     assert speller.corrections(processor.segment(question)) == []
     assert speller.corrections(processor.segment(question + " 低宝")) == [Correction("低宝", "低保")]
+
+
+def test_a_stretch_across_a_comma_or_a_space_is_no_typo(processor: TextProcessor) -> None:
+    speller = Speller({"大概": 1.0, "低保": 3.0})
+    tokens = processor.segment("雾特别大，该开什么灯")  # the comma is dropped: 大 / 该 side by side
+    assert speller.corrections(tokens) == [Correction("大该", "大概")]
+    assert speller.corrections_in("雾特别大，该开什么灯", processor.segment) == []
+    assert speller.corrections_in("雾特别大 该开什么灯", processor.segment) == []
+    assert speller.corrections_in("雾特别大，低宝怎么申请", processor.segment) == [Correction("低宝", "低保")]
