@@ -2,11 +2,11 @@
 
 The citizen has just read (part of) one entry; "需要什么材料" is about *that* entry, and the
 sentence of it that lists the materials is the answer — not a new search, and not the same
-paragraph again. The follow-up's kind of question (materials, place, cost, time, contact) is
-recognised from its ask words; the entry's sentences are scored first by how many of the ask
-words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料" before one
-that only mentions 提交), then by how many of that kind's cue words they contain, and the best is
-quoted when it has at least one. Otherwise the conversation goes on as before (a search within
+paragraph again. The follow-up's kind of question (materials, place, cost, time, contact, who
+may apply) is recognised from its ask words; the entry's sentences are scored first by how many
+of the ask words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料"
+before one that only mentions 提交), then by how many of that kind's cue words they contain, and
+the best is quoted when it has at least one. Otherwise the conversation goes on as before (a search within
 the topic).
 
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
@@ -37,10 +37,13 @@ ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (ask wor
     "time": (("多久", "多长时间", "几天", "期限", "时限", "什么时候", "截止", "几号"),
              ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日")),
     "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线", "联系", "咨询")),
+    # Who may apply ("哪些人可以申请", "谁能办", "需要什么条件"): stated as conditions and target groups.
+    "eligibility": (("哪些人", "什么人", "啥人", "谁可以", "谁能", "条件", "资格", "对象"),
+                    ("条件", "符合", "对象", "具备", "资格", "人员", "家庭", "年满", "周岁", "属于", "户籍")),
 }
 # What each kind of fact is called when an entry does not state it: "「…」中没有写明所需材料".
 WHAT = {"materials": "所需材料", "place": "办理地点", "cost": "费用或金额", "time": "办理时间或期限",
-        "contact": "联系电话"}
+        "contact": "联系电话", "eligibility": "申请条件或对象"}
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 

@@ -83,7 +83,7 @@ FOLLOW_UP_WORDS = frozenset(
             "哪里 在哪 哪儿 哪 地方 地点 地址 位置 办 办理 去 找 部门 窗口 电话 联系 联系方式",  # where
             "多少 钱 费用 收费 收 交 缴 缴费 多少钱 金额",  # how much
             "多久 多长 时间 几天 天 期限 时限 什么时候 时候 截止",  # how long
-            "怎么 怎么办 怎样 咋 如何 流程 程序 步骤 条件 要求 标准 办法 方法 申请",  # how
+            "怎么 怎么办 怎样 咋 如何 流程 程序 步骤 条件 符合条件 要求 标准 办法 方法 申请",  # how
             "能 能不能 可以 可不可以 是否 吗 呢 还 那 那么 这个 那个 呀 啊 吧",  # particles
             "网上 线上 线下 现场 手机 本人 代办 委托",  # which way
         )
@@ -181,8 +181,10 @@ class AnswerPolicy:
     # -- stage 2: the reply --------------------------------------------------------------------
 
     def is_follow_up(self, terms: Sequence[str], topic: str | None) -> bool:
-        """A question is a follow-up when there is a topic and it names nothing beyond FOLLOW_UP_WORDS."""
-        return bool(topic) and not content_words(terms)
+        """A question is a follow-up when there is a topic and it names nothing beyond FOLLOW_UP_WORDS
+        but single characters, which alone name nothing (`knowledge.topicwords`): "哪些人可以申请"
+        and "谁能办" ask about the topic as "需要什么材料" does."""
+        return bool(topic) and not any(len(t) >= 2 for t in content_words(terms))
 
     def decide(self, question: str, topic: str | None, kb: Searchable) -> Decision:
         """Search `question` (read with `topic` when it is a short follow-up) and decide the reply."""

@@ -31,6 +31,8 @@ _ids = itertools.count(1)
     ("需要什么材料", "申请时需提交身份证、残疾人证和银行卡复印件。"),
     ("在哪里办", "申请人到镇便民服务中心民政窗口办理。"),
     ("一个月多少钱", "审核通过后每月10日前发放，标准为每人每月90元。"),
+    ("哪些人可以申请", "符合条件的残疾人可以申请。"),
+    ("需要什么条件", "符合条件的残疾人可以申请。"),
 ])
 def test_the_sentence_answering_the_follow_up_is_chosen(question: str, expected: str) -> None:
     assert quote_for(SUBSIDY, question) == expected
@@ -60,6 +62,13 @@ def test_after_an_answer_a_follow_up_quotes_that_entry(conv: Conversation) -> No
     assert "申请时需提交身份证、残疾人证和银行卡复印件。" in turn.reply.content
     assert "民政窗口" not in turn.reply.content and "90元" not in turn.reply.content  # that sentence only
     assert "https://zwgk.example.gov.cn/kb/faq-" in turn.reply.content
+
+
+def test_after_an_answer_asking_who_may_apply_quotes_that_entry(conv: Conversation) -> None:
+    say(conv, "残疾人两项补贴怎么申请")
+    turn = say(conv, "哪些人可以申请")  # 人 alone names no new topic: a follow-up
+    assert isinstance(turn.reply, TextReply) and turn.kind == "follow_up_quote"
+    assert "符合条件的残疾人可以申请。" in turn.reply.content and "90元" not in turn.reply.content
 
 
 def test_a_new_question_ends_the_quoting(conv: Conversation) -> None:

@@ -204,6 +204,15 @@ def test_a_question_with_its_own_topic_is_no_follow_up() -> None:
     assert not decision.follow_up and kb.asked == ["低保"]
 
 
+def test_a_follow_up_asking_who_is_read_with_the_topic() -> None:
+    """哪些人 / 谁 are single characters beside the asking words: they name nothing of their own."""
+    policy = AnswerPolicy()
+    assert policy.is_follow_up(["哪些", "人", "可以", "申请"], "低保")
+    assert policy.is_follow_up(["谁", "能", "办理"], "低保")
+    assert not policy.is_follow_up(["哪些", "人", "可以", "申请"], None)
+    assert not policy.is_follow_up(["老人", "可以", "申请"], "低保")  # 老人 names someone
+
+
 def test_the_answer_threshold_and_the_coverage_gates_all_bind() -> None:
     policy = AnswerPolicy()
     assert policy.answers(SURE) and not policy.answers(UNSURE)
