@@ -59,8 +59,10 @@ rank on either half (the associates are topical, 充电 → 桩/电池, not para
 Headings and fragments count half (as in `knowledge.summary`). The best sentence, and the next
 one when it scores at least half as well, are assembled in text order within the length budget
 by `knowledge.summary` — verbatim, narrowed with "…" only when one sentence alone is too long. A
-heading that scores best (六、2019年打算。) brings the sentence after it instead of the runner-up:
-the heading names the section, the sentence says what is in it.
+heading that scores best (六、2019年打算。) brings its section after it instead of the runner-up,
+as many of the section's sentences as the budget holds, up to the next heading: the heading names
+the section, the sentences say what is in it (五、政策解读和回应关切 says what was answered in its
+second sentence, 积极回应群众关切的问题…600余条).
 """
 
 from __future__ import annotations
@@ -375,6 +377,8 @@ def quote(
     chosen = ranked[: max(1, sentences)]
     best = chosen[0]
     if _titles_a_section(parts[best]) and best + 1 < n and best + 1 not in chosen:
-        # A heading names its section ("六、2019年打算。"): what the section says comes next.
-        chosen = [best, best + 1, *chosen[1:]][: max(2, sentences)]
+        # A heading names its section ("六、2019年打算。"): what the section says comes next, as
+        # much of it as the budget holds (`assemble` keeps them in this order while they fit).
+        end = next((j for j in range(best + 1, n) if _titles_a_section(parts[j])), n)
+        chosen = [best, *range(best + 1, end), *(i for i in chosen[1:] if not best < i < end)]
     return assemble(parts, chosen, set(wanted), reader.analyze, max_chars)

@@ -231,6 +231,20 @@ def test_a_heading_that_matches_best_is_quoted_with_the_sentence_after_it(reader
     assert "六、2019年打算。" in text and "加强宣传和干部培训，每周至少更新一次。" in text
 
 
+def test_a_heading_that_matches_best_brings_its_whole_section_within_the_budget(reader) -> None:
+    """The section's second sentence is the one about 回应 (回应群众关切): a heading and one sentence
+    left it out. The next section stays out, and the budget still binds."""
+    body = ("五、政策解读和回应关切。加强国家政策的宣传和解读，涉农补贴政策全面公开；"
+            "积极回应群众关切的问题，通过电话回应群众疑问600余条。\n六、不足。宣传力度不够。")
+    doc = Document(kind="item", id=3, title="2018年政务公开工作总结", body=body)
+    question = "回应关切情况"
+    text = quote(doc, reader.analyze(question), reader, max_chars=300, question=question)
+    assert text.startswith("五、政策解读和回应关切。") and "通过电话回应群众疑问600余条。" in text
+    assert "宣传力度不够" not in text
+    short = quote(doc, reader.analyze(question), reader, max_chars=40, question=question)
+    assert short.startswith("五、政策解读和回应关切。") and "600余条" not in short
+
+
 def test_a_sentence_the_document_repeats_is_quoted_once(reader) -> None:
     """The same condition under two articles (宅基地 rules list 一户一宅 for building and for rebuilding)."""
     repeated = "3.符合一户一宅基本原则，无违章搭建；"
