@@ -3,8 +3,10 @@
 After an item was answered, a citizen often asks about the document itself rather than its
 content. Those questions name no topic, so a search would find nothing (or something else);
 they are answered from the item's own metadata instead. Only short messages that ask for one
-metadata field are taken, and only while the session remembers an item (`Session.shown`);
-anything else goes on to the normal search.
+metadata field are taken, and only while the session remembers an item (`Session.shown`) or
+the reply before listed items (`Session.choices`: a list, related entries or rivals): one listed
+item is "这个文件", several get the request to open one first. Anything else goes on to the
+normal search.
 """
 
 from __future__ import annotations
@@ -75,14 +77,30 @@ def answer(doc: Document, field: str) -> str:
     return "\n".join(lines)
 
 
+def listed_items(session: Session) -> list[tuple[int, str]]:
+    """(number, key) of the items in the numbered list the last reply showed, if any."""
+    keys = session.choices.keys if session.choices is not None else []
+    return [(n, key) for n, key in enumerate(keys, start=1) if key.startswith("item:")]
+
+
 def reply(kb: ItemSource, session: Session, command: str) -> Turn | None:
-    """The turn answering a metadata follow-up about `session.shown`, or None to search as usual."""
-    if not session.shown:
+    """The turn answering a metadata follow-up about `session.shown` (or the one item the last
+    list showed), or None to search as usual."""
+    # The list counts only while no entry was opened from it (an FAQ entry read since has no 文号).
+    listed = [] if session.shown or session.entry else listed_items(session)
+    if not session.shown and not listed:
         return None
     field = asked_field(command)
     if field is None:
         return None
-    doc = kb.document(session.shown)
+    key = session.shown
+    if key is None:
+        if len(listed) > 1:  # which 文件? the citizen opens one, then asks again
+            numbers = "、".join(str(n) for n, _key in listed)
+            return Turn(text_reply(wording.ABOUT_WHICH_ITEM.format(numbers=numbers, label=wording.ABOUT_LABELS[field])),
+                        kind=ReplyKind.ITEM_METADATA)
+        key = listed[0][1]
+    doc = kb.document(key)
     if doc is None:  # removed since it was shown
         session.shown = None
         return None

@@ -62,7 +62,8 @@ ABOUT_URL = "原文链接：{value}"
 ABOUT_STATUS_CURRENT = "据公开信息，该文件现行有效。"
 ABOUT_MISSING = "该信息公开时没有登记{label}，请查看原文或咨询发布机构。"
 ABOUT_LABELS = {"doc_number": "文号", "publisher": "发布机构", "published": "发布日期", "index_number": "索引号",
-                "url": "原文链接"}
+                "url": "原文链接", "status": "是否有效"}
+ABOUT_WHICH_ITEM = "上面列出的第 {numbers} 条都是文件，请先回复序号查看其中一份，再问{label}。"
 DETAIL_LINK = "详情：{url}"
 FEEDBACK_HINT = "（回复“满意”或“不满意”，帮助我们改进）"
 

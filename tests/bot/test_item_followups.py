@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation import Conversation
-from bot.item_followups import asked_field
+from bot.item_followups import asked_field, reply
+from bot.session import Choices, Session
+from bot.wechat.replies import TextReply
+from knowledge.document import Document
 from tests.bot.test_conversation import build, content, kb_runtime, store, text  # noqa: F401 (fixtures)
 
 
@@ -62,3 +65,46 @@ def test_without_an_item_shown_the_question_is_searched_as_usual(conv: Conversat
 def test_after_an_faq_answer_the_question_is_not_about_an_item(conv: Conversation) -> None:
     assert conv.respond(text("高龄津贴怎么申领？")).kind == "answer_faq"
     assert conv.respond(text("文号是多少")).kind != "item_metadata"
+
+
+class Listed:
+    """Documents by key (`ItemSource`); no analysis is needed to answer a metadata question."""
+
+    def __init__(self, *docs: Document) -> None:
+        self.docs = {d.key: d for d in docs}
+
+    def document(self, key: str) -> Document | None:
+        return self.docs.get(key)
+
+    def analyze(self, text: str) -> list[str]:
+        return list(text)
+
+    def written_forms(self, term: str) -> tuple[str, ...]:
+        return (term,)
+
+
+NOTICE = Document(kind="item", id=7, title="关于秸秆禁烧的通告", body="全镇禁止露天焚烧秸秆。",
+                  doc_number="金政发〔2019〕5号")
+REPORT = Document(kind="item", id=8, title="金贵镇2018年扶贫工作情况", body="投入扶贫资金300万元。")
+FAQ = Document(kind="faq", id=3, title="低保怎么申请", body="向镇政府提出书面申请。")
+
+
+def listed(*keys: str, entry: str | None = None) -> Session:
+    return Session(choices=Choices(query="秸秆", keys=list(keys)), entry=entry)
+
+
+def test_the_one_item_of_the_list_just_shown_is_the_document_asked_about() -> None:
+    turn = reply(Listed(NOTICE, FAQ), listed(FAQ.key, NOTICE.key), "这个文件文号是多少")
+    assert turn is not None and turn.kind == "item_metadata" and isinstance(turn.reply, TextReply)
+    assert "文号：金政发〔2019〕5号" in turn.reply.content
+
+
+def test_with_several_items_listed_the_citizen_is_asked_to_open_one() -> None:
+    turn = reply(Listed(NOTICE, REPORT, FAQ), listed(NOTICE.key, FAQ.key, REPORT.key), "文号是多少")
+    assert turn is not None and isinstance(turn.reply, TextReply)
+    assert turn.reply.content == "上面列出的第 1、3 条都是文件，请先回复序号查看其中一份，再问文号。"
+
+
+def test_after_an_entry_was_opened_from_the_list_the_list_no_longer_counts() -> None:
+    assert reply(Listed(NOTICE, FAQ), listed(FAQ.key, NOTICE.key, entry=FAQ.key), "文号是多少") is None
+    assert reply(Listed(FAQ), listed(FAQ.key), "文号是多少") is None  # no item listed
