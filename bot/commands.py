@@ -18,6 +18,7 @@ class Said(enum.Enum):
     HELP = "help"
     STAFF = "staff"
     THANKS = "thanks"
+    BYE = "bye"
     SATISFIED = "satisfied"
     UNSATISFIED = "unsatisfied"
     MORE = "more"
@@ -26,7 +27,10 @@ class Said(enum.Enum):
 _WORDS: dict[Said, set[str]] = {
     Said.HELP: {"帮助", "菜单", "?", "help", "你好", "您好", "hi", "hello", "在吗", "使用说明"},
     Said.STAFF: {"人工", "转人工", "人工服务", "人工客服", "客服"},
-    Said.THANKS: {"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的", "收到", "ok", "知道了", "明白了"},
+    Said.THANKS: {"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的", "收到", "ok", "知道了", "明白了",
+                  "好", "好吧", "好嘞", "嗯", "嗯嗯", "哦", "哦哦", "行", "懂了"},
+    # 88 is never a list number: a list holds at most 15 entries (`Thresholds.max_choices`).
+    Said.BYE: {"再见", "拜拜", "拜", "bye", "byebye", "88", "再会", "回头见"},
     Said.SATISFIED: {"满意", "很满意", "非常满意", "满意了"},
     Said.UNSATISFIED: {"不满意", "很不满意", "非常不满意", "不太满意", "不大满意"},
     Said.MORE: {"更多", "下一页", "下页", "更多结果", "还有吗", "还有呢", "还有", "继续", "more", "next"},

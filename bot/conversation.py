@@ -173,6 +173,8 @@ class Conversation:
             return Turn(compose.staff_reply(self.township), kind=ReplyKind.STAFF)
         if said is Said.THANKS:
             return Turn(compose.text_reply(wording.THANKS_REPLY), kind=ReplyKind.THANKS)
+        if said is Said.BYE:
+            return Turn(compose.text_reply(wording.BYE_REPLY), kind=ReplyKind.BYE)
         return self._with_session(message, lambda s: self._stateful(message, s, text, command))
 
     def _with_session(self, message: Message, handle: Callable[[Session], Turn]) -> Turn:

@@ -28,6 +28,7 @@ class ReplyKind(StrEnum):
     HELP = "help"
     STAFF = "staff"  # contacts for 人工
     THANKS = "thanks"
+    BYE = "bye"
     VOICE_UNRECOGNISED = "voice_unrecognised"
     UNSUPPORTED = "unsupported"  # a message type the bot cannot read
     IGNORED = "ignored"  # an event that needs no reply

@@ -103,6 +103,7 @@ VOICE_UNRECOGNISED = "抱歉，没能听清您的语音，请改用文字发送�
 UNSUPPORTED = "抱歉，我暂时只能回答文字或语音提问。请直接发送您想了解的问题，回复“帮助”查看使用说明。"
 RATE_LIMITED = "您发送得有点快，请稍等一分钟再提问。"
 THANKS_REPLY = "不客气！还有其他问题，随时发给我。"
+BYE_REPLY = "再见！还有政务公开方面的问题，随时发给我。"
 
 FEEDBACK_SATISFIED = "感谢您的评价！还有其他问题，随时发给我。"
 FEEDBACK_UNSATISFIED = "感谢您的反馈，我们会改进答复内容。"

@@ -26,6 +26,7 @@ PROBE_USER = "admin-hit-test"
 KIND_LABELS = {
     "answer_faq": "直接回答（问答）", "answer_item": "直接回答（公开信息）", "choices": "列出编号让群众选择",
     "not_found": "未找到", "empty": "问题为空", "help": "帮助", "staff": "转人工", "thanks": "致谢",
+    "bye": "道别",
 }
 
 

@@ -9,7 +9,8 @@ from bot.commands import Said, command_form, is_question, said
 
 @pytest.mark.parametrize(("text", "meaning"), [("满意！", Said.SATISFIED), (" 不满意 ", Said.UNSATISFIED),
                                                 ("ＨＥＬＰ", Said.HELP), ("转人工", Said.STAFF),
-                                                ("还有吗？", Said.MORE), ("谢谢", Said.THANKS)])
+                                                ("还有吗？", Said.MORE), ("谢谢", Said.THANKS),
+                                                ("嗯嗯", Said.THANKS), ("再见！", Said.BYE), ("88", Said.BYE)])
 def test_a_command_is_recognised_in_its_folded_form(text: str, meaning: Said) -> None:
     assert said(command_form(text)) is meaning
 

@@ -394,6 +394,14 @@ def test_menu_click_answers_its_topic(conv: Conversation) -> None:
     assert turn.kind == "answer_item" and turn.question == "扶贫资金"
 
 
+@pytest.mark.parametrize(("said", "kind", "reply"), [("再见", "bye", wording.BYE_REPLY),
+                                                     ("嗯嗯", "thanks", wording.THANKS_REPLY)])
+def test_a_goodbye_or_a_nod_gets_a_short_courtesy_not_a_not_found(conv: Conversation, said: str, kind: str,
+                                                                   reply: str) -> None:
+    turn = conv.respond(text(said))
+    assert turn.kind == kind and content(turn) == reply and turn.question is None  # never logged unanswered
+
+
 def test_unknown_menu_click_gets_help(conv: Conversation) -> None:
     assert conv.respond(event("CLICK", "NOT_CONFIGURED")).kind == "help"
 
