@@ -6,8 +6,8 @@ paragraph again. The follow-up's kind of question (materials, place, cost, time,
 may apply) is recognised from its ask words; the entry's sentences are scored first by how many
 of the ask words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料"
 before one that only mentions 提交), then by how many of that kind's cue words they contain, and
-the best is quoted when it has at least one. Otherwise the conversation goes on as before (a search within
-the topic).
+the best is quoted when it has at least one. Otherwise the conversation goes on as before (a
+search within the topic).
 
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
 of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
