@@ -277,6 +277,10 @@ class FixedKnowledgeBase:
     def size(self) -> int:
         return len(self._documents)
 
+    @property
+    def domain_verbs(self) -> frozenset[str]:
+        return self.searcher.index.domain_verbs
+
 
 def _pad(text: str, width: int) -> str:
     """Left-align `text` in `width` terminal columns (a CJK character takes two)."""

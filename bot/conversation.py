@@ -23,7 +23,7 @@ from bot import commands, compose, item_followups, item_reply, picks, wording
 from bot.commands import Said
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
-from bot.followup import ask_kind, not_stated, quote_for
+from bot.followup import ask_kind, follow_up_text, not_stated, quote_for
 from bot.fulltext import page_url
 from bot.privacy import pseudonymise
 from bot.routing import Router
@@ -51,10 +51,14 @@ MAX_QUESTION_CHARS = 1000
 class KnowledgeSource(Searchable, Protocol):
     """What the conversation needs of the knowledge base (`knowledge.base.KnowledgeBase` in the
     app; tests give it small fakes): analysis and search for the policy, the policy itself,
-    documents by key for numbered choices, and what a term may be written as for quoting items."""
+    documents by key for numbered choices, what a term may be written as for quoting items, and
+    the verbs that name a domain of its documents (a follow-up names none: `is_follow_up`)."""
 
     @property
     def policy(self) -> AnswerPolicy: ...
+
+    @property
+    def domain_verbs(self) -> frozenset[str]: ...
 
     def document(self, key: str) -> Document | None: ...
 
@@ -213,10 +217,11 @@ class Conversation:
     ) -> Turn:
         asked = question if menu or respelled else self.asks.reduce(question)  # a long plea: its asks
         terms = self.kb.analyze(asked)
-        follow_up = not menu and self.kb.policy.is_follow_up(terms, session.topic)
+        follow_up = not menu and self.kb.policy.is_follow_up(terms, session.topic, self.kb.domain_verbs)
         entry = self.kb.document(session.entry) if follow_up and session.entry else None
+        said = follow_up_text(asked, terms)  # as typed and in the lexicon's words: 要带啥 asks as 要带什么
         if entry is not None:  # about the entry just shown: quote its answering sentence
-            quoted = self._quote(entry, asked)
+            quoted = self._quote(entry, said)
             if quoted is not None:
                 return dataclasses.replace(quoted, question=question)
         if not follow_up:
@@ -225,7 +230,7 @@ class Conversation:
             if early is not None:  # not Chinese, or about the township itself: no search needed
                 return Turn(compose.text_reply(early.text), kind=early.kind, question=question,
                             answered=early.kind is ReplyKind.TOWNSHIP_INFO)
-        decision = self.kb.policy.decide(asked, None if menu else session.topic, self.kb)
+        decision = self.kb.policy.decide(asked, None if menu else session.topic, self.kb, self.kb.domain_verbs)
         if decision.kind is DecisionKind.EMPTY:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
         did_you_mean = None
@@ -234,8 +239,8 @@ class Conversation:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
-        asks_fact = decision.follow_up and ask_kind(asked) is not None
-        if entry is not None and asks_fact and (missing := not_stated(entry, [h.doc for h in decision.hits], asked)):
+        asks_fact = decision.follow_up and ask_kind(said) is not None
+        if entry is not None and asks_fact and (missing := not_stated(entry, [h.doc for h in decision.hits], said)):
             self._remember_answer(session, self._message_key(message), entry)  # 不满意 rates this follow-up
             return Turn(compose.follow_up_not_stated(entry, missing), kind=ReplyKind.NOT_FOUND, question=question,
                         result=decision.result, answered=False, decision=decision)

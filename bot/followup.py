@@ -5,9 +5,11 @@ sentence of it that lists the materials is the answer — not a new search, and 
 paragraph again. The follow-up's kind of question (materials, place, cost, time, contact, who
 may apply) is recognised from its ask words; the entry's sentences are scored first by how many
 of the ask words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料"
-before one that only mentions 提交), then by how many of that kind's cue words they contain, and
-the best is quoted when it has at least one. Otherwise the conversation goes on as before (a
-search within the topic).
+before one that only mentions 提交), then by how many of that kind's cue words naming the fact they
+contain (材料, 窗口), then by its cue words for the act around it (提交, 前往), and the best is
+quoted when it has at least one cue. The ask words are looked for in the follow-up as typed and as
+the knowledge base reads it (`follow_up_text`), so colloquial forms the lexicon knows count.
+Otherwise the conversation goes on as before (a search within the topic).
 
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
 of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
@@ -25,21 +27,27 @@ from collections.abc import Sequence
 
 from knowledge.document import Document
 
-ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (ask words, cue words)
+# kind -> (ask words, cue words naming the fact, cue words for the act around it). A sentence
+# naming the thing asked for (材料, 窗口, 工作日) answers before one that only says what is done
+# with it (提交, 前往): "要带啥" after 低保怎么申请 quotes "所需材料以…告知为准", not the sentence
+# about who 提交s the application.
+ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "materials": (("材料", "资料", "证件", "手续", "证明", "准备", "带什么", "携带", "提供", "提交"),
                   ("材料", "证明", "证件", "复印件", "原件", "身份证", "户口簿", "户口本", "照片", "申请书",
-                   "申请表", "提供", "提交", "携带", "出具")),
+                   "申请表"),
+                  ("提供", "提交", "携带", "出具")),
     "place": (("哪里", "在哪", "哪儿", "什么地方", "地点", "地址", "位置", "窗口", "哪个部门", "找谁"),
-              ("窗口", "中心", "大厅", "地址", "地点", "办事处", "村委会", "居委会", "派出所", "政府", "局", "前往",
-               "到", "向", "网站", "平台", "APP", "app", "小程序")),
+              ("窗口", "中心", "大厅", "地址", "地点", "办事处", "村委会", "居委会", "派出所", "政府", "局", "网站",
+               "平台", "APP", "app", "小程序"),
+              ("前往", "到", "向")),
     "cost": (("多少钱", "费用", "收费", "收钱", "交钱", "缴费", "金额", "多少"),
-             ("元", "费", "免费", "金额", "标准", "补助", "补贴")),
+             ("元", "费", "免费", "金额", "标准", "补助", "补贴"), ()),
     "time": (("多久", "多长时间", "几天", "期限", "时限", "什么时候", "截止", "几号"),
-             ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日")),
-    "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线", "联系", "咨询")),
+             ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日"), ()),
+    "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线"), ("联系", "咨询")),
     # Who may apply ("哪些人可以申请", "谁能办", "需要什么条件"): stated as conditions and target groups.
     "eligibility": (("哪些人", "什么人", "啥人", "谁可以", "谁能", "条件", "资格", "对象"),
-                    ("条件", "符合", "对象", "具备", "资格", "人员", "家庭", "年满", "周岁", "属于", "户籍")),
+                    ("条件", "对象", "资格", "人员", "家庭", "年满", "周岁", "户籍"), ("符合", "具备", "属于")),
 }
 # What each kind of fact is called when an entry does not state it: "「…」中没有写明所需材料".
 WHAT = {"materials": "所需材料", "place": "办理地点", "cost": "费用或金额", "time": "办理时间或期限",
@@ -47,9 +55,17 @@ WHAT = {"materials": "所需材料", "place": "办理地点", "cost": "费用或
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 
+def follow_up_text(question: str, terms: Sequence[str]) -> str:
+    """The follow-up as typed and as the knowledge base reads it (its `terms` run together), for
+    `ask_kind` and `quote_for`: the lexicon's canonical forms (啥 → 什么, 哪儿 → 哪里, 多钱 → 费用)
+    then meet the ask words, written once in standard wording, so "要带啥" asks for materials as
+    "要带什么" does without a list of every colloquial variant."""
+    return f"{question}\n{''.join(terms)}"
+
+
 def ask_kind(question: str) -> str | None:
     """Which kind of fact a follow-up asks for, or None when it names none."""
-    return next((kind for kind, (asks, _) in ASKS.items() if any(a in question for a in asks)), None)
+    return next((kind for kind, (asks, _, _) in ASKS.items() if any(a in question for a in asks)), None)
 
 
 def sentences(text: str) -> list[str]:
@@ -61,12 +77,13 @@ def quote_for(doc: Document, question: str) -> str | None:
     kind = ask_kind(question)
     if kind is None:
         return None
-    asks, cues = ASKS[kind]
+    asks, names, acts = ASKS[kind]
     asked = [a for a in asks if a in question]
-    best, best_score = None, (0, 0)
+    best, best_score = None, (0, 0, 0)
     for sentence in sentences(doc.body):
-        score = (sum(1 for a in asked if a in sentence), sum(1 for cue in cues if cue in sentence))
-        if score[1] > 0 and score > best_score:
+        score = (sum(1 for a in asked if a in sentence), sum(1 for cue in names if cue in sentence),
+                 sum(1 for cue in acts if cue in sentence))
+        if score[1] + score[2] > 0 and score > best_score:
             best, best_score = sentence, score
     return best
 

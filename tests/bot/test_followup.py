@@ -71,6 +71,27 @@ def test_after_an_answer_asking_who_may_apply_quotes_that_entry(conv: Conversati
     assert "符合条件的残疾人可以申请。" in turn.reply.content and "90元" not in turn.reply.content
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    ("要带啥", "申请时需提交身份证、残疾人证和银行卡复印件。"),  # 啥: the lexicon's 什么
+    ("去哪儿办", "申请人到镇便民服务中心民政窗口办理。"),  # 哪儿: 哪里
+    ("每个月能领多少", "审核通过后每月10日前发放，标准为每人每月90元。"),  # names no thing: a follow-up
+])
+def test_a_colloquial_follow_up_quotes_that_entry(conv: Conversation, question: str, expected: str) -> None:
+    say(conv, "残疾人两项补贴怎么申请")
+    turn = say(conv, question)
+    assert isinstance(turn.reply, TextReply) and turn.kind == "follow_up_quote"
+    assert expected in turn.reply.content
+
+
+def test_a_sentence_naming_what_is_asked_for_wins_over_one_saying_only_what_is_done() -> None:
+    doc = Document(
+        kind="faq", id=2, title="低保怎么申请",
+        body="由家庭成员向镇人民政府提出书面申请（可以委托村委会代为提交）；"
+             "所需材料以镇民生服务中心的告知为准。",
+    )
+    assert quote_for(doc, "要带什么") == "所需材料以镇民生服务中心的告知为准。"  # 材料 over 提交
+
+
 def test_a_new_question_ends_the_quoting(conv: Conversation) -> None:
     say(conv, "残疾人两项补贴怎么申请")
     say(conv, "宅基地申请流程")

@@ -25,6 +25,7 @@ class UnsureKnowledgeBase:
     hits: tuple[Hit, ...]
     terms: dict[str, list[str]] = field(default_factory=dict)
     policy: AnswerPolicy = field(default_factory=AnswerPolicy)
+    domain_verbs: frozenset[str] = frozenset()
 
     def analyze(self, text: str) -> list[str]:
         return self.terms.get(text, list(text))

@@ -191,6 +191,7 @@ class TypoKnowledgeBase:
 
     doc = Document(kind="faq", id=1, title="低保标准每月多少钱", body="每人每月560元。")
     policy = AnswerPolicy()
+    domain_verbs: frozenset[str] = frozenset()
 
     def analyze(self, text: str) -> list[str]:
         return [w for w in ("低保", "低宝", "标准") if w in text]

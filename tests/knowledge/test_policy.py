@@ -213,6 +213,29 @@ def test_a_follow_up_asking_who_is_read_with_the_topic() -> None:
     assert not policy.is_follow_up(["老人", "可以", "申请"], "低保")  # 老人 names someone
 
 
+@pytest.mark.parametrize("terms", [
+    ["每个", "月", "领取", "多少"],  # 每个月能领多少
+    ["现在", "申请"],  # 现在还能申请吗
+    ["多久", "批下来"],  # 一般多久能批下来
+    ["找", "哪个", "部门"],  # 找哪个部门
+])
+def test_a_short_question_naming_no_thing_is_read_with_the_topic(terms: list[str]) -> None:
+    policy = AnswerPolicy()
+    assert policy.is_follow_up(terms, "低保怎么申请")
+    assert not policy.is_follow_up(terms, None)
+
+
+@pytest.mark.parametrize(("terms", "domain"), [
+    (["我", "投诉"], ()),  # a complaint is routed, not read with the topic
+    (["停车", "如何", "收费"], ("停车",)),  # a verb naming a domain of the knowledge base (停车场)
+    (["明早", "开车", "上班", "外面", "雾", "大"], ()),  # a question of its own, however plain its words
+])
+def test_a_question_naming_a_domain_a_complaint_or_much_is_no_follow_up(
+    terms: list[str], domain: tuple[str, ...]
+) -> None:
+    assert not AnswerPolicy().is_follow_up(terms, "低保怎么申请", domain)
+
+
 def test_the_answer_threshold_and_the_coverage_gates_all_bind() -> None:
     policy = AnswerPolicy()
     assert policy.answers(SURE) and not policy.answers(UNSURE)
