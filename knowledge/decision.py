@@ -33,6 +33,7 @@ class Reason(StrEnum):
     CONFIDENT_SEVERAL = "confident_several"
     CONFIDENT_DIRECT = "confident_direct"
     VERBATIM = "verbatim"
+    ANSWER_BODY_ONLY = "answer_body_only"
     COVERING_SEVERAL = "covering_several"
     PARTLY_RELATED = "partly_related"
     UNSURE = "unsure"
@@ -90,6 +91,10 @@ class Decision:
                 + (f"，并在下方列出 {len(self.rivals)} 条“您可能还想问”" if self.rivals else "")
             ),
             Reason.VERBATIM: "问题与常见问题（或其相似问法）的写法一致：直接答复",
+            Reason.ANSWER_BODY_ONLY: (
+                "检索有把握，但最佳结果（常见问题）的问题和相似问法中没有提问的任何关键词，只在答案中匹配：不直接答复，"
+                + (f"{n} 条结果作为相关内容列出" if n else "答复未找到")
+            ),
             Reason.COVERING_SEVERAL: f"检索没有把握，但 {n} 条结果都包含问题的全部关键词：列出供选择",
             Reason.PARTLY_RELATED: (
                 f"检索没有把握；{n} 条结果包含问题至少 {t.related_share:.0%} 的关键词：作为相关内容列出"

@@ -24,8 +24,9 @@ RIVALLED = Assessment(0.5, 0.2, 0.3, 0.6, 1.0)
 
 @dataclass
 class FakeKnowledge:
-    """Analysis by a fixed table (else one term per character), and a search that returns
-    the hits it was given and records what it was asked."""
+    """Analysis by a fixed table (else the table's words where a text writes them, and one term
+    per character between), and a search that returns the hits it was given and records what it
+    was asked."""
 
     hits: tuple[Hit, ...]
     answered: bool
@@ -35,7 +36,16 @@ class FakeKnowledge:
     topical: tuple[str, ...] = ()  # `SearchResult.topical`: the question's domain verbs
 
     def analyze(self, text: str) -> list[str]:
-        return self.terms.get(text, [c for c in text if c.strip()])
+        if text in self.terms:
+            return self.terms[text]
+        words = sorted({w for ws in self.terms.values() for w in ws if len(w) > 1}, key=len, reverse=True)
+        out, i = [], 0
+        while i < len(text):  # the table's words where the text writes them (an entry's title), else characters
+            word = next((w for w in words if text.startswith(w, i)), text[i])
+            if word.strip():
+                out.append(word)
+            i += len(word)
+        return out
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
         self.asked.append(query)
@@ -234,6 +244,36 @@ def test_a_question_naming_a_domain_a_complaint_or_much_is_no_follow_up(
     terms: list[str], domain: tuple[str, ...]
 ) -> None:
     assert not AnswerPolicy().is_follow_up(terms, "低保怎么申请", domain)
+
+
+ID_CARD_TERMS = {"身份证丢了咋办": ["身份证", "丢失", "怎么办"], "身份证明": ["身份证", "明"]}
+DISCLOSURE = Document(kind="faq", id=6, title="申请政府信息公开要写哪些内容", body="写明申请人的身份证明、联系方式。")
+
+
+def test_an_entry_whose_question_writes_no_word_of_the_question_is_offered_not_answered() -> None:
+    """Matched through its answer's 身份证明 alone: one tap away, never asserted."""
+    kb = FakeKnowledge((Hit(DISCLOSURE, 10.0, ("身份证",)),), answered=True, terms=ID_CARD_TERMS)
+    decision = decide(kb, "身份证丢了咋办", related_share=0.3)
+    assert decision.kind is DecisionKind.RELATED and decision.reason is Reason.ANSWER_BODY_ONLY
+    assert [h.doc for h in decision.hits] == [DISCLOSURE] and "只在答案中匹配" in decision.explanation
+    alone = decide(kb, "身份证丢了咋办", related_share=0.9)  # sharing too little to be related either
+    assert alone.kind is DecisionKind.NOT_FOUND and "答复未找到" in alone.explanation
+
+
+def test_an_entry_whose_question_writes_a_word_of_the_question_or_its_cut_compound_is_answered() -> None:
+    terms = {"身份证丢了咋办": ["身份证", "丢失", "怎么办"], "雾霾天吃啥": ["雾", "霾", "天", "吃", "什么"]}
+    lost = Document(kind="faq", id=7, title="身份证丢失怎么补办", body="到派出所补领。")
+    smog = Document(kind="faq", id=8, title="雾霾来袭应该吃什么", body="多喝水。")
+    kb = FakeKnowledge((Hit(lost, 10.0, ("身份证", "丢失")),), answered=True, terms=terms)
+    assert decide(kb, "身份证丢了咋办").kind is DecisionKind.ANSWER
+    kb = FakeKnowledge((Hit(smog, 10.0, ("雾", "霾", "吃")),), answered=True, terms=terms)
+    assert decide(kb, "雾霾天吃啥").kind is DecisionKind.ANSWER  # 雾霾: two characters the segmenter cut
+
+
+def test_an_item_is_answered_whatever_its_title_writes() -> None:
+    notice = dataclasses.replace(DISCLOSURE, kind="item", id=9, title="关于印发某办法的通知")
+    kb = FakeKnowledge((Hit(notice, 10.0, ("身份证",)),), answered=True, terms=ID_CARD_TERMS)
+    assert decide(kb, "身份证丢了咋办").kind is DecisionKind.ANSWER
 
 
 def test_the_answer_threshold_and_the_coverage_gates_all_bind() -> None:
