@@ -33,7 +33,7 @@ from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
 from knowledge.asks import AskReducer
-from knowledge.decision import DecisionKind
+from knowledge.decision import Decision, DecisionKind
 from knowledge.document import Document
 from knowledge.offices import OfficeEntry
 from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, Searchable
@@ -213,9 +213,12 @@ class Conversation:
     # -- questions -----------------------------------------------------------------------------
 
     def _ask(
-        self, message: Message, session: Session, question: str, *, menu: bool = False, respelled: bool = False
+        self, message: Message, session: Session, question: str, *, menu: bool = False,
+        respelled: Decision | None = None,
     ) -> Turn:
-        asked = question if menu or respelled else self.asks.reduce(question)  # a long plea: its asks
+        """The turn for `question`; `respelled` is the decision `_respell` already took on this
+        corrected question, reused unless the question reads as a follow-up of the topic."""
+        asked = question if menu or respelled is not None else self.asks.reduce(question)  # a long plea: its asks
         terms = self.kb.analyze(asked)
         follow_up = not menu and self.kb.policy.is_follow_up(terms, session.topic, self.kb.domain_verbs)
         entry = self.kb.document(session.entry) if follow_up and session.entry else None
@@ -230,12 +233,15 @@ class Conversation:
             if early is not None:  # not Chinese, or about the township itself: no search needed
                 return Turn(compose.text_reply(early.text), kind=early.kind, question=question,
                             answered=early.kind is ReplyKind.TOWNSHIP_INFO)
-        decision = self.kb.policy.decide(asked, None if menu else session.topic, self.kb, self.kb.domain_verbs)
+        if respelled is not None and not follow_up:  # searched once already, without the topic
+            decision = respelled
+        else:
+            decision = self.kb.policy.decide(asked, None if menu else session.topic, self.kb, self.kb.domain_verbs)
         if decision.kind is DecisionKind.EMPTY:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
         did_you_mean = None
         unsure = decision.result is not None and not decision.result.answered and not decision.follow_up
-        if unsure and not menu and not respelled:
+        if unsure and not menu and respelled is None:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
@@ -315,7 +321,7 @@ class Conversation:
             result = fixed_decision.result
             best = set(result.hits[0].matched) if result is not None and result.hits else set()
             return None, "」「".join(meant) if any(terms & best for terms in meant.values()) else None
-        turn = self._ask(message, session, fixed, respelled=True)
+        turn = self._ask(message, session, fixed, respelled=fixed_decision)
         if turn.reply is not None and held:
             template = wording.SPELLING_NOTE if fixed_decision.offered else wording.DID_YOU_MEAN
             turn = dataclasses.replace(turn, reply=compose.with_note(turn.reply, template.format(words=held)))

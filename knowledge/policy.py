@@ -37,13 +37,16 @@ in `Thresholds` (`knowledge.thresholds`, with the measurement behind each):
    per held-out department in `bench.crossval.calibrate_direct`) says the top hit is the answer
    despite its close rivals (more questions answered directly, wrong ones held at ≤ 2 %), or
    the citizen typed one entry's question or 相似问法 verbatim, which is answered with that
-   entry even when the search is unsure (staff wrote that wording). An unconfident
+   entry even when the search is unsure (staff wrote that wording). An FAQ entry whose own
+   question and 相似问法 write no content word of the citizen's question was matched through its
+   answer alone and is offered as related instead (`AnswerPolicy._asks_what_it_answers`). An unconfident
    search on a fresh question still gets a list when ``min_covering`` good hits each contain
    every content word of the question (the search refuses exactly when close neighbours leave
    no margin, which is when a list is the right reply); otherwise up to ``max_related`` good
    hits containing at least ``related_share`` of the content words are shown under an honest
-   "not found", or nothing is. A short follow-up (only `FOLLOW_UP_WORDS`) is searched together
-   with the previous topic and only hits on that topic count. Entries with the same answer
+   "not found", or nothing is. A short follow-up (only `FOLLOW_UP_WORDS`, or up to three words
+   naming no thing: `AnswerPolicy.is_follow_up`) is searched together with the previous topic and
+   only hits on that topic count. Entries with the same answer
    text are one answer here (the best-ranked stands for them): a bank imported once per
    district lists each subtopic once, and answers a question its ten copies share.
 
@@ -384,8 +387,8 @@ class AnswerPolicy:
         with 北京户籍人员如何查找本人人事档案？ through the 档案 of its answer. Such an entry is
         offered as related (one tap away), not asserted. Leave one department out on the
         2,081-entry bank: "not found" when the answer is missing 78.6 → 80.4 % (with their
-        answers removed, 夏天…是不是急性肠胃炎 no longer gets 夏季如何预防胃肠疾病, nor a mistyped
-        药店选址 form 药品经营核发填不了，怎么办？), direct correct 56.4 → 55.8 % (新技术新产品申报
+        answers removed, 夏天…是不是急性肠胃炎 no longer gets 夏季如何预防胃肠疾病, nor 药店选址筹建
+        填的信息错了 药品经营核发填不了，怎么办？), direct correct 56.4 → 55.8 % (新技术新产品申报
         哪些材料是必须要交的 shares only 申报/材料, follow-up words, with 申报材料里哪些是必备材料？,
         now first among the related entries), wrong answers and reachable unchanged.
         """
