@@ -21,13 +21,17 @@ its own user with its own MsgId, and p50/p99 of each kind are printed side by si
 ratio — over all rounds, and over the rounds where both questions had been asked before (the
 same 30 items asked again: an item's analysed sentences are then cached, as they are for
 popular items in service). Both kinds run in the same process, on the same index, interleaved, so the machine's
-other load affects them alike: the ratio is the figure to read, not the milliseconds.
+other load affects them alike: the ratio is the figure to read, not the milliseconds. Each ratio
+comes with a 90 % bootstrap interval (`ratio_interval`), and the goal is called met or not met
+only when the whole interval lies on one side of 1: a p99 of 300 replies is decided by a few
+pauses both kinds meet alike.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import random
 import re
 import statistics
 import tempfile
@@ -105,6 +109,33 @@ def _percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def ratio_interval(items: Sequence[float], faqs: Sequence[float], share: float, *, rounds: int = 2000,
+                   seed: int = 0) -> tuple[float, float]:
+    """The 5th and 95th percentiles of the item/FAQ ratio of the `share` percentile over
+    bootstrap resamples of both kinds' timings.
+
+    Why: the p99 of 300 replies is their third slowest, and the slowest replies of either kind
+    are pauses both kinds meet alike (the question log's fsync, the scheduler): one run put the
+    ratio at 1.49, the next, with the same code, at 0.39. A verdict on the goal is only given
+    when the whole interval lies on one side of 1.
+    """
+    rng = random.Random(seed)
+    ratios = sorted(
+        _percentile(rng.choices(items, k=len(items)), share) / _percentile(rng.choices(faqs, k=len(faqs)), share)
+        for _ in range(rounds)
+    )
+    return _percentile(ratios, 0.05), _percentile(ratios, 0.95)
+
+
+def verdict(low: float, high: float) -> str:
+    """Whether the item p99 is within the FAQ p99 (ratio <= 1), by its bootstrap interval."""
+    if high <= 1:
+        return "met"
+    if low > 1:
+        return "NOT met"
+    return "undecided: the interval spans 1"
+
+
 def run(shared: Path, docs: Sequence[dict], item_questions: Sequence[str], faq_questions: Sequence[str], *,
         items: int, rounds: int) -> dict[str, float]:
     """Build the knowledge base, post the questions, print and return the figures."""
@@ -148,7 +179,10 @@ def run(shared: Path, docs: Sequence[dict], item_questions: Sequence[str], faq_q
         print(f"  item / FAQ, asked before: p50 "
               f"{figures['item, asked before p50'] / figures['faq, asked before p50']:.2f}×, "
               f"p99 {figures['p99 ratio, asked before']:.2f}×")
-    print(f"  item / FAQ: p50 {figures['p50 ratio']:.2f}×, p99 {figures['p99 ratio']:.2f}× "
-          f"(goal: item p99 within the FAQ p99, ratio <= 1; "
-          f"{'met' if figures['p99 ratio'] <= 1 else 'NOT met'})")
+    p50_low, p50_high = ratio_interval(timings["item"], timings["faq"], 0.5)
+    low, high = ratio_interval(timings["item"], timings["faq"], 0.99)
+    figures["p99 ratio low"], figures["p99 ratio high"] = low, high
+    print(f"  item / FAQ: p50 {figures['p50 ratio']:.2f}× (90 % bootstrap interval {p50_low:.2f}–{p50_high:.2f}), "
+          f"p99 {figures['p99 ratio']:.2f}× ({low:.2f}–{high:.2f})")
+    print(f"  goal: item p99 within the FAQ p99, ratio <= 1: {verdict(low, high)}")
     return figures
