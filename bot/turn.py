@@ -50,6 +50,25 @@ class ReplyKind(StrEnum):
     FOLLOW_UP_QUOTE = "follow_up_quote"  # the sentence of the entry just shown that answers a follow-up
 
 
+
+# How staff read each reply kind (the hit test, the question log): every kind has one, so a new
+# kind never shows its code on a Chinese page.
+REPLY_KIND_LABELS: dict[ReplyKind, str] = {
+    ReplyKind.ANSWER_FAQ: "直接回答（问答）", ReplyKind.ANSWER_ITEM: "直接回答（公开信息）",
+    ReplyKind.ITEM_METADATA: "回答公开信息的文号、发布机构等", ReplyKind.CHOICES: "列出编号让群众选择",
+    ReplyKind.NOT_FOUND: "未找到", ReplyKind.EMPTY: "问题为空", ReplyKind.WELCOME: "欢迎语",
+    ReplyKind.HELP: "帮助", ReplyKind.STAFF: "转人工", ReplyKind.THANKS: "致谢", ReplyKind.BYE: "道别",
+    ReplyKind.VOICE_UNRECOGNISED: "语音未能识别", ReplyKind.UNSUPPORTED: "不支持的消息类型",
+    ReplyKind.IGNORED: "无需回复的事件", ReplyKind.RATE_LIMITED: "提问过于频繁",
+    ReplyKind.CHOICE_EXPIRED: "编号列表已过期", ReplyKind.CHOICE_INVALID: "编号超出列表",
+    ReplyKind.CHOICE_GONE: "所选条目已删除", ReplyKind.CHOICES_END: "列表已到最后一页",
+    ReplyKind.FEEDBACK: "收到满意度评价", ReplyKind.FEEDBACK_NONE: "评价时没有可评价的回答",
+    ReplyKind.FEEDBACK_REPEAT: "重复评价", ReplyKind.ERROR: "出错致歉", ReplyKind.BUSY: "繁忙致歉（超时）",
+    ReplyKind.ROUTED: "告知办理机构", ReplyKind.COMPLAINT: "告知投诉举报渠道", ReplyKind.ABUSE: "平和回应不当言语",
+    ReplyKind.TOWNSHIP_INFO: "本镇联系方式", ReplyKind.NOT_CHINESE: "请用中文提问",
+    ReplyKind.FOLLOW_UP_QUOTE: "追问：引用所看条目的原句",
+}
+
 @dataclass(frozen=True)
 class ChoiceSignal:
     """Evidence for learning from citizens' choices (`bot.learning`), carried out of the turn.

@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from bot.cli.ask import reply_text
 from bot.runtime import Runtime
 from bot.state import MemoryStore, ResilientStore
-from bot.turn import Turn
+from bot.turn import REPLY_KIND_LABELS, Turn
 from bot.wechat.messages import Message
 from knowledge.base import KnowledgeBase
 from knowledge.decision import Decision, DecisionKind
 from knowledge.document import Hit
 
 PROBE_USER = "admin-hit-test"
-KIND_LABELS = {
-    "answer_faq": "直接回答（问答）", "answer_item": "直接回答（公开信息）", "choices": "列出编号让群众选择",
-    "not_found": "未找到", "empty": "问题为空", "help": "帮助", "staff": "转人工", "thanks": "致谢",
-    "bye": "道别",
-}
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class Probe:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(str(self.turn.kind), str(self.turn.kind))
+        return REPLY_KIND_LABELS[self.turn.kind]
 
     @property
     def hits(self) -> tuple[Hit, ...]:

@@ -19,6 +19,7 @@ from bot.admin.accounts import Role
 from bot.admin.security import require
 from bot.questionlog_table import QuestionLogRow as LogRow
 from bot.runtime import get_runtime
+from bot.turn import REPLY_KIND_LABELS
 from knowledge.models import utcnow
 
 bp = Blueprint("admin_questions", __name__, url_prefix="/admin/questions")
@@ -132,7 +133,7 @@ def index() -> str:
     page = log_page(filters, _cursor(request.args.get("before")))
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("admin/questions.html", page=page, filters=filters, args=args, periods=PERIODS,
-                           kinds=KIND_LABELS, feedbacks=FEEDBACK_LABELS, local=LOCAL)
+                           kinds=KIND_LABELS, reply_kinds=REPLY_KIND_LABELS, feedbacks=FEEDBACK_LABELS, local=LOCAL)
 
 
 def init_app(app: Flask) -> None:

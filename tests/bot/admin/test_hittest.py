@@ -48,6 +48,7 @@ def test_the_hit_test_routes_a_service_the_knowledge_base_lacks_as_citizens_are(
     html = logged_in(app, Role.EDITOR).get("/admin/hittest?q=护照过期了怎么换").get_data(as_text=True)
     assert "一般由公安出入境管理部门办理" in reply_in(html) and "12367" in reply_in(html)
     assert reply_in(html) == ask(app.test_client(), "护照过期了怎么换", user="someone-else")
+    assert "<strong>告知办理机构</strong>" in html and "<strong>routed</strong>" not in html
 
 
 def test_the_hit_test_writes_no_log_row_and_no_session(make_app, redis_url: str, redis_prefix: str) -> None:

@@ -25,12 +25,12 @@ def older_link(html: str) -> str:
 
 
 def record(app: Flask, n: int, question: str, *, answered: bool = True, minutes_ago: int | None = None,
-           reply: str = "向村委会申请。") -> None:
+           reply: str = "向村委会申请。", kind: str | None = None) -> None:
     hits = (Hit(DOC, 5.0, ("低保",)),)
     get_runtime(app).questions.record(
         openid=f"user{n}", message_key=f"m{n}", question=question,
         result=SearchResult(question, ("低保",), hits, answered), answered=answered,
-        reply_kind="answer_faq" if answered else "not_found", latency_ms=3, reply_text=reply,
+        reply_kind=kind or ("answer_faq" if answered else "not_found"), latency_ms=3, reply_text=reply,
         asked_at=utcnow() - datetime.timedelta(minutes=minutes_ago if minutes_ago is not None else 1000 - n))
 
 
@@ -98,3 +98,12 @@ def test_a_bad_cursor_or_period_shows_the_first_page(app: Flask) -> None:
     for query in ("before=garbage", "before=2026-99-99_x", "days=9999", "entry=abc"):
         response = client.get(f"/admin/questions?{query}")
         assert response.status_code == 200 and len(rows_of(response.get_data(as_text=True))) == 1, query
+
+
+def test_every_reply_kind_reads_in_chinese_in_the_log(app: Flask) -> None:
+    record(app, 1, "护照过期了怎么换", answered=False, kind="routed", reply="这件事一般由公安出入境管理部门办理。")
+    record(app, 2, "要带啥", kind="follow_up_quote", reply="「低保怎么申请」中写道：")
+    get_runtime(app).questions.flush()
+    html = logged_in(app, Role.EDITOR).get("/admin/questions").get_data(as_text=True)
+    assert "告知办理机构" in html and "追问：引用所看条目的原句" in html
+    assert "<td>routed" not in html and "<td>follow_up_quote" not in html
