@@ -115,8 +115,8 @@ def ratio_interval(items: Sequence[float], faqs: Sequence[float], share: float, 
     bootstrap resamples of both kinds' timings.
 
     Why: the p99 of 300 replies is their third slowest, and the slowest replies of either kind
-    are pauses both kinds meet alike (the question log's fsync, the scheduler): one run put the
-    ratio at 1.49, the next, with the same code, at 0.39. A verdict on the goal is only given
+    are pauses both kinds meet alike (the question log's fsync, the scheduler): three passes over
+    one build in one process put it at 0.45, 1.54 and 1.33. A verdict on the goal is only given
     when the whole interval lies on one side of 1.
     """
     rng = random.Random(seed)

@@ -50,7 +50,6 @@ class ReplyKind(StrEnum):
     FOLLOW_UP_QUOTE = "follow_up_quote"  # the sentence of the entry just shown that answers a follow-up
 
 
-
 # How staff read each reply kind (the hit test, the question log): every kind has one, so a new
 # kind never shows its code on a Chinese page.
 REPLY_KIND_LABELS: dict[ReplyKind, str] = {
