@@ -358,7 +358,7 @@ class KnowledgeBase:
 
     def decide(self, question: str, topic: str | None = None) -> Decision:
         """The policy's decision on `question` (read with `topic` when it is a short follow-up)."""
-        return self._policy.decide(question, topic, self, self.domain_verbs if topic else ())
+        return self._policy.decide(question, topic, self, self.domain_verbs)
 
     def spelling(self, text: str) -> list[Correction]:
         """Homophone typos in `text` against this knowledge base's words (`knowledge.spelling`)."""

@@ -206,7 +206,7 @@ class AnswerPolicy:
         if not any(len(t) >= 2 for t in content):
             return True
         return (len(content) <= FOLLOW_UP_MAX_WORDS and content.isdisjoint(SPEECH_ACT_WORDS)
-                and not topic_words([t for t in terms if t in content], FOLLOW_UP_WORDS, domain))
+                and not topic_words(terms, FOLLOW_UP_WORDS, domain))
 
     def decide(self, question: str, topic: str | None, kb: Searchable, domain: Collection[str] = ()) -> Decision:
         """Search `question` (read with `topic` when it is a short follow-up, `domain` being the
