@@ -23,7 +23,7 @@ from bot import commands, compose, item_followups, item_reply, picks, wording
 from bot.commands import Said
 from bot.compose import PAGE_SIZE
 from bot.config import Settings
-from bot.followup import ask_kind, follow_up_text, not_stated, quote_for
+from bot.followup import ask_kind, condition_quote, condition_words, follow_up_text, not_stated, quote_for
 from bot.fulltext import page_url
 from bot.privacy import pseudonymise
 from bot.routing import Router
@@ -227,6 +227,8 @@ class Conversation:
             quoted = self._quote(entry, said)
             if quoted is not None:
                 return dataclasses.replace(quoted, question=question)
+        elif not follow_up and not menu and session.entry and (case := self._case(session.entry, asked, terms)):
+            return dataclasses.replace(case, question=question)  # "外地户口可以吗": what the entry says of it
         if not follow_up:
             session.entry = None  # a new question: the entry shown before is no longer the subject
             early = None if menu else self.router.before_search(asked, terms)
@@ -329,8 +331,17 @@ class Conversation:
 
     def _quote(self, doc: Document, question: str) -> Turn | None:
         sentence = quote_for(doc, question) if doc.kind == "faq" else None
-        if sentence is None:
-            return None
+        return self._quoted(doc, sentence) if sentence is not None else None
+
+    def _case(self, key: str, question: str, terms: list[str]) -> Turn | None:
+        """A short yes/no question whether a case is covered ("外地户口可以吗"), answered with the
+        sentence of the entry just shown that writes the case (`bot.followup.condition_quote`)."""
+        words = condition_words(question, terms, self.kb.domain_verbs)
+        entry = self.kb.document(key) if words else None
+        sentence = condition_quote(entry, words, self.kb.written_forms) if entry is not None else None
+        return self._quoted(entry, sentence) if entry is not None and sentence is not None else None
+
+    def _quoted(self, doc: Document, sentence: str) -> Turn:
         reply = compose.follow_up_quote(doc, sentence, page_url(self.settings.public_base_url, doc))
         return Turn(reply, kind=ReplyKind.FOLLOW_UP_QUOTE, answered=True)
 

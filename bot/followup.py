@@ -11,6 +11,15 @@ quoted when it has at least one cue. The ask words are looked for in the follow-
 the knowledge base reads it (`follow_up_text`), so colloquial forms the lexicon knows count.
 Otherwise the conversation goes on as before (a search within the topic).
 
+A short yes/no question naming a case ("外地户口可以吗", "残疾人能申请吗", "退休了还能领吗") is
+about the entry just shown too, although it names a thing and so is no follow-up to the policy:
+the citizen asks whether *their* case is covered. When the entry writes the case (a word of the
+question that its title does not hold, in any of its written forms: 户口 is written 户籍), the
+sentence that writes it is quoted (`condition_words`, `condition_quote`) — "由…向户籍所在地的镇人民
+政府提出书面申请" — rather than a new search for 户口 that routes the citizen to the police station.
+The entry does not say yes or no on the citizen's behalf: its own sentence is shown. When it does
+not write the case, the question is searched as a new one.
+
 The cue words are the ordinary vocabulary in which Chinese administrative texts state each kind
 of fact (材料/证明/复印件 for materials; 窗口/中心/大厅 for places; 元/收费/免费 for cost …),
 written once per kind, never for a particular entry or question.
@@ -23,9 +32,11 @@ staff, rather than shown the same list again: the entry was read, the list adds 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from knowledge.document import Document
+from knowledge.policy import FOLLOW_UP_MAX_WORDS, FOLLOW_UP_WORDS, content_words
+from knowledge.topicwords import topic_words
 
 # kind -> (ask words, cue words naming the fact, cue words for the act around it). A sentence
 # naming the thing asked for (材料, 窗口, 工作日) answers before one that only says what is done
@@ -52,6 +63,9 @@ ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 # What each kind of fact is called when an entry does not state it: "「…」中没有写明所需材料".
 WHAT = {"materials": "所需材料", "place": "办理地点", "cost": "费用或金额", "time": "办理时间或期限",
         "contact": "联系电话", "eligibility": "申请条件或对象"}
+# A yes/no question whether a case is covered: "…可以吗", "…能申请吗", "…行不行", "…算不算".
+YES_NO = re.compile(r"(?:可以|能|行|算|符合|享受)[^，,。？?！!]{0,4}?(?:吗|么|嘛|不)[。？?！!~～]*$"
+                    r"|可不可以|能不能|行不行|算不算|符不符合|有没有")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 
@@ -102,3 +116,33 @@ def not_stated(entry: Document, found: Sequence[Document], question: str) -> str
     if kind is None or entry.kind != "faq" or quote_for(entry, question) is not None:
         return None
     return None if any(may_state(doc, question) for doc in found if doc.key != entry.key) else kind
+
+
+def condition_words(question: str, terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
+    """The case a short yes/no question names — its topic words (`topic_words`, with the
+    knowledge base's `domain` verbs) or, when it names no thing ("离婚了算不算"), its other words
+    of two characters — or [] when `question` is no such question: no yes/no ask, or more than
+    `FOLLOW_UP_MAX_WORDS` content words (a question of its own)."""
+    content = content_words(terms)
+    if not YES_NO.search(question.strip()) or not content or len(content) > FOLLOW_UP_MAX_WORDS:
+        return []
+    return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
+        t for t in dict.fromkeys(terms) if t in content and len(t) >= 2 and not YES_NO.search(t)]
+
+
+def condition_quote(entry: Document, words: Sequence[str],
+                    written_forms: Callable[[str], Sequence[str]]) -> str | None:
+    """The first sentence of the `entry` just shown that writes the most of the case's `words`, in
+    any of their `written_forms` (the term and its synonyms' variants: 户籍 is also written 户口),
+    or None when it writes none.
+
+    Words its title writes are the topic already, not the case: "公积金可以贷款吗" after a 公积金
+    entry asks about 贷款, and a sentence that only says 公积金 would repeat the entry."""
+    spelled = [tuple(written_forms(w)) or (w,) for w in words]
+    forms = [written for written in spelled if not any(f in entry.title for f in written)]
+    best, best_count = None, 0
+    for sentence in sentences(entry.body) if forms else ():
+        count = sum(1 for written in forms if any(f in sentence for f in written))
+        if count > best_count:
+            best, best_count = sentence, count
+    return best

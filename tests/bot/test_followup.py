@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from bot.conversation import Conversation
-from bot.followup import ask_kind, quote_for
+from bot.followup import ask_kind, condition_quote, condition_words, quote_for
 from bot.runtime import get_runtime
 from bot.state import MemoryStore, ResilientStore
 from bot.turn import Turn
@@ -17,6 +17,7 @@ from bot.wechat.messages import Message
 from bot.wechat.replies import TextReply
 from knowledge.document import Document
 from knowledge.editor import FaqData
+from knowledge.text import TextProcessor
 from tests.support import OTHER, add_knowledge
 
 SUBSIDY = Document(
@@ -123,3 +124,70 @@ def test_a_follow_up_the_entry_just_read_does_not_answer_says_so_instead_of_list
     assert "1." not in turn.reply.content  # not a list of the topic's entries, none of which says it
     assert say(conv, "在哪里办").kind == "follow_up_quote"  # the entry is still what is being asked about
 
+
+
+LOW_INCOME = Document(
+    kind="faq", id=3, title="低保怎么申请",
+    body="由共同生活的家庭成员向户籍所在地的镇人民政府提出书面申请；镇政府组织入户调查并在村里公示。"
+         "所需材料以镇民生服务中心的告知为准。",
+)
+
+
+@pytest.fixture(scope="module")
+def processor() -> TextProcessor:
+    return TextProcessor()
+
+
+@pytest.mark.parametrize(("question", "case"), [
+    ("外地户口可以吗", ["外地", "户籍"]),  # 户口 is read as the lexicon's 户籍
+    ("残疾人能申请吗", ["残疾人"]),
+    ("租房的行不行", ["租房"]),
+    ("离婚了算不算", ["离婚"]),  # names no thing: its other words
+])
+def test_a_short_yes_no_question_names_the_case_it_asks_about(
+        processor: TextProcessor, question: str, case: list[str]) -> None:
+    assert condition_words(question, processor.analyze(question)) == case
+
+
+@pytest.mark.parametrize("question", [
+    "外地户口怎么迁入",  # no yes/no ask
+    "外地车牌在本市申请新能源汽车补贴可以吗",  # a question of its own: more than three content words
+    "可以吗",  # names no case
+])
+def test_other_questions_name_no_case(processor: TextProcessor, question: str) -> None:
+    assert condition_words(question, processor.analyze(question)) == []
+
+
+def test_the_sentence_writing_the_case_is_quoted_in_any_of_its_written_forms(processor: TextProcessor) -> None:
+    quote = condition_quote(LOW_INCOME, ["外地", "户籍"], processor.written_forms)
+    assert quote == "由共同生活的家庭成员向户籍所在地的镇人民政府提出书面申请；"
+
+
+def test_a_case_the_entry_does_not_write_or_only_its_title_writes_quotes_nothing(processor: TextProcessor) -> None:
+    assert condition_quote(LOW_INCOME, ["学生"], processor.written_forms) is None
+    assert condition_quote(LOW_INCOME, ["最低生活保障"], processor.written_forms) is None  # 低保: the topic itself
+
+
+def test_after_an_answer_a_yes_no_question_about_a_case_quotes_what_the_entry_says_of_it(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[FaqData(question=LOW_INCOME.title, answer=LOW_INCOME.body),
+                                 FaqData(question="户口迁移怎么办理", answer="持户口簿和身份证到派出所户籍窗口办理。"),
+                                 *(FaqData(question=q, answer=a) for q, a in OTHER)])
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    assert say(conv, "低保怎么申请").kind == "answer_faq"
+    turn = say(conv, "外地户口可以吗")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "follow_up_quote" and turn.answered
+    assert "「低保怎么申请」中写道" in turn.reply.content and "户籍所在地" in turn.reply.content
+    assert "派出所" not in turn.reply.content  # not a new search for 户口
+    assert say(conv, "需要什么材料").kind == "follow_up_quote"  # still about the 低保 entry
+
+
+def test_a_yes_no_question_about_a_case_the_entry_does_not_write_is_searched_anew(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[FaqData(question=LOW_INCOME.title, answer=LOW_INCOME.body),
+                                 *(FaqData(question=q, answer=a) for q, a in OTHER)])
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    say(conv, "低保怎么申请")
+    turn = say(conv, "退役军人优待证能办吗")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "answer_faq"
+    assert "退役军人服务站" in turn.reply.content
