@@ -34,6 +34,10 @@ from knowledge.base import KnowledgeBase
 log = logging.getLogger(__name__)
 
 CHANNEL = "kb:changed"
+# A subscribed watcher waits for a notification in slices this long, so that `stop` and this
+# process's own edits (`notify`) are seen within a slice, whatever `KB_RELOAD_INTERVAL` is: with
+# the interval set to a minute, a shutdown used to wait up to a minute for the watcher.
+WAKE_SLICE = 0.5
 
 
 class Reloader:
@@ -106,7 +110,7 @@ class Reloader:
         self._stop.set()
         self._wake.set()
         if self._thread is not None and self._pid == os.getpid():
-            self._thread.join(timeout=self.interval + 5)
+            self._thread.join(timeout=WAKE_SLICE + 5)
         self.kb.watched = False
 
     def _subscribe(self) -> redis.client.PubSub | None:
@@ -135,8 +139,12 @@ class Reloader:
             self._wake.clear()
             return None
         try:
+            deadline = time.monotonic() + self.interval
+            message = None
+            while message is None and not self._wake.is_set() and (left := deadline - time.monotonic()) > 0:
+                message = pubsub.get_message(timeout=min(left, WAKE_SLICE))
+            self._wake.clear()
             # Drain: several edits in a row need one rebuild, not one each.
-            message = pubsub.get_message(timeout=self.interval)
             while message is not None:
                 message = pubsub.get_message(timeout=0)
             return pubsub

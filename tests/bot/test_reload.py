@@ -48,6 +48,15 @@ def test_an_edit_reaches_another_instance_through_the_redis_notification(instanc
     assert wait_until(lambda: serves_new_entry(other))
 
 
+def test_stopping_a_subscribed_watcher_ends_it_though_its_interval_is_long(instances) -> None:
+    runtime = watch(instances(interval="600"))  # waiting on the Redis channel, not polling
+    KbEditor(runtime.db, editor="test").save_faq(NEW)
+    assert wait_until(lambda: serves_new_entry(runtime))  # notified: it has gone back to waiting
+    assert runtime.reloader is not None and runtime.reloader.running
+    runtime.reloader.stop()
+    assert not runtime.reloader.running  # stop() waits a slice, not the ten minutes
+
+
 def test_without_redis_the_version_check_brings_the_edit_over(instances) -> None:
     editor_app, other_app = instances(redis=False), instances(redis=False)
     other = watch(other_app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -78,5 +79,6 @@ def test_an_edit_saved_on_one_instance_is_live_on_both(instances: Callable[..., 
         reloader.ensure_started()
     new = FaqData(question="独生子女父母奖励金怎么领？", answer="持光荣证到村委会登记，每年发放一次。")
     KbEditor(get_runtime(first).db, editor="test").save_faq(new)
-    assert wait_until(lambda: all("持光荣证到村委会登记" in ask(app.test_client(), new.question, user="o-edit")
+    users = (f"o-edit-{n}" for n in itertools.count())  # one citizen asking every 20 ms is rate-limited
+    assert wait_until(lambda: all("持光荣证到村委会登记" in ask(app.test_client(), new.question, user=next(users))
                                   for app in (first, second)))
