@@ -32,8 +32,13 @@ _WORDS: dict[Said, set[str]] = {
     # 88 is never a list number: a list holds at most 15 entries (`Thresholds.max_choices`).
     Said.BYE: {"再见", "拜拜", "拜", "bye", "byebye", "88", "再会", "回头见"},
     Said.SATISFIED: {"满意", "很满意", "非常满意", "满意了"},
-    Said.UNSATISFIED: {"不满意", "很不满意", "非常不满意", "不太满意", "不大满意"},
-    Said.MORE: {"更多", "下一页", "下页", "更多结果", "还有吗", "还有呢", "还有", "继续", "more", "next"},
+    # Saying the reply missed is rating it: "不是这个" after an answer is the 不满意 staff need to see.
+    Said.UNSATISFIED: {"不满意", "很不满意", "非常不满意", "不太满意", "不大满意",
+                       "不是这个", "不是这个意思", "不是我要的", "不是我想要的", "不是我问的", "答非所问",
+                       "没用", "没有用", "没帮助", "没有帮助", "不对", "不对啊", "回答错了"},
+    Said.MORE: {"更多", "下一页", "下页", "更多结果", "还有吗", "还有呢", "还有", "继续", "more", "next",
+                "还有别的吗", "还有别的", "别的呢", "还有其他的吗", "还有其他吗", "还有其它吗", "其他的呢",
+                "还有没有"},
 }
 _SAID = {word: meaning for meaning, words in _WORDS.items() for word in words}
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -237,6 +237,19 @@ def test_number_without_a_list_says_it_expired(conv: Conversation) -> None:
     assert content(conv.respond(text("2"))) == wording.CHOICES_EXPIRED
 
 
+def test_asking_for_more_after_a_single_answer_says_that_was_all_not_that_a_list_expired(
+        conv: Conversation) -> None:
+    assert conv.respond(text("高龄津贴怎么申领")).kind == "answer_faq"
+    turn = conv.respond(text("还有别的吗"))
+    assert content(turn) == wording.MORE_AFTER_ANSWER and turn.kind == "choices_end"
+
+
+def test_saying_the_answer_missed_rates_it_unsatisfied(conv: Conversation) -> None:
+    asked = conv.respond(text("高龄津贴怎么申领"))
+    turn = conv.respond(text("不是这个"))
+    assert turn.feedback is not None and turn.feedback[1].value == "unsatisfied" and asked.answered
+
+
 def test_list_expires_with_the_session(kb_runtime: Runtime) -> None:
     clock = FakeClock()
     conv = build(kb_runtime, ResilientStore(MemoryStore(clock=clock)))
