@@ -53,7 +53,8 @@ ASKS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
               ("前往", "到", "向")),
     "cost": (("多少钱", "费用", "收费", "收钱", "交钱", "缴费", "金额", "多少"),
              ("元", "费", "免费", "金额", "标准", "补助", "补贴"), ()),
-    "time": (("多久", "多长时间", "几天", "期限", "时限", "什么时候", "截止", "几号"),
+    "time": (("多久", "多长时间", "几天", "多少天", "几个工作日", "多少个工作日", "期限", "时限", "什么时候", "截止",
+              "几号"),
              ("工作日", "日内", "天内", "个月", "日前", "期限", "时限", "之前", "以内", "每年", "每月", "日"), ()),
     "contact": (("电话", "联系方式", "怎么联系", "热线"), ("电话", "热线"), ("联系", "咨询")),
     # Who may apply ("哪些人可以申请", "谁能办", "需要什么条件"): stated as conditions and target groups.
@@ -78,8 +79,13 @@ def follow_up_text(question: str, terms: Sequence[str]) -> str:
 
 
 def ask_kind(question: str) -> str | None:
-    """Which kind of fact a follow-up asks for, or None when it names none."""
-    return next((kind for kind, (asks, _, _) in ASKS.items() if any(a in question for a in asks)), None)
+    """Which kind of fact a follow-up asks for, or None when it names none.
+
+    The longest ask word found names it ("多少天" asks for a time, not an amount), and 多少 alone
+    yields to any other kind's word: "电话多少" asks for the number, not for a cost. On a tie the
+    kinds' order in `ASKS` decides."""
+    found = [(kind, a) for kind, (asks, _, _) in ASKS.items() for a in asks if a in question]
+    return max(found, key=lambda pair: (pair[1] != "多少", len(pair[1])))[0] if found else None
 
 
 def sentences(text: str) -> list[str]:

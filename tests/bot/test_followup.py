@@ -39,6 +39,16 @@ def test_the_sentence_answering_the_follow_up_is_chosen(question: str, expected:
     assert quote_for(SUBSIDY, question) == expected
 
 
+@pytest.mark.parametrize(("question", "kind"), [
+    ("电话多少", "contact"),  # 多少 alone yields to the word naming the fact
+    ("多少天能办好", "time"),  # the longer ask word
+    ("每个月能领多少", "cost"),
+    ("一个月多少钱", "cost"),
+])
+def test_the_most_specific_ask_word_names_the_kind_of_fact(question: str, kind: str) -> None:
+    assert ask_kind(question) == kind
+
+
 def test_a_follow_up_asking_nothing_recognisable_quotes_nothing() -> None:
     assert ask_kind("那个呢") is None and quote_for(SUBSIDY, "那个呢") is None
 
