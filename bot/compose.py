@@ -203,6 +203,18 @@ def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> 
     return text_reply(text, _tail(link, True))
 
 
+def pick_first(reply: TextReply, kind: str) -> TextReply:
+    """A list shown again for a follow-up asked before any of its entries was read: which entry
+    the fact (`bot.followup.WHAT`) is wanted for decides it, so the citizen is asked to pick."""
+    return with_note(reply, wording.FOLLOW_UP_PICK_FIRST.format(what=WHAT[kind]))
+
+
+def elsewhere(reply: TextReply, doc: Document, kind: str) -> TextReply:
+    """A list for a follow-up that the entry just read, `doc`, does not answer: said first, so the
+    list is not mistaken for the same entries shown again for nothing."""
+    return with_note(reply, wording.FOLLOW_UP_ELSEWHERE.format(title=_clip(doc.title, 60), what=WHAT[kind]))
+
+
 def follow_up_not_stated(doc: Document, kind: str) -> TextReply:
     """The entry just shown does not state what the follow-up asks (`bot.followup.WHAT`)."""
     return text_reply(_lines(wording.FOLLOW_UP_NOT_STATED.format(title=_clip(doc.title, 60), what=WHAT[kind]),

@@ -247,11 +247,13 @@ class Conversation:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
                 return dataclasses.replace(turn, question=question)
-        asks_fact = decision.follow_up and ask_kind(said) is not None
-        if entry is not None and asks_fact and (missing := not_stated(entry, [h.doc for h in decision.hits], said)):
+        fact = ask_kind(said) if decision.follow_up else None  # the kind of fact a follow-up asks for
+        if entry is not None and fact and (missing := not_stated(entry, [h.doc for h in decision.hits], said)):
             self._remember_answer(session, self._message_key(message), entry)  # 不满意 rates this follow-up
             return Turn(compose.follow_up_not_stated(entry, missing), kind=ReplyKind.NOT_FOUND, question=question,
                         result=decision.result, answered=False, decision=decision)
+        if fact and entry is None and session.choices is not None and decision.kind is not DecisionKind.ANSWER:
+            return self._pick_first(session.choices, fact, question, decision)
         session.choices = None
         if not decision.follow_up:
             session.topic = asked if decision.offered else None
@@ -285,12 +287,26 @@ class Conversation:
                 session.choices = Choices(query=decision.query, keys=[d.key for _, d in rivals],
                                           message_key=self._message_key(message), learnable=not menu)
             return Turn(answer, kind=kind, question=question, result=decision.result, answered=True, decision=decision)
+        if entry is not None and fact and len(keys) > 1:  # the entry just read does not say it: others may
+            keys = [key for key in keys if key != entry.key]
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                   learnable=not menu and not decision.follow_up)
         self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
+        if entry is not None and fact:
+            reply = compose.elsewhere(reply, entry, fact)
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
+
+    def _pick_first(self, choices: Choices, kind: str, question: str, decision: Decision) -> Turn:
+        """A follow-up asking a fact ("需要什么材料") while a list is open and none of its entries was
+        read, that no entry answers outright: the fact depends on the entry, so the list shown
+        is shown again, numbers unchanged, asking the citizen to pick — not "not found", and not
+        another order of the same entries."""
+        choices.page = 0
+        reply = compose.choices_reply(self._numbered(choices, 0), page=0, total=len(choices.keys))
+        return Turn(compose.pick_first(reply, kind), kind=ReplyKind.CHOICES, question=question,
+                    result=decision.result, answered=True, decision=decision)
 
     def _answer(
         self, doc: Document, terms: tuple[str, ...] | list[str], question: str

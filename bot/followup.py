@@ -7,9 +7,13 @@ may apply) is recognised from its ask words; the entry's sentences are scored fi
 of the ask words the citizen typed they contain (the sentence that writes 材料 answers "要什么材料"
 before one that only mentions 提交), then by how many of that kind's cue words naming the fact they
 contain (材料, 窗口), then by its cue words for the act around it (提交, 前往), and the best is
-quoted when it has at least one cue. The ask words are looked for in the follow-up as typed and as
-the knowledge base reads it (`follow_up_text`), so colloquial forms the lexicon knows count.
-Otherwise the conversation goes on as before (a search within the topic).
+quoted when it names the fact — an ask word or a cue word naming it: a sentence that only says
+"点击提交完成申请" names no material, and the entry is then said not to state them. The ask
+words are looked for in the follow-up as typed and as the knowledge base reads it
+(`follow_up_text`), so colloquial forms the lexicon knows count. Otherwise the conversation goes
+on as before (a search within the topic), saying first that the entry read does not state the fact
+and leaving it out of the list; and a follow-up asked while a list is open, before any of its
+entries was read, gets that list again with a request to pick one — the fact depends on the entry.
 
 A short yes/no question naming a case ("外地户口可以吗", "残疾人能申请吗", "退休了还能领吗") is
 about the entry just shown too, although it names a thing and so is no follow-up to the policy:
@@ -103,7 +107,7 @@ def quote_for(doc: Document, question: str) -> str | None:
     for sentence in sentences(doc.body):
         score = (sum(1 for a in asked if a in sentence), sum(1 for cue in names if cue in sentence),
                  sum(1 for cue in acts if cue in sentence))
-        if score[1] + score[2] > 0 and score > best_score:
+        if score[0] + score[1] > 0 and score > best_score:  # an act alone (提交) names no fact
             best, best_score = sentence, score
     return best
 

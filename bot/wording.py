@@ -141,6 +141,10 @@ FULL_TEXT_LINK = "答复较长，查看全文：{url}"
 FULL_TEXT_CUT = "（答复较长，以上只显示了一部分。如需完整内容，请回复“人工”。）"
 FOLLOW_UP_QUOTE = "「{title}」中写道："
 FOLLOW_UP_NOT_STATED = "「{title}」中没有写明{what}，已公开的其他内容中也没有找到。"
+# A follow-up ("需要什么材料") while a list is open and no entry of it was read: each entry says its own.
+FOLLOW_UP_PICK_FIRST = "{what}因事项而异，请回复序号查看具体事项："
+# A follow-up the entry just read does not answer, listed from other entries of the topic.
+FOLLOW_UP_ELSEWHERE = "「{title}」中没有写明{what}，以下内容中可能有："
 
 # -- typos (knowledge/spelling.py) ------------------------------------------------------------------
 

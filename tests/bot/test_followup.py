@@ -201,3 +201,41 @@ def test_a_yes_no_question_about_a_case_the_entry_does_not_write_is_searched_ane
     turn = say(conv, "退役军人优待证能办吗")
     assert isinstance(turn.reply, TextReply) and turn.kind == "answer_faq"
     assert "退役军人服务站" in turn.reply.content
+
+
+@pytest.fixture
+def fund(app: Flask) -> Conversation:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[
+        FaqData(question="退休人员如何提取住房公积金？", answer="登录APP选择退休销户，核对账户后点击提交完成申请。"),
+        FaqData(question="离职人员如何提取住房公积金？", answer="离职满半年的职工持身份证和离职证明办理提取。"),
+        FaqData(question="购房时如何提取住房公积金？", answer="购房职工持购房合同和发票办理提取。"),
+        *(FaqData(question=q, answer=a) for q, a in OTHER),
+    ])
+    return Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+
+
+def test_a_follow_up_to_a_list_before_any_entry_was_read_asks_which_entry_it_is_for(fund: Conversation) -> None:
+    listed = say(fund, "公积金")
+    assert isinstance(listed.reply, TextReply) and listed.kind == "choices"
+    turn = say(fund, "需要什么材料")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "choices"
+    assert turn.reply.content.startswith("所需材料因事项而异，请回复序号查看具体事项")
+    assert turn.reply.content.endswith(listed.reply.content)  # the same list, the same numbers
+
+
+def test_a_follow_up_the_entry_read_does_not_answer_lists_the_others_saying_so(fund: Conversation) -> None:
+    listed = say(fund, "公积金")
+    assert isinstance(listed.reply, TextReply)
+    number = next(line.split(".")[0] for line in listed.reply.content.splitlines() if "退休人员" in line)
+    say(fund, number)
+    turn = say(fund, "需要什么材料")  # 提交 alone names no material
+    assert isinstance(turn.reply, TextReply)
+    assert turn.reply.content.startswith("「退休人员如何提取住房公积金？」中没有写明所需材料")
+    assert "退休人员" not in turn.reply.content.split("\n", 1)[1]  # not offered again
+
+
+def test_a_sentence_naming_only_the_act_is_no_answer() -> None:
+    doc = Document(kind="faq", id=4, title="退休人员如何提取公积金",
+                   body="登录APP选择退休销户。请核对账户信息，点击提交完成申请。")
+    assert quote_for(doc, "需要什么材料") is None  # 提交 names no material
