@@ -242,7 +242,8 @@ class Conversation:
         if decision.kind is DecisionKind.EMPTY:
             return Turn(compose.text_reply(wording.EMPTY_QUESTION), kind=ReplyKind.EMPTY)
         did_you_mean = None
-        unsure = decision.result is not None and not decision.result.answered and not decision.follow_up
+        read_with_topic = decision.follow_up or decision.narrowed  # the topic's words were searched too
+        unsure = decision.result is not None and not decision.result.answered and not read_with_topic
         if unsure and not menu and respelled is None:
             turn, did_you_mean = self._respell(message, session, asked)
             if turn is not None:
@@ -255,7 +256,7 @@ class Conversation:
         if fact and entry is None and session.choices is not None and decision.kind is not DecisionKind.ANSWER:
             return self._pick_first(session.choices, fact, question, decision)
         session.choices = None
-        if not decision.follow_up:
+        if not read_with_topic:
             session.topic = asked if decision.offered else None
         keys = [h.doc.key for h in decision.hits]
         if decision.kind in (DecisionKind.NOT_FOUND, DecisionKind.RELATED):
@@ -263,7 +264,7 @@ class Conversation:
             self._remember_answer(session, self._message_key(message), None)
             if decision.kind is DecisionKind.RELATED:
                 session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
-                                          learnable=not menu and not decision.follow_up)
+                                          learnable=not menu and not read_with_topic)
             numbered = [(n, hit.doc) for n, hit in enumerate(decision.hits, start=1)]
             first = decision.hits[0].doc if decision.hits else None
             excerpt = item_reply.related_excerpt(self.kb, first, decision.terms, question=asked) if first else None
@@ -290,7 +291,7 @@ class Conversation:
         if entry is not None and fact and len(keys) > 1:  # the entry just read does not say it: others may
             keys = [key for key in keys if key != entry.key]
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
-                                  learnable=not menu and not decision.follow_up)
+                                  learnable=not menu and not read_with_topic)
         self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
         reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
         if entry is not None and fact:

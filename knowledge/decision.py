@@ -58,6 +58,9 @@ class Decision:
     #: first, at most ``max_rivals`` — shown under the answer, one tap away, in case the choice
     #: was wrong. Empty for every other decision.
     rivals: tuple[Hit, ...] = ()
+    #: A short question that names a thing, unsure on its own, read with the open topic
+    #: ("门诊能报多少" after 医保报销: `AnswerPolicy._narrowed`); `query` holds both.
+    narrowed: bool = False
 
     @property
     def offered(self) -> bool:

@@ -224,8 +224,36 @@ class AnswerPolicy:
         rivals: list[Hit] = []
         if reason is Reason.CONFIDENT_DIRECT:  # the answer, and the close rivals it was chosen over
             hits, rivals = hits[:1], self._rivals(hits[1:], terms, result.topical)
-        return Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up, self.thresholds,
-                        tuple(rivals))
+        decision = Decision(kind, reason, tuple(hits), question, tuple(terms), query, result, follow_up,
+                            self.thresholds, tuple(rivals))
+        if topic and not follow_up and kind is not DecisionKind.ANSWER:
+            return self._narrowed(question, terms, topic, kb, domain) or decision
+        return decision
+
+    def _narrowed(self, question: str, terms: Sequence[str], topic: str, kb: Searchable,
+                  domain: Collection[str]) -> Decision | None:
+        """A short question that names a thing — so no follow-up — and gets no answer on its own,
+        read with the open topic: "门诊能报多少" after 医保报销, "退休人员呢" after 公积金怎么提取
+        (alone: 退休人员被判刑的，养老金应当如何支付). Taken only when the topic and the question
+        searched together are answered or listed, and the best hit holds every word the question
+        names (`topic_words`, or its words of two characters when it names no thing) and a
+        content word of the topic: an entry about both, not the topic again. A question of more
+        than `FOLLOW_UP_MAX_WORDS` content words is a question of its own.
+
+        Over the development questions and the city messages (21 short ones of 2,986), each asked
+        after 30 unrelated development questions as topics, none is read this way."""
+        content = content_words(terms)
+        if not content or len(content) > FOLLOW_UP_MAX_WORDS:
+            return None
+        named = set(topic_words(terms, FOLLOW_UP_WORDS, domain)) or {t for t in content if len(t) >= 2}
+        if not named:
+            return None
+        both = self.decide(f"{topic} {question}", None, kb, domain)
+        if not both.offered or not named <= set(both.hits[0].matched):
+            return None
+        if content_words(kb.analyze(topic)).isdisjoint(both.hits[0].matched):
+            return None
+        return dataclasses.replace(both, question=question, narrowed=True)
 
     def _distinct_answers(self, kb: Searchable, query: str, result: SearchResult) -> SearchResult:
         """The hits with one entry per answer: entries whose answers are the same text are one

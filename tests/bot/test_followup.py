@@ -239,3 +239,36 @@ def test_a_sentence_naming_only_the_act_is_no_answer() -> None:
     doc = Document(kind="faq", id=4, title="退休人员如何提取公积金",
                    body="登录APP选择退休销户。请核对账户信息，点击提交完成申请。")
     assert quote_for(doc, "需要什么材料") is None  # 提交 names no material
+
+
+def test_a_short_question_naming_a_thing_unsure_alone_is_read_with_the_topic(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[
+        FaqData(question="退休人员如何提取住房公积金？", answer="退休人员可在APP办理退休销户提取。"),
+        FaqData(question="离职人员如何提取住房公积金？", answer="离职满半年的职工持身份证和离职证明办理提取。"),
+        FaqData(question="退休人员养老金怎么调整？", answer="按国家统一部署每年调整。"),
+        FaqData(question="退休人员医保待遇有哪些？", answer="退休人员个人账户按月划入。"),
+        *(FaqData(question=q, answer=a) for q, a in OTHER),
+    ])
+    alone = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    assert say(alone, "退休人员呢").kind != "answer_faq"  # on its own: which of the 退休人员 entries?
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    say(conv, "公积金怎么提取")
+    turn = say(conv, "退休人员呢")
+    assert isinstance(turn.reply, TextReply) and turn.kind == "answer_faq"
+    assert "退休销户提取" in turn.reply.content
+    assert turn.decision is not None and turn.decision.narrowed
+
+
+def test_a_short_question_is_not_read_with_a_topic_no_entry_shares_with_it(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[
+        FaqData(question="退休人员如何提取住房公积金？", answer="退休人员可在APP办理退休销户提取。"),
+        FaqData(question="退休人员养老金怎么调整？", answer="按国家统一部署每年调整。"),
+        *(FaqData(question=q, answer=a) for q, a in OTHER),
+    ])
+    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    assert say(conv, "结婚登记在哪里办").kind == "answer_faq"
+    turn = say(conv, "退休人员呢")  # no entry holds 退休人员 and 结婚 or 登记
+    assert turn.decision is not None and not turn.decision.narrowed
+    assert isinstance(turn.reply, TextReply) and "婚姻登记处" not in turn.reply.content
