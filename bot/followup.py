@@ -39,8 +39,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 
 from knowledge.document import Document
-from knowledge.policy import FOLLOW_UP_MAX_WORDS, FOLLOW_UP_WORDS, content_words
-from knowledge.topicwords import topic_words
+from knowledge.policy import FOLLOW_UP_MAX_WORDS, content_words, named_words
 
 # kind -> (ask words, cue words naming the fact, cue words for the act around it). A sentence
 # naming the thing asked for (材料, 窗口, 工作日) answers before one that only says what is done
@@ -129,15 +128,13 @@ def not_stated(entry: Document, found: Sequence[Document], question: str) -> str
 
 
 def condition_words(question: str, terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
-    """The case a short yes/no question names — its topic words (`topic_words`, with the
-    knowledge base's `domain` verbs) or, when it names no thing ("离婚了算不算"), its other words
-    of two characters — or [] when `question` is no such question: no yes/no ask, or more than
+    """The case a short yes/no question names (`named_words`, with the knowledge base's `domain`
+    verbs), or [] when `question` is no such question: no yes/no ask, or more than
     `FOLLOW_UP_MAX_WORDS` content words (a question of its own)."""
     content = content_words(terms)
     if not YES_NO.search(question.strip()) or not content or len(content) > FOLLOW_UP_MAX_WORDS:
         return []
-    return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
-        t for t in dict.fromkeys(terms) if t in content and len(t) >= 2 and not YES_NO.search(t)]
+    return [t for t in named_words(terms, domain) if not YES_NO.search(t)]  # 行不行 is the ask, not the case
 
 
 def condition_quote(entry: Document, words: Sequence[str],

@@ -135,6 +135,14 @@ def content_words(terms: Sequence[str]) -> set[str]:
     return {t for t in terms if t not in FOLLOW_UP_WORDS}
 
 
+def named_words(terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
+    """What a short question names: its topic words (`topic_words`, with the knowledge base's
+    `domain` verbs) or, when it names no thing ("离婚了算不算", "离职了能取吗"), its content words
+    of two characters or more — for reading it against the entry or topic it follows."""
+    return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
+        t for t in dict.fromkeys(terms) if t not in FOLLOW_UP_WORDS and len(t) >= 2]
+
+
 class AnswerPolicy:
     """Applies `Thresholds`; stateless, so one instance serves every thread."""
 
@@ -245,7 +253,7 @@ class AnswerPolicy:
         content = content_words(terms)
         if not content or len(content) > FOLLOW_UP_MAX_WORDS:
             return None
-        named = set(topic_words(terms, FOLLOW_UP_WORDS, domain)) or {t for t in content if len(t) >= 2}
+        named = set(named_words(terms, domain))
         if not named:
             return None
         both = self.decide(f"{topic} {question}", None, kb, domain)
