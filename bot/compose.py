@@ -131,11 +131,17 @@ def with_rivals(reply: TextReply | NewsReply, rows: Sequence[tuple[int, Document
 # -- lists -----------------------------------------------------------------------------------------
 
 
-def choices_reply(rows: Sequence[tuple[int, Document]], *, page: int, total: int) -> TextReply:
-    """One page of a numbered list; numbers run on across pages so "7" always means one entry."""
+def choices_reply(
+    rows: Sequence[tuple[int, Document]], *, page: int, total: int, intro: str | None = None
+) -> TextReply:
+    """One page of a numbered list; numbers run on across pages so "7" always means one entry.
+    `intro` replaces the first page's "为您找到以下相关内容" when the list answers something else
+    (`pick_first_intro`, `elsewhere_intro`)."""
     first = page * PAGE_SIZE + 1
     last = min(first + PAGE_SIZE - 1, total)
-    intro = wording.CHOICES_PAGE_INTRO.format(first=first, last=last, total=total) if page else wording.CHOICES_INTRO
+    if page:
+        intro = wording.CHOICES_PAGE_INTRO.format(first=first, last=last, total=total)
+    intro = intro or wording.CHOICES_INTRO
     lines = []
     for number, doc in rows:
         title = _clip(doc.title, CHOICE_TITLE_CHARS)
@@ -203,16 +209,16 @@ def follow_up_quote(doc: Document, sentence: str, full_text_url: str | None) -> 
     return text_reply(text, _tail(link, True))
 
 
-def pick_first(reply: TextReply, kind: str) -> TextReply:
-    """A list shown again for a follow-up asked before any of its entries was read: which entry
-    the fact (`bot.followup.WHAT`) is wanted for decides it, so the citizen is asked to pick."""
-    return with_note(reply, wording.FOLLOW_UP_PICK_FIRST.format(what=WHAT[kind]))
+def pick_first_intro(kind: str) -> str:
+    """Above a list shown again for a follow-up asked before any of its entries was read: the fact
+    (`bot.followup.WHAT`) depends on the entry, so the citizen is asked to pick one."""
+    return wording.FOLLOW_UP_PICK_FIRST.format(what=WHAT[kind])
 
 
-def elsewhere(reply: TextReply, doc: Document, kind: str) -> TextReply:
-    """A list for a follow-up that the entry just read, `doc`, does not answer: said first, so the
-    list is not mistaken for the same entries shown again for nothing."""
-    return with_note(reply, wording.FOLLOW_UP_ELSEWHERE.format(title=_clip(doc.title, 60), what=WHAT[kind]))
+def elsewhere_intro(doc: Document, kind: str) -> str:
+    """Above a list for a follow-up that the entry just read, `doc`, does not answer: said first,
+    so the list is not mistaken for the same entries shown again for nothing."""
+    return wording.FOLLOW_UP_ELSEWHERE.format(title=_clip(doc.title, 60), what=WHAT[kind])
 
 
 def follow_up_not_stated(doc: Document, kind: str) -> TextReply:

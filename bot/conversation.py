@@ -293,9 +293,8 @@ class Conversation:
         session.choices = Choices(query=decision.query, keys=keys, message_key=self._message_key(message),
                                   learnable=not menu and not read_with_topic)
         self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
-        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys))
-        if entry is not None and fact:
-            reply = compose.elsewhere(reply, entry, fact)
+        intro = compose.elsewhere_intro(entry, fact) if entry is not None and fact else None
+        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys), intro=intro)
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
@@ -305,9 +304,10 @@ class Conversation:
         is shown again, numbers unchanged, asking the citizen to pick — not "not found", and not
         another order of the same entries."""
         choices.page = 0
-        reply = compose.choices_reply(self._numbered(choices, 0), page=0, total=len(choices.keys))
-        return Turn(compose.pick_first(reply, kind), kind=ReplyKind.CHOICES, question=question,
-                    result=decision.result, answered=True, decision=decision)
+        reply = compose.choices_reply(self._numbered(choices, 0), page=0, total=len(choices.keys),
+                                      intro=compose.pick_first_intro(kind))
+        return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
+                    decision=decision)
 
     def _answer(
         self, doc: Document, terms: tuple[str, ...] | list[str], question: str
