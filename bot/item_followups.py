@@ -5,8 +5,10 @@ content. Those questions name no topic, so a search would find nothing (or somet
 they are answered from the item's own metadata instead. Only short messages that ask for one
 metadata field are taken, and only while the session remembers an item (`Session.shown`) or
 the reply before listed items (`Session.choices`: a list, related entries or rivals): one listed
-item is "这个文件", several get the request to open one first. Anything else goes on to the
-normal search.
+item is "这个文件", several get the request to open one first. After an FAQ entry, a question
+that asks for it as a document (文号, or a field with 文件 / 发布 …) is told that the entry is a
+常见问答 without such metadata, rather than "not found" with the entry itself as related.
+Anything else goes on to the normal search.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ _FIELDS = (
 )
 # Words that refer to the document just shown, and the particles of a question.
 _ABOUT = re.compile(r"这个|那个|这份|这篇|该|此|它|这条|上面|刚才|文件|通知|办法|公告|公示|规定|发布|发的|印发|出的")
+# Words that say the question is about a document (文号 and 索引号 say it themselves): after an FAQ
+# entry "什么时候" asks when its content happens (低保金什么时候发), "这个文件什么时候发布的" asks this.
+_DOCUMENT = re.compile(r"文件|通知|办法|公告|公示|规定|发布|发的|印发|出的|发文")
 _PARTICLES = re.compile(r"[是多少吗呢的了啊呀吧个哪什么谁请问一下给我您你想知道查看告诉还有能用呀嘛]")
 
 
@@ -83,16 +88,37 @@ def listed_items(session: Session) -> list[tuple[int, str]]:
     return [(n, key) for n, key in enumerate(keys, start=1) if key.startswith("item:")]
 
 
+def about_faq(doc: Document, field: str) -> str:
+    """The answer to a metadata question about an FAQ entry: it is no document, so it has no 文号
+    or 发布机构 — said plainly, with its source link when it has one, rather than "not found"
+    with the entry itself offered as related."""
+    if field == "url" and doc.url:
+        return "\n".join([wording.ABOUT_ITEM.format(title=" ".join(doc.title.split())),
+                          wording.ABOUT_FAQ_SOURCE.format(value=doc.url)])
+    title = " ".join(doc.title.split())
+    lines = [wording.ABOUT_FAQ_CURRENT.format(title=title) if field == "status"
+             else wording.ABOUT_FAQ.format(title=title, label=wording.ABOUT_LABELS[field])]
+    if doc.url:
+        lines.append(wording.ABOUT_FAQ_SOURCE.format(value=doc.url))
+    lines.append(wording.ABOUT_FAQ_SEARCH)
+    return "\n".join(lines)
+
+
 def reply(kb: ItemSource, session: Session, command: str) -> Turn | None:
     """The turn answering a metadata follow-up about `session.shown` (or the one item the last
-    list showed), or None to search as usual."""
+    list showed, or the FAQ entry just read), or None to search as usual."""
     # The list counts only while no entry was opened from it (an FAQ entry read since has no 文号).
     listed = [] if session.shown or session.entry else listed_items(session)
-    if not session.shown and not listed:
+    if not session.shown and not listed and not session.entry:
         return None
     field = asked_field(command)
     if field is None:
         return None
+    if not session.shown and not listed:  # an FAQ entry was read last: asked as a document?
+        if field not in ("doc_number", "index_number") and not _DOCUMENT.search(command):
+            return None
+        faq = kb.document(session.entry) if session.entry else None
+        return Turn(text_reply(about_faq(faq, field)), kind=ReplyKind.ITEM_METADATA) if faq is not None else None
     key = session.shown
     if key is None:
         if len(listed) > 1:  # which 文件? the citizen opens one, then asks again

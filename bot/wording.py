@@ -63,6 +63,11 @@ ABOUT_STATUS_CURRENT = "据公开信息，该文件现行有效。"
 ABOUT_MISSING = "该信息公开时没有登记{label}，请查看原文或咨询发布机构。"
 ABOUT_LABELS = {"doc_number": "文号", "publisher": "发布机构", "published": "发布日期", "index_number": "索引号",
                 "url": "原文链接", "status": "是否有效"}
+# After an FAQ entry: it is an answer staff wrote, not a document with 文号 or 发布机构.
+ABOUT_FAQ = "「{title}」是常见问答，不是正式公文，没有{label}。"
+ABOUT_FAQ_CURRENT = "「{title}」是常见问答，现行有效：过期或停用的问答不会再用来答复。"
+ABOUT_FAQ_SOURCE = "出处：{value}"
+ABOUT_FAQ_SEARCH = "如需查看相关文件，请直接发送文件名称或关键词。"
 ABOUT_WHICH_ITEM = "上面列出的第 {numbers} 条都是文件，请先回复序号查看其中一份，再问{label}。"
 DETAIL_LINK = "详情：{url}"
 FEEDBACK_HINT = "（回复“满意”或“不满意”，帮助我们改进）"

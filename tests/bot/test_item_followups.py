@@ -62,9 +62,17 @@ def test_without_an_item_shown_the_question_is_searched_as_usual(conv: Conversat
     assert conv.respond(text("这个文件文号是多少")).kind != "item_metadata"
 
 
-def test_after_an_faq_answer_the_question_is_not_about_an_item(conv: Conversation) -> None:
+def test_after_an_faq_answer_a_question_about_its_document_number_says_it_is_no_document(
+        conv: Conversation) -> None:
     assert conv.respond(text("高龄津贴怎么申领？")).kind == "answer_faq"
-    assert conv.respond(text("文号是多少")).kind != "item_metadata"
+    said = content(conv.respond(text("文号是多少")))
+    assert said.startswith("「高龄津贴怎么申领？」是常见问答，不是正式公文，没有文号。")
+
+
+def test_after_an_faq_answer_when_asks_about_its_content_not_its_publication(conv: Conversation) -> None:
+    conv.respond(text("高龄津贴怎么申领？"))
+    assert conv.respond(text("什么时候")).kind != "item_metadata"  # no 文件 / 发布: when it happens
+    assert conv.respond(text("这个文件什么时候发布的")).kind == "item_metadata"
 
 
 class Listed:
@@ -106,5 +114,7 @@ def test_with_several_items_listed_the_citizen_is_asked_to_open_one() -> None:
 
 
 def test_after_an_entry_was_opened_from_the_list_the_list_no_longer_counts() -> None:
-    assert reply(Listed(NOTICE, FAQ), listed(FAQ.key, NOTICE.key, entry=FAQ.key), "文号是多少") is None
-    assert reply(Listed(FAQ), listed(FAQ.key), "文号是多少") is None  # no item listed
+    turn = reply(Listed(NOTICE, FAQ), listed(FAQ.key, NOTICE.key, entry=FAQ.key), "文号是多少")
+    assert turn is not None and isinstance(turn.reply, TextReply)
+    assert "常见问答" in turn.reply.content and "金政发" not in turn.reply.content  # about the entry read
+    assert reply(Listed(FAQ), listed(FAQ.key), "文号是多少") is None  # no item listed, no entry read
