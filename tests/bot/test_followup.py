@@ -66,6 +66,18 @@ def say(conv: Conversation, content: str) -> Turn:
     return conv.respond(Message("gh", "openid-q", 1700000000, "text", msg_id=str(next(_ids)), content=content))
 
 
+def over(app: Flask, *entries: tuple[str, str]) -> Conversation:
+    """A conversation over `entries` (question, answer) and the shared OTHER entries."""
+    runtime = get_runtime(app)
+    add_knowledge(runtime, faqs=[FaqData(question=q, answer=a) for q, a in (*entries, *OTHER)])
+    return Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+
+
+def anew(conv: Conversation) -> Conversation:
+    """Another citizen's conversation over the same knowledge base."""
+    return Conversation(conv.kb, ResilientStore(MemoryStore()), conv.settings)
+
+
 def test_after_an_answer_a_follow_up_quotes_that_entry(conv: Conversation) -> None:
     assert say(conv, "残疾人两项补贴怎么申请").kind == "answer_faq"
     turn = say(conv, "需要什么材料")
@@ -120,13 +132,8 @@ def test_the_sentence_writing_the_asked_word_wins_over_one_with_as_many_cues() -
 
 
 def test_a_follow_up_the_entry_just_read_does_not_answer_says_so_instead_of_listing_again(app: Flask) -> None:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[
-        FaqData(question="农村危房改造怎么申请？", answer="由农户本人提出申请，经村委会评议并公示，镇政府审核。"),
-        FaqData(question="危房改造的名单公开吗？", answer="公开。危房改造对象在村里评议后要公示。"),
-        *(FaqData(question=q, answer=a) for q, a in OTHER),
-    ])
-    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    conv = over(app, ("农村危房改造怎么申请？", "由农户本人提出申请，经村委会评议并公示，镇政府审核。"),
+                ("危房改造的名单公开吗？", "公开。危房改造对象在村里评议后要公示。"))
     assert say(conv, "农村危房改造怎么申请").kind == "answer_faq"
     turn = say(conv, "需要什么材料")
     assert isinstance(turn.reply, TextReply) and turn.kind == "not_found" and not turn.answered
@@ -179,11 +186,8 @@ def test_a_case_the_entry_does_not_write_or_only_its_title_writes_quotes_nothing
 
 
 def test_after_an_answer_a_yes_no_question_about_a_case_quotes_what_the_entry_says_of_it(app: Flask) -> None:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[FaqData(question=LOW_INCOME.title, answer=LOW_INCOME.body),
-                                 FaqData(question="户口迁移怎么办理", answer="持户口簿和身份证到派出所户籍窗口办理。"),
-                                 *(FaqData(question=q, answer=a) for q, a in OTHER)])
-    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    conv = over(app, (LOW_INCOME.title, LOW_INCOME.body),
+                ("户口迁移怎么办理", "持户口簿和身份证到派出所户籍窗口办理。"))
     assert say(conv, "低保怎么申请").kind == "answer_faq"
     turn = say(conv, "外地户口可以吗")
     assert isinstance(turn.reply, TextReply) and turn.kind == "follow_up_quote" and turn.answered
@@ -193,10 +197,7 @@ def test_after_an_answer_a_yes_no_question_about_a_case_quotes_what_the_entry_sa
 
 
 def test_a_yes_no_question_about_a_case_the_entry_does_not_write_is_searched_anew(app: Flask) -> None:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[FaqData(question=LOW_INCOME.title, answer=LOW_INCOME.body),
-                                 *(FaqData(question=q, answer=a) for q, a in OTHER)])
-    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    conv = over(app, (LOW_INCOME.title, LOW_INCOME.body))
     say(conv, "低保怎么申请")
     turn = say(conv, "退役军人优待证能办吗")
     assert isinstance(turn.reply, TextReply) and turn.kind == "answer_faq"
@@ -205,14 +206,9 @@ def test_a_yes_no_question_about_a_case_the_entry_does_not_write_is_searched_ane
 
 @pytest.fixture
 def fund(app: Flask) -> Conversation:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[
-        FaqData(question="退休人员如何提取住房公积金？", answer="登录APP选择退休销户，核对账户后点击提交完成申请。"),
-        FaqData(question="离职人员如何提取住房公积金？", answer="离职满半年的职工持身份证和离职证明办理提取。"),
-        FaqData(question="购房时如何提取住房公积金？", answer="购房职工持购房合同和发票办理提取。"),
-        *(FaqData(question=q, answer=a) for q, a in OTHER),
-    ])
-    return Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    return over(app, ("退休人员如何提取住房公积金？", "登录APP选择退休销户，核对账户后点击提交完成申请。"),
+                ("离职人员如何提取住房公积金？", "离职满半年的职工持身份证和离职证明办理提取。"),
+                ("购房时如何提取住房公积金？", "购房职工持购房合同和发票办理提取。"))
 
 
 def test_a_follow_up_to_a_list_before_any_entry_was_read_asks_which_entry_it_is_for(fund: Conversation) -> None:
@@ -242,17 +238,11 @@ def test_a_sentence_naming_only_the_act_is_no_answer() -> None:
 
 
 def test_a_short_question_naming_a_thing_unsure_alone_is_read_with_the_topic(app: Flask) -> None:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[
-        FaqData(question="退休人员如何提取住房公积金？", answer="退休人员可在APP办理退休销户提取。"),
-        FaqData(question="离职人员如何提取住房公积金？", answer="离职满半年的职工持身份证和离职证明办理提取。"),
-        FaqData(question="退休人员养老金怎么调整？", answer="按国家统一部署每年调整。"),
-        FaqData(question="退休人员医保待遇有哪些？", answer="退休人员个人账户按月划入。"),
-        *(FaqData(question=q, answer=a) for q, a in OTHER),
-    ])
-    alone = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
-    assert say(alone, "退休人员呢").kind != "answer_faq"  # on its own: which of the 退休人员 entries?
-    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    conv = over(app, ("退休人员如何提取住房公积金？", "退休人员可在APP办理退休销户提取。"),
+                ("离职人员如何提取住房公积金？", "离职满半年的职工持身份证和离职证明办理提取。"),
+                ("退休人员养老金怎么调整？", "按国家统一部署每年调整。"),
+                ("退休人员医保待遇有哪些？", "退休人员个人账户按月划入。"))
+    assert say(anew(conv), "退休人员呢").kind != "answer_faq"  # on its own: which of the 退休人员 entries?
     say(conv, "公积金怎么提取")
     turn = say(conv, "退休人员呢")
     assert isinstance(turn.reply, TextReply) and turn.kind == "answer_faq"
@@ -261,13 +251,8 @@ def test_a_short_question_naming_a_thing_unsure_alone_is_read_with_the_topic(app
 
 
 def test_a_short_question_is_not_read_with_a_topic_no_entry_shares_with_it(app: Flask) -> None:
-    runtime = get_runtime(app)
-    add_knowledge(runtime, faqs=[
-        FaqData(question="退休人员如何提取住房公积金？", answer="退休人员可在APP办理退休销户提取。"),
-        FaqData(question="退休人员养老金怎么调整？", answer="按国家统一部署每年调整。"),
-        *(FaqData(question=q, answer=a) for q, a in OTHER),
-    ])
-    conv = Conversation(runtime.kb, ResilientStore(MemoryStore()), runtime.settings)
+    conv = over(app, ("退休人员如何提取住房公积金？", "退休人员可在APP办理退休销户提取。"),
+                ("退休人员养老金怎么调整？", "按国家统一部署每年调整。"))
     assert say(conv, "结婚登记在哪里办").kind == "answer_faq"
     turn = say(conv, "退休人员呢")  # no entry holds 退休人员 and 结婚 or 登记
     assert turn.decision is not None and not turn.decision.narrowed
