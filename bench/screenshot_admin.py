@@ -49,6 +49,7 @@ PAGES: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("admin-faq-edit.png", "/admin/faq/{faq_id}", _edit_an_entry),
     ("admin-faq-test.png", "/admin/faq/{faq_id}?test=1#test", None),
     ("admin-hittest.png", "/admin/hittest?q=政府公开的文件在哪里能查到", None),
+    ("admin-hittest-followup.png", "/admin/hittest?before=农村危房改造怎么申请&q=残疾人家庭可以吗", None),
     # a new entry from the unanswered queue, for a question an existing entry answers already
     ("admin-faq-new-existing.png", "/admin/faq/new?question=低保要怎么申请", None),
     ("admin-review-list.png", "/admin/review", None),

@@ -17,8 +17,9 @@ QUESTION_LIMIT = 500
 @require(Role.EDITOR)
 def index() -> str:
     question = request.args.get("q", "").strip()[:QUESTION_LIMIT]
-    found = probe(get_runtime(), question) if question else None
-    return render_template("admin/hittest.html", question=question, found=found)
+    before = request.args.get("before", "").strip()[:QUESTION_LIMIT]  # a follow-up is tested after it
+    found = probe(get_runtime(), question, before=before) if question else None
+    return render_template("admin/hittest.html", question=question, before=before, found=found)
 
 
 def init_app(app: Flask) -> None:

@@ -31,6 +31,17 @@ class Probe:
     turn: Turn
     reply: str  # exactly the text the citizen would read
     decision: Decision  # the answer policy's verdict (`knowledge.policy`), with its reason
+    before: Turn | None = None  # the turn of the question asked first, when a follow-up is tested
+
+    @property
+    def before_label(self) -> str:
+        return REPLY_KIND_LABELS[self.before.kind] if self.before is not None else ""
+
+    @property
+    def from_entry(self) -> bool:
+        """Answered from the entry the first question showed, with no search of its own (a quote,
+        its 文号 …): the hits shown are then those of the question asked alone."""
+        return self.before is not None and self.turn.decision is None
 
     @property
     def kind_label(self) -> str:
@@ -65,16 +76,22 @@ class Probe:
         return "related" if key in self.related else None
 
 
-def probe(runtime: Runtime, question: str, kb: KnowledgeBase | None = None) -> Probe:
+def probe(runtime: Runtime, question: str, kb: KnowledgeBase | None = None, before: str = "") -> Probe:
     """Ask `question` as a new citizen would, on this worker's current index (or on `kb`, a
-    `KnowledgeBase.variant` with a pending change applied)."""
+    `KnowledgeBase.variant` with a pending change applied) — or, with `before`, right after
+    asking that, as a follow-up ("需要什么材料" after "低保怎么申请") is asked."""
     if kb is None:
         runtime.kb.maybe_reload(wait=True)  # staff test what they just saved
         kb = runtime.kb
     settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=0)
     conversation = runtime.conversation.sibling(kb, ResilientStore(MemoryStore()), settings)
-    message = Message(to_user="admin", from_user=PROBE_USER, create_time=int(time.time()), msg_type="text",
-                      msg_id=uuid.uuid4().hex, content=question)
-    turn = conversation.respond(message)
-    return Probe(question=question, turn=turn, reply=reply_text(turn.reply) or "（不回复）",
-                 decision=kb.decide(question))
+    first = conversation.respond(_message(before)) if before else None
+    turn = conversation.respond(_message(question))
+    decision = turn.decision if first is not None and turn.decision is not None else kb.decide(question)
+    return Probe(question=question, turn=turn, reply=reply_text(turn.reply) or "（不回复）", decision=decision,
+                 before=first)
+
+
+def _message(text: str) -> Message:
+    return Message(to_user="admin", from_user=PROBE_USER, create_time=int(time.time()), msg_type="text",
+                   msg_id=uuid.uuid4().hex, content=text)

@@ -86,3 +86,15 @@ def test_the_hit_test_marks_the_rivals_listed_under_a_direct_answer(app: Flask) 
     listed = re.findall(r"^\d+\. ", reply_in(html).partition("您可能还想问")[2], re.M)
     assert listed and html.count('<span class="badge ok">还想问</span>') == len(listed)
     assert html.count('<span class="badge ok">回答</span>') == 1
+
+
+def test_the_hit_test_asks_a_follow_up_after_the_question_before_it(app: Flask) -> None:
+    runtime = get_runtime(app)
+    add_knowledge(runtime, DIBAO[:1] + OTHER)
+    client = logged_in(app, Role.EDITOR)
+    html = client.get("/admin/hittest?before=高龄津贴怎么申领&q=需要带什么").get_data(as_text=True)
+    assert reply_in(html).startswith("「高龄津贴怎么申领？」中写道：\n年满80周岁的老人持身份证到村委会登记申领。")
+    assert "先问“高龄津贴怎么申领”：直接回答（问答）" in html and "追问：引用所看条目的原句" in html
+    assert "根据上一句所看的条目作答" in html
+    alone = client.get("/admin/hittest?q=需要带什么").get_data(as_text=True)
+    assert "中写道" not in reply_in(alone) and "先问" not in alone
