@@ -227,14 +227,15 @@ class Conversation:
             quoted = self._quote(entry, said)
             if quoted is not None:
                 return dataclasses.replace(quoted, question=question)
-        elif not follow_up and not menu and session.entry and (case := self._case(session.entry, asked, terms)):
-            return dataclasses.replace(case, question=question)  # "外地户口可以吗": what the entry says of it
         if not follow_up:
-            session.entry = None  # a new question: the entry shown before is no longer the subject
             early = None if menu else self.router.before_search(asked, terms)
             if early is not None:  # not Chinese, or about the township itself: no search needed
+                session.entry = None
                 return Turn(compose.text_reply(early.text), kind=early.kind, question=question,
                             answered=early.kind is ReplyKind.TOWNSHIP_INFO)
+            if not menu and session.entry and (case := self._case(session.entry, asked, terms)):
+                return dataclasses.replace(case, question=question)  # "外地户口可以吗": what the entry says of it
+            session.entry = None  # a new question: the entry shown before is no longer the subject
         if respelled is not None and not follow_up:  # searched once already, without the topic
             decision = respelled
         else:

@@ -129,10 +129,13 @@ def not_stated(entry: Document, found: Sequence[Document], question: str) -> str
 
 def condition_words(question: str, terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
     """The case a short yes/no question names (`named_words`, with the knowledge base's `domain`
-    verbs), or [] when `question` is no such question: no yes/no ask, or more than
-    `FOLLOW_UP_MAX_WORDS` content words (a question of its own)."""
+    verbs), or [] when `question` is no such question: no yes/no ask, more than
+    `FOLLOW_UP_MAX_WORDS` content words (a question of its own), or an ask for a kind of fact
+    (`ask_kind`: 电话, 材料, 多少钱 — a follow-up's business)."""
     content = content_words(terms)
     if not YES_NO.search(question.strip()) or not content or len(content) > FOLLOW_UP_MAX_WORDS:
+        return []
+    if ask_kind(question) is not None:  # "电话可以告诉我吗" asks for a fact, not whether a case counts
         return []
     return [t for t in named_words(terms, domain) if not YES_NO.search(t)]  # 行不行 is the ask, not the case
 

@@ -243,10 +243,12 @@ class AnswerPolicy:
         """A short question that names a thing — so no follow-up — and gets no answer on its own,
         read with the open topic: "门诊能报多少" after 医保报销, "退休人员呢" after 公积金怎么提取
         (alone: 退休人员被判刑的，养老金应当如何支付). Taken only when the topic and the question
-        searched together are answered or listed, and the best hit holds every word the question
-        names (`topic_words`, or its words of two characters when it names no thing) and a
-        content word of the topic: an entry about both, not the topic again. A question of more
-        than `FOLLOW_UP_MAX_WORDS` content words is a question of its own.
+        searched together are answered or listed, the best hit's own question (title, 相似问法,
+        keywords) writes every word the question names (`named_words`) and the hit holds a content
+        word of the topic: an entry about both. Its own question, not its answer: the topic's
+        entry itself mentions 镇政府, and "镇政府电话可以告诉我吗" after 低保怎么申请 must not get
+        低保怎么申请 again. A question of more than `FOLLOW_UP_MAX_WORDS` content words is a
+        question of its own.
 
         Over the development questions and the city messages (21 short ones of 2,986), each asked
         after 30 unrelated development questions as topics, none is read this way."""
@@ -257,11 +259,13 @@ class AnswerPolicy:
         if not named:
             return None
         both = self.decide(f"{topic} {question}", None, kb, domain)
-        if not both.offered or not named <= set(both.hits[0].matched):
+        if not both.offered:
             return None
-        if content_words(kb.analyze(topic)).isdisjoint(both.hits[0].matched):
+        best = both.hits[0]
+        if content_words(kb.analyze(topic)).isdisjoint(best.matched):
             return None
-        return dataclasses.replace(both, question=question, narrowed=True)
+        own = "\n".join((best.doc.title, *best.doc.similar, *best.doc.keywords))
+        return dataclasses.replace(both, question=question, narrowed=True) if named <= set(kb.analyze(own)) else None
 
     def _distinct_answers(self, kb: Searchable, query: str, result: SearchResult) -> SearchResult:
         """The hits with one entry per answer: entries whose answers are the same text are one

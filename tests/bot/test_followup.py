@@ -257,3 +257,8 @@ def test_a_short_question_is_not_read_with_a_topic_no_entry_shares_with_it(app: 
     turn = say(conv, "退休人员呢")  # no entry holds 退休人员 and 结婚 or 登记
     assert turn.decision is not None and not turn.decision.narrowed
     assert isinstance(turn.reply, TextReply) and "婚姻登记处" not in turn.reply.content
+
+
+def test_a_yes_no_question_asking_for_a_fact_names_no_case(processor: TextProcessor) -> None:
+    question = "镇政府电话可以告诉我吗"
+    assert condition_words(question, processor.analyze(question)) == []
