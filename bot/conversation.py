@@ -400,7 +400,7 @@ class Conversation:
 
     def _more(self, session: Session) -> Turn:
         choices = session.choices
-        if choices is None and session.entry is not None:  # one answer was shown, never a list
+        if choices is None and session.answered is not None:  # an answer or "not found", never a list
             return Turn(compose.text_reply(wording.MORE_AFTER_ANSWER), kind=ReplyKind.CHOICES_END)
         if choices is None:
             return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind=ReplyKind.CHOICE_EXPIRED)

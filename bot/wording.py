@@ -84,7 +84,7 @@ CHOICES_END = "。"
 CHOICES_NO_MORE = "以上已是全部结果。回复序号查看详情，或换个说法重新提问。"
 CHOICE_OUT_OF_RANGE = "请回复 1—{total} 之间的序号查看详情。"
 CHOICES_EXPIRED = "之前的结果列表已过期，请重新发送您的问题。"
-# "还有吗" after a single answer (no list to page through): not an expired list.
+# "还有吗" after a single answer or a "not found" (no list to page through): not an expired list.
 MORE_AFTER_ANSWER = "刚才的答复就是找到的全部内容。您可以换个说法重新提问，或回复“人工”获取联系方式。"
 CHOICE_GONE = "这条内容已更新或撤下，请重新发送您的问题。"
 # Under a direct answer chosen over close rivals: those rivals, numbered like a list.

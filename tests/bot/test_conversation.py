@@ -237,11 +237,13 @@ def test_number_without_a_list_says_it_expired(conv: Conversation) -> None:
     assert content(conv.respond(text("2"))) == wording.CHOICES_EXPIRED
 
 
-def test_asking_for_more_after_a_single_answer_says_that_was_all_not_that_a_list_expired(
+def test_asking_for_more_after_an_answer_or_a_not_found_says_that_was_all_not_that_a_list_expired(
         conv: Conversation) -> None:
     assert conv.respond(text("高龄津贴怎么申领")).kind == "answer_faq"
     turn = conv.respond(text("还有别的吗"))
     assert content(turn) == wording.MORE_AFTER_ANSWER and turn.kind == "choices_end"
+    assert conv.respond(text("火星移民政策")).kind == "not_found"
+    assert content(conv.respond(text("还有吗"))) == wording.MORE_AFTER_ANSWER
 
 
 def test_saying_the_answer_missed_rates_it_unsatisfied(conv: Conversation) -> None:
