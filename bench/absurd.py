@@ -36,10 +36,11 @@ from pathlib import Path
 
 from bench import crossval
 from bench.quality import DevSet, default_shared, require_shared
+from knowledge.asks import FOLLOW_UP_WORDS
 from knowledge.associations import DEFAULT_SETTINGS, Expansion, TermAssociations
 from knowledge.decision import DecisionKind
 from knowledge.fielded import FieldedIndex
-from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy
+from knowledge.policy import AnswerPolicy
 from knowledge.search import Searcher
 from knowledge.segcache import MemorySegmentationCache
 from knowledge.text import TextProcessor

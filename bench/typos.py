@@ -40,7 +40,7 @@ from bench.outcomes import ANSWERED, BANK, LISTS, QUERIES, REACHABLE, RELATED, O
 from bench.quality import default_shared, require_shared
 from bot.runtime import Runtime
 from bot.wechat import Message
-from knowledge.policy import FOLLOW_UP_WORDS
+from knowledge.asks import FOLLOW_UP_WORDS
 from knowledge.spelling import apply as apply_corrections
 from knowledge.spelling import pinyin_key
 from knowledge.text import TextProcessor

@@ -32,11 +32,11 @@ from bot.state import StateStore
 from bot.turn import Feedback, ReplyKind, Turn
 from bot.wechat.messages import Message
 from bot.wechat.replies import NewsReply, TextReply
-from knowledge.asks import AskReducer
+from knowledge.asks import FOLLOW_UP_WORDS, AskReducer
 from knowledge.decision import Decision, DecisionKind
 from knowledge.document import Document
 from knowledge.offices import OfficeEntry
-from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, Searchable
+from knowledge.policy import AnswerPolicy, Searchable
 from knowledge.spelling import Correction
 from knowledge.spelling import apply as apply_corrections
 

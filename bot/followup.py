@@ -38,8 +38,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
+from knowledge.asks import FOLLOW_UP_MAX_WORDS, content_words
 from knowledge.document import Document
-from knowledge.policy import FOLLOW_UP_MAX_WORDS, content_words, named_words
+from knowledge.topicwords import named_words
 
 # kind -> (ask words, cue words naming the fact, cue words for the act around it). A sentence
 # naming the thing asked for (材料, 窗口, 工作日) answers before one that only says what is done

@@ -69,33 +69,11 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from typing import Protocol, runtime_checkable
 
-from knowledge.asks import SPEECH_ACT_WORDS, asks_a_question
+from knowledge.asks import FOLLOW_UP_MAX_WORDS, FOLLOW_UP_WORDS, SPEECH_ACT_WORDS, asks_a_question, content_words
 from knowledge.decision import Decision, DecisionKind, Reason
 from knowledge.document import Assessment, Document, Hit, SearchResult, answer_of
 from knowledge.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from knowledge.topicwords import shares_topic, shares_word, split_compounds, topic_words
-
-# Words that ask *about* a topic without naming one: a question made only of these (after the
-# knowledge base's analysis) is a follow-up to the previous topic, and the other words of a
-# question are its content words. Kept explicit rather than derived from idf, so staff can read
-# and extend it and the rule does not drift as the knowledge base grows.
-FOLLOW_UP_WORDS = frozenset(
-    " ".join(
-        (
-            "需要 要 需 什么 哪些 啥 材料 资料 证件 手续 证明 准备 带 携带 提供 提交 复印件 原件",  # what to bring
-            "哪里 在哪 哪儿 哪 地方 地点 地址 位置 办 办理 去 找 部门 窗口 电话 联系 联系方式",  # where
-            "多少 钱 费用 收费 收 交 缴 缴费 多少钱 金额",  # how much
-            "多久 多长 时间 几天 天 期限 时限 什么时候 时候 截止",  # how long
-            "怎么 怎么办 怎样 咋 如何 流程 程序 步骤 条件 符合条件 要求 标准 办法 方法 申请",  # how
-            "能 能不能 可以 可不可以 是否 吗 呢 还 那 那么 这个 那个 呀 啊 吧",  # particles
-            "网上 线上 线下 现场 手机 本人 代办 委托",  # which way
-        )
-    ).split()
-)
-# A follow-up that names no thing is short: with four content words "醴娄高速进度如何" (four
-# characters cut apart, 进度) would read as one; with three none of the 170 development
-# questions and 2,816 city messages does (`AnswerPolicy.is_follow_up`).
-FOLLOW_UP_MAX_WORDS = 3
+from knowledge.topicwords import named_words, shares_topic, shares_word, split_compounds, topic_words
 
 
 class Searchable(Protocol):
@@ -128,19 +106,6 @@ def _one_per_answer(hits: Sequence[Hit]) -> list[Hit]:
             seen.add(answer)
         kept.append(hit)
     return kept
-
-
-def content_words(terms: Sequence[str]) -> set[str]:
-    """The terms that name what is asked about (everything beyond FOLLOW_UP_WORDS)."""
-    return {t for t in terms if t not in FOLLOW_UP_WORDS}
-
-
-def named_words(terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
-    """What a short question names: its topic words (`topic_words`, with the knowledge base's
-    `domain` verbs) or, when it names no thing ("离婚了算不算", "离职了能取吗"), its content words
-    of two characters or more — for reading it against the entry or topic it follows."""
-    return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
-        t for t in dict.fromkeys(terms) if t not in FOLLOW_UP_WORDS and len(t) >= 2]
 
 
 class AnswerPolicy:

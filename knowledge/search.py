@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from knowledge import passages
+from knowledge.asks import FOLLOW_UP_WORDS, content_words
 from knowledge.associations import Expansion, combine
 from knowledge.document import NO_EVIDENCE, NO_GROUP, Assessment, Document, Hit, SearchResult
 from knowledge.fielded import FieldedIndex, Ranked
 from knowledge.kinds import KindIndex
-from knowledge.policy import FOLLOW_UP_WORDS, AnswerPolicy, content_words
+from knowledge.policy import AnswerPolicy
 from knowledge.subwords import split_unknown
 from knowledge.text import TextProcessor
 from knowledge.topicwords import shares_word

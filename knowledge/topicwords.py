@@ -53,7 +53,7 @@ from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.asks import SPEECH_ACT_WORDS
+from knowledge.asks import FOLLOW_UP_WORDS, SPEECH_ACT_WORDS
 from knowledge.text import DEFAULT_LEXICON_DIR
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}$")
@@ -201,3 +201,11 @@ def shares_word(terms: Iterable[str], matched: Iterable[str], generic: Collectio
     (集中出租, 响应): weaker than `shares_topic`, for an entry shown with its own quoted sentence,
     which lets the citizen judge at once whether it is about their question."""
     return any(len(t) >= 2 and t not in generic and not is_place_name(t) for t in set(terms).intersection(matched))
+
+
+def named_words(terms: Sequence[str], domain: Collection[str] = ()) -> list[str]:
+    """What a short question names: its topic words (`topic_words`, with the knowledge base's
+    `domain` verbs) or, when it names no thing ("离婚了算不算", "离职了能取吗"), its content words
+    of two characters or more — for reading it against the entry or topic it follows."""
+    return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
+        t for t in dict.fromkeys(terms) if t not in FOLLOW_UP_WORDS and len(t) >= 2]

@@ -21,9 +21,9 @@ from bot.reports.queries import Period
 from bot.reports.queue import QueueGroup, build_queue
 from bot.reports.queue_marks import add_as_similar, create_faq, dismiss
 from bot.runtime import get_runtime
+from knowledge.asks import FOLLOW_UP_WORDS
 from knowledge.editor import EditError, FaqData
 from knowledge.models import FaqEntry, SegmentCache
-from knowledge.policy import FOLLOW_UP_WORDS
 from knowledge.segcache import segmentation_key
 from knowledge.text import TextProcessor
 from knowledge.topicwords import shares_topic
