@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bot import commands, compose, item_followups, item_reply, picks, wording
+from bot import commands, compose, item_followups, item_reply, listpages, picks, ratings, wording
 from bot.commands import Said
-from bot.compose import PAGE_SIZE
 from bot.config import Settings
 from bot.followup import ask_kind, condition_quote, condition_words, follow_up_text, not_stated, quote_for
 from bot.fulltext import page_url
@@ -198,11 +197,11 @@ class Conversation:
     def _dispatch(self, message: Message, session: Session, text: str, command: str) -> Turn:
         said = commands.said(command)
         if said is Said.SATISFIED:
-            return self._feedback(session, Feedback.SATISFIED)
+            return ratings.rate(session, Feedback.SATISFIED)
         if said is Said.UNSATISFIED:
-            return self._feedback(session, Feedback.UNSATISFIED)
+            return ratings.rate(session, Feedback.UNSATISFIED)
         if said is Said.MORE:
-            return self._more(session)
+            return listpages.next_page(self.kb.document, session)
         number = commands.parse_choice(command)
         if number is not None:
             return self._choose(session, number)
@@ -295,7 +294,7 @@ class Conversation:
                                   learnable=not menu and not read_with_topic)
         self._remember_answer(session, self._message_key(message), None)  # a list can be rated too
         intro = compose.elsewhere_intro(entry, fact) if entry is not None and fact else None
-        reply = compose.choices_reply(self._numbered(session.choices, 0), page=0, total=len(keys), intro=intro)
+        reply = listpages.first_page(self.kb.document, session.choices, intro)
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
@@ -305,8 +304,7 @@ class Conversation:
         is shown again, numbers unchanged, asking the citizen to pick — not "not found", and not
         another order of the same entries."""
         choices.page = 0
-        reply = compose.choices_reply(self._numbered(choices, 0), page=0, total=len(choices.keys),
-                                      intro=compose.pick_first_intro(kind))
+        reply = listpages.first_page(self.kb.document, choices, compose.pick_first_intro(kind))
         return Turn(reply, kind=ReplyKind.CHOICES, question=question, result=decision.result, answered=True,
                     decision=decision)
 
@@ -374,15 +372,6 @@ class Conversation:
 
     # -- lists ---------------------------------------------------------------------------------
 
-    def _numbered(self, choices: Choices, page: int) -> list[tuple[int, Document]]:
-        start = page * PAGE_SIZE
-        rows = []
-        for offset, key in enumerate(choices.keys[start : start + PAGE_SIZE]):
-            doc = self.kb.document(key)
-            if doc is not None:  # removed since the list was shown: its number is skipped
-                rows.append((start + offset + 1, doc))
-        return rows
-
     def _choose(self, session: Session, number: int) -> Turn:
         choices = session.choices
         if choices is None:
@@ -398,37 +387,7 @@ class Conversation:
         answer, kind = self._answer(doc, terms, choices.query)
         return Turn(answer, kind=kind, choice=picks.picked(session, choices, doc, terms, self.clock()))
 
-    def _more(self, session: Session) -> Turn:
-        choices = session.choices
-        if choices is None and session.answered is not None:  # an answer or "not found", never a list
-            return Turn(compose.text_reply(wording.MORE_AFTER_ANSWER), kind=ReplyKind.CHOICES_END)
-        if choices is None:
-            return Turn(compose.text_reply(wording.CHOICES_EXPIRED), kind=ReplyKind.CHOICE_EXPIRED)
-        page = choices.page + 1
-        if page * PAGE_SIZE >= len(choices.keys):
-            return Turn(compose.text_reply(wording.CHOICES_NO_MORE), kind=ReplyKind.CHOICES_END)
-        choices.page = page
-        reply = compose.choices_reply(self._numbered(choices, page), page=page, total=len(choices.keys))
-        return Turn(reply, kind=ReplyKind.CHOICES)
-
-    # -- feedback and topics -------------------------------------------------------------------
-
-    def _feedback(self, session: Session, value: Feedback) -> Turn:
-        if session.answered is None:
-            return Turn(compose.text_reply(wording.FEEDBACK_NOTHING), kind=ReplyKind.FEEDBACK_NONE)
-        changes_mind = session.rating == Feedback.SATISFIED and value is Feedback.UNSATISFIED
-        if session.rated and not changes_mind:  # 满意 may still become 不满意 within the session
-            return Turn(compose.text_reply(wording.FEEDBACK_ALREADY), kind=ReplyKind.FEEDBACK_REPEAT)
-        session.rated = True
-        session.rating = value.value
-        if value is Feedback.SATISFIED:
-            text = wording.FEEDBACK_SATISFIED
-        else:
-            lines = [wording.FEEDBACK_UNSATISFIED, wording.FEEDBACK_UNSATISFIED_HELP]
-            if session.choices is not None and session.choices.message_key == session.answered:
-                lines.insert(1, wording.FEEDBACK_UNSATISFIED_LISTED)  # the rated reply's numbers still open
-            text = "\n".join(lines)
-        return Turn(compose.text_reply(text), kind=ReplyKind.FEEDBACK, feedback=(session.answered, value))
+    # -- topics ----------------------------------------------------------------------------------
 
     def _hot(self) -> list[str]:
         """Current hot topics; a failing source (say, the database) just means none are shown."""
