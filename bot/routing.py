@@ -66,6 +66,9 @@ ASK_WORDS = {
     "address": ("地址", "在哪", "哪里", "哪儿", "位置", "怎么走", "什么地方"),
     "hours": ("几点", "上班", "下班", "办公时间", "工作时间", "开门", "关门", "周末", "节假日"),
 }
+# Words that only ask to be told ("能告诉我镇政府的电话吗"): allowed beside the township and the
+# contact detail asked, never enough on their own.
+TELL_WORDS = ("告诉", "告知", "想问", "问问", "知道", "了解")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -131,6 +134,10 @@ class Router:
     def _ask_terms(self) -> set[str]:
         return self._terms_of(w for words in ASK_WORDS.values() for w in words)
 
+    @cached_property
+    def _tell_terms(self) -> set[str]:
+        return self._terms_of(TELL_WORDS)
+
     # -- before the search ---------------------------------------------------------------------
 
     def before_search(self, text: str, terms: Sequence[str]) -> Routed | None:
@@ -139,7 +146,7 @@ class Router:
         asked = [what for what, words in ASK_WORDS.items() if any(w in text for w in words)]
         if not asked or not terms:
             return None
-        allowed = self._self_terms | self._ask_terms | self.generic
+        allowed = self._self_terms | self._ask_terms | self._tell_terms | self.generic
         names_self = any(w and w in text for w in (*SELF_WORDS, self.township.short_name, self.township.name))
         if not set(terms) <= allowed or not (names_self or set(terms) <= self._ask_terms | self.generic):
             return None

@@ -96,6 +96,7 @@ def test_a_question_nobody_handles_still_gets_not_found(conv: Conversation) -> N
     ("镇政府电话多少", "电话：0951-8000000"),
     ("镇政府在哪里", "地址：金贵镇政府一楼便民服务中心"),
     ("你们几点上班", "办公时间：工作日 9:00—17:30"),
+    ("能告诉我镇政府的电话吗", "电话：0951-8000000"),  # 告诉 only asks to be told
 ])
 def test_questions_about_the_township_are_answered_from_its_settings(
     conv: Conversation, question: str, expected: str
@@ -116,6 +117,11 @@ def test_an_unpublished_township_detail_is_said_to_be_unpublished(app: Flask) ->
 def test_a_question_naming_the_township_and_a_topic_goes_to_the_search(conv: Conversation) -> None:
     turn, _ = ask(conv, "镇政府在哪里办低保")
     assert turn.kind != "township_info"
+
+
+def test_asking_to_be_told_alone_is_no_township_question(conv: Conversation) -> None:
+    turn, _ = ask(conv, "能告诉我低保电话吗")
+    assert turn.kind != "township_info"  # names no township: 低保 is a topic
 
 
 def test_a_follow_up_is_read_with_its_topic_not_as_a_township_question(conv: Conversation) -> None:
