@@ -7,8 +7,8 @@ Before the search (`Router.before_search`):
 * a question about the township itself — its 电话 / 地址 / 办公时间, "镇政府在哪里", "几点上班" —
   is answered from the configured `Township` settings, saying plainly what is not published.
   It must consist only of words naming the township and asking for a contact detail (plus the
-  conversation's follow-up vocabulary), so "在哪里可以看到镇政府公开的政府信息" still goes to
-  the search.
+  conversation's follow-up vocabulary and words that only ask to be told: 告诉, 想问 …), so
+  "在哪里可以看到镇政府公开的政府信息" still goes to the search.
 
 Instead of "not found" (`Router.instead_of_not_found`), in this order:
 
