@@ -92,7 +92,7 @@ def reply_text(reply: TextReply | NewsReply | None) -> str:
 def open_app(tmp: str, files: Sequence[Path]) -> Flask:
     """The real app on a throwaway SQLite database, `files` imported and indexed."""
     env = {"DATABASE_URL": f"sqlite:///{tmp}/items.sqlite3", "LOAD_SAMPLE_KB": "0", "RATE_LIMIT_PER_MINUTE": "0",
-           "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
+           "RATE_LIMIT_GLOBAL_PER_MINUTE": "0", "WECHAT_TOKEN": "bench", "LOG_LEVEL": "WARNING"}
     app = create_app(env, instance_path=tmp)
     prepare(app, announce=False)
     runtime = get_runtime(app)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from knowledge.text import DEFAULT_LEXICON_DIR
@@ -119,5 +119,23 @@ FOLLOW_UP_MAX_WORDS = 3
 
 
 def content_words(terms: Sequence[str]) -> set[str]:
-    """The terms that name what is asked about (everything beyond FOLLOW_UP_WORDS)."""
-    return {t for t in terms if t not in FOLLOW_UP_WORDS}
+    """The terms that name what is asked about (everything but asking words: `is_asking`)."""
+    return {t for t in terms if not is_asking(t)}
+
+
+@lru_cache(maxsize=65536)
+def is_asking(term: str) -> bool:
+    """A word of FOLLOW_UP_WORDS, or a longer one the segmenter keeps whole that is made of them
+    (多长时间 = 多长 + 时间, 啥时候 = 啥 + 时候, 联系电话 = 联系 + 电话): it asks about a topic
+    without naming one. jieba's dictionary holds such compounds, so "要多长时间" after an answer
+    was read as naming 多长时间 and searched anew instead of quoting the entry's time limit
+    (`python -m bench.followups`). From three characters on: two single asking characters can
+    make a word of their own (还钱)."""
+    if term in FOLLOW_UP_WORDS:
+        return True
+    if len(term) < 3:
+        return False
+    made = [True] + [False] * len(term)  # made[i]: term[:i] is a concatenation of asking words
+    for end in range(1, len(term) + 1):
+        made[end] = any(made[start] and term[start:end] in FOLLOW_UP_WORDS for start in range(max(0, end - 4), end))
+    return made[-1]

@@ -53,7 +53,7 @@ from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.asks import FOLLOW_UP_WORDS, SPEECH_ACT_WORDS
+from knowledge.asks import FOLLOW_UP_WORDS, SPEECH_ACT_WORDS, is_asking
 from knowledge.text import DEFAULT_LEXICON_DIR
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}$")
@@ -165,7 +165,8 @@ def topic_words(terms: Iterable[str], generic: Collection[str], domain: Collecti
     the knowledge base's domain verbs (`domain_verbs`), topic words too."""
     return [
         t for t in dict.fromkeys(terms)
-        if len(t) >= 2 and t not in generic and not is_place_name(t) and (names_a_thing(t) or t in domain)
+        if len(t) >= 2 and t not in generic and not is_asking(t) and not is_place_name(t)
+        and (names_a_thing(t) or t in domain)
     ]
 
 
@@ -208,4 +209,4 @@ def named_words(terms: Sequence[str], domain: Collection[str] = ()) -> list[str]
     `domain` verbs) or, when it names no thing ("离婚了算不算", "离职了能取吗"), its content words
     of two characters or more — for reading it against the entry or topic it follows."""
     return topic_words(terms, FOLLOW_UP_WORDS, domain) or [
-        t for t in dict.fromkeys(terms) if t not in FOLLOW_UP_WORDS and len(t) >= 2]
+        t for t in dict.fromkeys(terms) if not is_asking(t) and len(t) >= 2]

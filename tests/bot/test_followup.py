@@ -98,6 +98,7 @@ def test_after_an_answer_asking_who_may_apply_quotes_that_entry(conv: Conversati
     ("要带啥", "申请时需提交身份证、残疾人证和银行卡复印件。"),  # 啥: the lexicon's 什么
     ("去哪儿办", "申请人到镇便民服务中心民政窗口办理。"),  # 哪儿: 哪里
     ("每个月能领多少", "审核通过后每月10日前发放，标准为每人每月90元。"),  # names no thing: a follow-up
+    ("要多长时间", "审核通过后每月10日前发放，标准为每人每月90元。"),  # jieba's 多长时间 = 多长 + 时间
 ])
 def test_a_colloquial_follow_up_quotes_that_entry(conv: Conversation, question: str, expected: str) -> None:
     say(conv, "残疾人两项补贴怎么申请")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.asks import AskReducer, asks_a_question
+from knowledge.asks import AskReducer, asks_a_question, content_words, is_asking
 from knowledge.text import TextProcessor
 
 
@@ -46,3 +46,13 @@ def test_a_question_word_or_mark_asks_a_question(text: str) -> None:
 @pytest.mark.parametrize("text", ["请求整顿广场不文明经营行为", "投诉小区物业停车收费不合理", "希望加强医院建设"])
 def test_requests_and_complaints_ask_no_question(text: str) -> None:
     assert not asks_a_question(text)
+
+
+@pytest.mark.parametrize("word", ["多长时间", "啥时候", "联系电话", "网上办理"])
+def test_a_word_made_of_asking_words_asks_without_naming_anything(word: str) -> None:
+    assert is_asking(word) and not content_words([word])
+
+
+@pytest.mark.parametrize("word", ["工作日", "最低生活保障", "还钱", "几个"])
+def test_other_words_name_something(word: str) -> None:
+    assert not is_asking(word)  # 还钱: two asking characters can still make a word of their own
