@@ -92,10 +92,9 @@ def about_faq(doc: Document, field: str) -> str:
     """The answer to a metadata question about an FAQ entry: it is no document, so it has no 文号
     or 发布机构 — said plainly, with its source link when it has one, rather than "not found"
     with the entry itself offered as related."""
-    if field == "url" and doc.url:
-        return "\n".join([wording.ABOUT_ITEM.format(title=" ".join(doc.title.split())),
-                          wording.ABOUT_FAQ_SOURCE.format(value=doc.url)])
     title = " ".join(doc.title.split())
+    if field == "url" and doc.url:
+        return "\n".join([wording.ABOUT_ITEM.format(title=title), wording.ABOUT_FAQ_SOURCE.format(value=doc.url)])
     lines = [wording.ABOUT_FAQ_CURRENT.format(title=title) if field == "status"
              else wording.ABOUT_FAQ.format(title=title, label=wording.ABOUT_LABELS[field])]
     if doc.url:
