@@ -123,19 +123,24 @@ def content_words(terms: Sequence[str]) -> set[str]:
     return {t for t in terms if not is_asking(t)}
 
 
-@lru_cache(maxsize=65536)
 def is_asking(term: str) -> bool:
     """A word of FOLLOW_UP_WORDS, or a longer one the segmenter keeps whole that is made of them
     (多长时间 = 多长 + 时间, 啥时候 = 啥 + 时候, 联系电话 = 联系 + 电话): it asks about a topic
     without naming one. jieba's dictionary holds such compounds, so "要多长时间" after an answer
     was read as naming 多长时间 and searched anew instead of quoting the entry's time limit
-    (`python -m bench.followups`). From three characters on: two single asking characters can
-    make a word of their own (还钱)."""
-    if term in FOLLOW_UP_WORDS:
+    (`python -m bench.followups`)."""
+    return made_of(term, FOLLOW_UP_WORDS)
+
+
+@lru_cache(maxsize=65536)
+def made_of(term: str, words: frozenset[str]) -> bool:
+    """Whether `term` is one of `words` or, from three characters on, a concatenation of them (two
+    single characters of `words` can make a word of their own: 还钱)."""
+    if term in words:
         return True
     if len(term) < 3:
         return False
-    made = [True] + [False] * len(term)  # made[i]: term[:i] is a concatenation of asking words
+    made = [True] + [False] * len(term)  # made[i]: term[:i] is a concatenation of words
     for end in range(1, len(term) + 1):
-        made[end] = any(made[start] and term[start:end] in FOLLOW_UP_WORDS for start in range(max(0, end - 4), end))
+        made[end] = any(made[start] and term[start:end] in words for start in range(max(0, end - 4), end))
     return made[-1]

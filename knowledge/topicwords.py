@@ -53,7 +53,7 @@ from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.asks import FOLLOW_UP_WORDS, SPEECH_ACT_WORDS, is_asking
+from knowledge.asks import FOLLOW_UP_WORDS, SPEECH_ACT_WORDS, is_asking, made_of
 from knowledge.text import DEFAULT_LEXICON_DIR
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}$")
@@ -161,11 +161,12 @@ def domain_verbs(vocabulary: Iterable[str]) -> frozenset[str]:
 
 
 def topic_words(terms: Iterable[str], generic: Collection[str], domain: Collection[str] = ()) -> list[str]:
-    """The question's terms that name what it is about, in order, without repeats; `domain` are
-    the knowledge base's domain verbs (`domain_verbs`), topic words too."""
+    """The question's terms that name what it is about, in order, without repeats: not `generic`
+    words nor words made of them (`knowledge.asks.made_of`: 多长时间 of 多长 and 时间); `domain`
+    are the knowledge base's domain verbs (`domain_verbs`), topic words too."""
     return [
         t for t in dict.fromkeys(terms)
-        if len(t) >= 2 and t not in generic and not is_asking(t) and not is_place_name(t)
+        if len(t) >= 2 and not made_of(t, frozenset(generic)) and not is_place_name(t)
         and (names_a_thing(t) or t in domain)
     ]
 
